@@ -1,0 +1,89 @@
+/*
+ * command.h: the command table and the one argument parser every command
+ * shares, so that parsing, --help, the man page check and the shell
+ * completions all come from the same declarations.
+ */
+#ifndef ML_COMMAND_H
+#define ML_COMMAND_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define ML_MAX_OPTIONS 24
+
+/* One flag of a command. Arrays of these end with an entry whose name is NULL. */
+struct ml_option {
+	const char *name;	     /* long name, without "--" */
+	int short_name;		     /* 0: none */
+	const char *arg;	     /* NULL: takes no value; else its metavar */
+	const char *help;	     /* one line */
+	const char *const *values;   /* completion words for the value, or NULL */
+};
+
+/* Global flags, resolved by main() before a command runs. */
+struct ml_globals {
+	const char *home;    /* absolute minilaunch home */
+	const char *profile; /* validated profile name */
+	bool verbose;
+};
+
+/* What the parser hands a command: its flags and positional arguments. */
+struct ml_args {
+	/* opt[i] is the value of options[i]: NULL when not given, "" for a given
+	 * flag without value; the last occurrence wins. Borrowed from argv. */
+	const char *opt[ML_MAX_OPTIONS];
+	int argc;    /* positional arguments, after flags and "--" */
+	char **argv; /* borrowed */
+};
+
+struct ml_command {
+	const char *name;
+	const char *summary;	/* one line for `minilaunch help` */
+	const char *usage;	/* lines after "minilaunch ", '\n'-separated */
+	const char *description; /* paragraph(s) for --help and the man page */
+	const struct ml_option *options; /* NULL-name terminated, or NULL */
+	const char *const *words; /* completion words for the first argument */
+	bool words_are_commands;  /* ... or the command names */
+	/* The i-th completion word for the second argument, NULL past the end;
+	 * NULL when the second argument has none. */
+	const char *(*second_word)(size_t i);
+	void (*print_extra_help)(FILE *f); /* after the flags, or NULL */
+	/* Returns >= 0 as the exit code, -ML_EUSAGE for a usage error or
+	 * -errno for a runtime error, with the message set by ml_err(). */
+	int (*run)(const struct ml_globals *g, const struct ml_args *a);
+};
+
+/* The command table, in help order, ending with NULL. */
+extern const struct ml_command *const ml_commands[];
+/* The global flags (-p, --home, -v, -h, --version). */
+extern const struct ml_option ml_global_options[];
+
+/* Finds a command by name, or NULL. */
+const struct ml_command *
+ml_command_find(const char *name);
+
+/*
+ * Parses argv[1..argc-1] (argv[0] is the command name) against cmd's
+ * options and the global ones. Global flags found there update
+ * *global_vals (indexed like ml_global_options). Sets *ret_help when -h or
+ * --help was given. Returns 0 or -ML_EUSAGE with a message.
+ */
+int
+ml_command_parse(const struct ml_command *cmd, int argc, char **argv,
+		 const char **global_vals, struct ml_args *ret_args,
+		 bool *ret_help);
+
+/* Writes the help of cmd (or, with cmd NULL, of minilaunch itself) to f. */
+void
+ml_command_print_help(const struct ml_command *cmd, FILE *f);
+
+/* Short usage line for errors: "see 'minilaunch NAME --help'". */
+int
+ml_command_usage_error(const struct ml_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Index of the option named name in cmd->options, or -1. */
+int
+ml_command_option_index(const struct ml_command *cmd, const char *name);
+
+#endif

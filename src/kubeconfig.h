@@ -1,0 +1,58 @@
+/*
+ * kubeconfig.h: read, merge and remove minilaunch's entries in a
+ * kubeconfig file, as kubectl does, with libyaml.
+ *
+ * Every cluster, user, context, preference and extension that is not ours
+ * survives a merge or a removal. Writers take kubectl's lock (an exclusive
+ * "FILE.lock" created with O_EXCL, removed after) and replace the file
+ * atomically. A malformed file is reported by name and left untouched.
+ */
+#ifndef ML_KUBECONFIG_H
+#define ML_KUBECONFIG_H
+
+#include <stdbool.h>
+
+struct ml_kubeconfig_entry {
+	const char *name;      /* cluster, user and context name */
+	const char *server;    /* https://127.0.0.1:PORT */
+	const char *ca_file;   /* absolute paths, as minikube writes them */
+	const char *cert_file;
+	const char *key_file;
+	const char *namespace; /* NULL: none */
+};
+
+/*
+ * The file minilaunch writes: the first entry of $KUBECONFIG (split on ':'),
+ * else ~/.kube/config. Caller frees.
+ */
+char *
+ml_kubeconfig_default_path(void);
+
+/*
+ * Adds or replaces the cluster, user and context e->name in path (created
+ * with its directory, mode 0600, when missing) and, with set_current, makes
+ * it the current-context. Returns 0 or -errno with a message.
+ */
+int
+ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
+		    bool set_current);
+
+/*
+ * Removes the cluster, user and context called name; current-context is
+ * cleared when it was name. A missing file or entry is not an error.
+ */
+int
+ml_kubeconfig_remove(const char *path, const char *name);
+
+/*
+ * Reads current-context (*ret_name NULL when unset) and, for the context
+ * called name, its cluster's server (*ret_server NULL when there is no such
+ * context). Either out-param may be NULL. Caller frees.
+ */
+int
+ml_kubeconfig_current_context(const char *path, char **ret_name);
+int
+ml_kubeconfig_context_server(const char *path, const char *name,
+			     char **ret_server);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * util.h: memory, strings, files and the error slot shared by every module.
+ *
+ * Error model: functions return int, >= 0 on success and -errno on failure.
+ * The code that detects a failure records one message with ml_err() and
+ * returns its code; callers pass the code up without printing. Only main()
+ * prints the message (ml_err_msg()) and picks the exit code.
+ */
+#ifndef ML_UTIL_H
+#define ML_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A usage error (bad flag or value typed by the user): exit code 64. */
+#define ML_EUSAGE 4096
+
+#define ML_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ML_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Frees *(void **)p; used by ml_autofree. */
+void
+ml_freep(void *p);
+#define ml_autofree __attribute__((cleanup(ml_freep)))
+
+/* Closes *(int *)p when >= 0; used by ml_autoclose. */
+void
+ml_closep(int *fd);
+#define ml_autoclose __attribute__((cleanup(ml_closep)))
+
+/* Allocation never fails: on OOM these print and abort. */
+void *
+ml_xmalloc(size_t size);
+void *
+ml_xcalloc(size_t n, size_t size);
+void *
+ml_xrealloc(void *p, size_t size);
+char *
+ml_xstrdup(const char *s);
+char *
+ml_xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string. Caller frees. */
+char *
+ml_xasprintf(const char *fmt, ...) ML_PRINTF(1, 2);
+char *
+ml_xvasprintf(const char *fmt, va_list ap) ML_PRINTF(1, 0);
+
+/*
+ * Records the error message for the failure being reported and returns r
+ * (a negative errno or -ML_EUSAGE). The message is lowercase, names the
+ * thing involved and, where there is one, the fix. A later call replaces
+ * an earlier message.
+ */
+int
+ml_err(int r, const char *fmt, ...) ML_PRINTF(2, 3);
+/* The last recorded message, or NULL. Borrowed. */
+const char *
+ml_err_msg(void);
+void
+ml_err_clear(void);
+
+/* True when s starts with prefix / ends with suffix. */
+bool
+ml_startswith(const char *s, const char *prefix);
+bool
+ml_endswith(const char *s, const char *suffix);
+
+/*
+ * Reads a whole file. *ret_data is NUL-terminated (caller frees); ret_len
+ * may be NULL. Returns -errno with a message naming path on failure.
+ */
+int
+ml_read_file(const char *path, char **ret_data, size_t *ret_len);
+
+/*
+ * Replaces path atomically: writes a temp file in the same directory with
+ * the given mode, fsyncs it, renames it over path and fsyncs the directory.
+ * On failure path is untouched and the temp file removed.
+ */
+int
+ml_write_file_atomic(const char *path, const void *data, size_t len,
+		     mode_t mode);
+
+/* mkdir -p with mode for every directory created; existing ones are kept. */
+int
+ml_mkdir_p(const char *path, mode_t mode);
+
+/*
+ * Opens (creating, mode 0600) and flock()s path. exclusive selects LOCK_EX
+ * over LOCK_SH; with wait false a held lock fails at once with -EWOULDBLOCK.
+ * Returns the fd (the lock lives until it is closed) or -errno.
+ */
+int
+ml_lock_file(const char *path, bool exclusive, bool wait);
+
+/* Removes a directory tree (like rm -rf); a missing path is not an error. */
+int
+ml_rm_rf(const char *path);
+
+/* True when path exists (any type). */
+bool
+ml_path_exists(const char *path);
+
+#endif

@@ -1,0 +1,58 @@
+# tests/lib.sh: a small harness for shell tests, sourced by tests/*/test_*.sh.
+#
+#   t_begin NAME          start a case
+#   t_pass / t_fail MSG   end it
+#   t_check NAME CMD...   run CMD; pass when it exits 0
+#   t_eq NAME WANT GOT    pass when equal, else show both
+#   t_summary             print "N passed, N failed" and exit non-zero on any failure
+#
+# Every test gets a scratch directory $T_TMP (removed on exit) with HOME and
+# MINILAUNCH_HOME inside it, so nothing touches the user's real files.
+set -u
+T_PASSED=0
+T_FAILED=0
+T_NAME=
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mltest.XXXXXX")
+export HOME="$T_TMP/home"
+export MINILAUNCH_HOME="$HOME/.minilaunch"
+mkdir -p "$HOME"
+unset KUBECONFIG MINILAUNCH_PROFILE DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH \
+	MINILAUNCH_ACTIVE_DOCKERD
+trap 'rm -rf "$T_TMP"' EXIT
+
+t_begin() { T_NAME=$1; }
+t_pass() {
+	T_PASSED=$((T_PASSED + 1))
+	echo "ok - $T_NAME"
+}
+t_fail() {
+	T_FAILED=$((T_FAILED + 1))
+	echo "FAIL - $T_NAME: $*"
+}
+t_check() {
+	local name=$1
+	shift
+	t_begin "$name"
+	if "$@"; then t_pass; else t_fail "command failed: $*"; fi
+}
+t_eq() {
+	t_begin "$1"
+	if [ "$2" = "$3" ]; then
+		t_pass
+	else
+		t_fail "want [$2] got [$3]"
+	fi
+}
+# t_run: runs the binary, leaving stdout, stderr and exit code in T_OUT,
+# T_ERR and T_RC.
+t_run() {
+	: "${MINILAUNCH:?MINILAUNCH must name the built binary}"
+	"$MINILAUNCH" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+	T_RC=$?
+	T_OUT=$(cat "$T_TMP/out")
+	T_ERR=$(cat "$T_TMP/err")
+}
+t_summary() {
+	echo "$T_PASSED passed, $T_FAILED failed"
+	[ "$T_FAILED" -eq 0 ]
+}
