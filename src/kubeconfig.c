@@ -306,7 +306,8 @@ static int
 validate_section(const struct kc_doc *d, size_t v, int s)
 {
 	if (d->evs[v].ev.type == YAML_ALIAS_EVENT)
-		return bad(d, v, "'%s' is an alias, which minilaunch cannot edit",
+		return bad(d, v,
+			   "'%s' is an alias, which minilaunch cannot edit",
 			   sections[s]);
 	if (is_null(d, v))
 		return 0;
@@ -357,10 +358,12 @@ doc_validate(const struct kc_doc *d)
 				return r;
 		} else if (scalar_eq(d, k, "current-context")) {
 			if (seen_current)
-				return bad(d, k, "duplicate key 'current-context'");
+				return bad(d, k,
+					   "duplicate key 'current-context'");
 			seen_current = true;
 			if (d->evs[v].ev.type != YAML_SCALAR_EVENT)
-				return bad(d, v, "'current-context' is not a string");
+				return bad(d, v,
+					   "'current-context' is not a string");
 		}
 		k = node_next(d, v);
 	}
@@ -474,6 +477,14 @@ out_has_anchor(const struct kc_out *o, const yaml_char_t *anchor)
 	return false;
 }
 
+static bool
+empty_null(const yaml_event_t *s)
+{
+	return !s->data.scalar.tag && s->data.scalar.plain_implicit &&
+	       s->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       s->data.scalar.length == 0;
+}
+
 /*
  * Emits a copy of event i; block_style turns a collection's flow style into
  * block style (same meaning) so entries added to it are readable.
@@ -514,6 +525,16 @@ out_copy_ev(struct kc_out *o, const struct kc_doc *d, size_t i,
 		break;
 	case YAML_SCALAR_EVENT:
 		out_add_anchor(o, s->data.scalar.anchor);
+		if (empty_null(s)) {
+			/* The emitter writes an empty plain scalar in a flow
+			 * collection or as a key as ! '', a string: keep it
+			 * null. */
+			ok = yaml_scalar_event_initialize(
+				&ev, s->data.scalar.anchor, NULL,
+				(const yaml_char_t *)"~", 1, 1, 0,
+				YAML_PLAIN_SCALAR_STYLE);
+			break;
+		}
 		ok = yaml_scalar_event_initialize(
 			&ev, s->data.scalar.anchor, s->data.scalar.tag,
 			s->data.scalar.value, (int)s->data.scalar.length,
@@ -932,7 +953,7 @@ update_locked(const char *path, const struct kc_edit *ed)
 	struct stat st;
 	mode_t mode = 0600;
 	size_t len;
-	bool exists;
+	bool exists, same;
 	int r;
 
 	/* Write through a symlink, as kubectl does, rather than replace it. */
@@ -945,14 +966,16 @@ update_locked(const char *path, const struct kc_edit *ed)
 	r = doc_load(&d, target, &data, &len, &exists);
 	if (r < 0)
 		return r;
-	if ((!exists && !ed->e) || (!ed->e && !remove_needed(&d, ed->name))) {
+	if (!ed->e && !remove_needed(&d, ed->name)) {
 		doc_release(&d);
 		return 0;
 	}
 	out_init(&o, target);
 	r = out_stream(&o, &d, ed);
 	doc_release(&d);
-	if (r >= 0 && !(exists && o.len == len && memcmp(o.buf, data, len) == 0))
+	/* A merge that changes nothing leaves the file, and its mtime, alone. */
+	same = exists && o.len == len && memcmp(o.buf, data, len) == 0;
+	if (r >= 0 && !same)
 		r = ml_write_file_atomic(target, o.buf, o.len, mode);
 	out_release(&o);
 	return r;

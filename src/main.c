@@ -119,10 +119,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (idx >= argc) {
-		ml_command_print_help(NULL, vals[G_HELP] ? stdout : stderr);
-		if (vals[G_HELP])
-			return 0;
-		return finish(ml_err(-ML_EUSAGE, "no command given: see 'minilaunch help'"));
+		if (!vals[G_HELP])
+			return finish(ml_err(-ML_EUSAGE, "no command given: see 'minilaunch help'"));
+		ml_command_print_help(NULL, stdout);
+		return 0;
 	}
 	cmd = ml_command_find(argv[idx]);
 	if (!cmd)
@@ -131,6 +131,10 @@ main(int argc, char **argv)
 	r = ml_command_parse(cmd, argc - idx, argv + idx, vals, &a, &help);
 	if (r < 0)
 		return finish(r);
+	if (vals[G_VERSION]) {
+		printf("minilaunch version %s\n", PACKAGE_VERSION);
+		return 0;
+	}
 	if (help || vals[G_HELP]) {
 		ml_command_print_help(cmd, stdout);
 		return 0;

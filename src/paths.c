@@ -30,10 +30,12 @@ ml_paths_home(const char *flag_home, char **ret_home)
 	ml_autofree char *user = NULL;
 	char cwd[4096];
 
-	if (!h || !*h)
+	if (h && !*h)
+		return ml_err(-ML_EUSAGE, "--home is empty: give a directory");
+	if (!h)
 		h = getenv("MINILAUNCH_HOME");
 	if (h && !*h)
-		return ml_err(-ML_EUSAGE, "minilaunch home is empty: give --home DIR or unset MINILAUNCH_HOME");
+		h = NULL; /* an empty variable counts as unset */
 	if (!h) {
 		user = ml_paths_user_home();
 		*ret_home = ml_xasprintf("%s/.minilaunch",

@@ -124,8 +124,11 @@ spit(const char *path, const char *data)
  * from there, exported as $CA for brevity. Returns the exit status and, in
  * *ret_out (caller frees) when not NULL, stdout and stderr.
  */
-static int ML_PRINTF(3, 4)
-	sh(const char *profile, char **ret_out, const char *fmt, ...)
+static int
+sh(const char *profile, char **ret_out, const char *fmt, ...) ML_PRINTF(3, 4);
+
+static int
+sh(const char *profile, char **ret_out, const char *fmt, ...)
 {
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
 	ml_autofree char *ca = ml_paths_ca_dir(home);
@@ -707,11 +710,11 @@ START_TEST(test_pki_concurrent_profiles_one_ca)
 	for (i = 0; i < ML_ARRAY_SIZE(names); i++) {
 		pids[i] = fork();
 		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0)
-			_exit(ml_pki_ensure(home, names[i], names[i], NULL) ==
-					      0
-				      ? 0
-				      : 1);
+		if (pids[i] == 0) {
+			int r = ml_pki_ensure(home, names[i], names[i], NULL);
+
+			_exit(r == 0 ? 0 : 1);
+		}
 	}
 	for (i = 0; i < ML_ARRAY_SIZE(names); i++) {
 		int st;

@@ -1,0 +1,68 @@
+# scripts/lib.sh: shared by scripts/quickstart and scripts/check.
+# Installs what is missing with apt-get (as root) and builds out of tree.
+set -euo pipefail
+
+ML_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ML_BUILD=${ML_BUILD:-$ML_ROOT/build}
+export DEBIAN_FRONTEND=noninteractive
+
+# Debian packages, by purpose.
+ML_PKGS_BUILD="autoconf automake make gcc pkg-config libvirt-dev libcurl4-openssl-dev
+	libarchive-dev libncurses-dev check libssl-dev libjson-c-dev libyaml-dev"
+ML_PKGS_TEST="openssl jq bash dash zsh fish valgrind openssh-client tmux"
+
+ml_say() { printf '==> %s\n' "$*" >&2; }
+ml_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+ml_need_root() {
+	[ "$(id -u)" -eq 0 ] || ml_die "installing packages needs root: run this as root (or with sudo)"
+}
+
+# ml_install PKG...: apt-get install the packages that are not installed yet.
+ml_install() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	ml_need_root
+	ml_say "installing ${missing[*]}"
+	if [ ! -f /var/lib/apt/ml-updated ] ||
+		[ -n "$(find /var/lib/apt/ml-updated -mmin +720 2>/dev/null)" ]; then
+		apt-get update -q >&2
+		touch /var/lib/apt/ml-updated
+	fi
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+# kubectl: the one on PATH, else Debian's kubernetes-client (which conflicts
+# with a separately packaged kubectl, so only when none is there).
+ml_install_kubectl() {
+	command -v kubectl >/dev/null 2>&1 && return 0
+	ml_install kubernetes-client
+}
+
+ml_deps_build() { ml_install $ML_PKGS_BUILD; }
+ml_deps_test() {
+	ml_deps_build
+	ml_install $ML_PKGS_TEST
+	ml_install_kubectl
+}
+
+# ml_build DIR [CONFIGURE ARGS...]: configure (once) and make in DIR.
+ml_build() {
+	local dir=$1
+	shift
+	if [ ! -x "$ML_ROOT/configure" ] || [ "$ML_ROOT/configure.ac" -nt "$ML_ROOT/configure" ] ||
+		[ "$ML_ROOT/Makefile.am" -nt "$ML_ROOT/Makefile.in" ]; then
+		ml_say "generating the build system"
+		(cd "$ML_ROOT" && ./autogen.sh) >&2
+	fi
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ "$dir/config.status" -ot "$ML_ROOT/configure" ]; then
+		ml_say "configuring in $dir"
+		(cd "$dir" && "$ML_ROOT/configure" "$@") >&2
+	fi
+	ml_say "building in $dir"
+	make -C "$dir" -j"$(nproc)" >&2
+}

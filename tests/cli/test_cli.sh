@@ -1,0 +1,80 @@
+#!/bin/bash
+# The command line: dispatch, help, exit codes (0, 1, 64) and one-line errors.
+. "$ML_TOP_SRCDIR/tests/lib.sh"
+
+# one_line_error NAME RC: the last t_run failed with RC, one stderr line, no stdout
+one_line_error() {
+	t_eq "$1: exit code" "$2" "$T_RC"
+	t_eq "$1: stdout empty" "" "$T_OUT"
+	t_eq "$1: one stderr line" 1 "$(printf '%s\n' "$T_ERR" | wc -l)"
+	t_check "$1: error prefix" grep -q '^minilaunch: error: ' "$T_TMP/err"
+}
+
+t_run
+one_line_error "no command" 64
+t_run frobnicate
+one_line_error "unknown command" 64
+t_check "unknown command is named" grep -q "'frobnicate'" "$T_TMP/err"
+t_run version --bogus
+one_line_error "unknown flag" 64
+t_check "unknown flag is named" grep -q -- "'--bogus'" "$T_TMP/err"
+t_run --bogus version
+one_line_error "unknown global flag" 64
+t_run -p 'Bad_Name' profile list
+one_line_error "bad profile name" 64
+MINILAUNCH_PROFILE=UPPER t_run profile list
+one_line_error "bad profile name from the environment" 64
+t_run version -o yaml
+one_line_error "bad output format" 64
+t_run config set cpus
+one_line_error "missing argument" 64
+t_run --home '' version
+one_line_error "empty home" 64
+
+t_run version
+t_eq "version exits 0" 0 "$T_RC"
+t_check "version names libvirt" grep -q '^  libvirt  *[0-9]' "$T_TMP/out"
+t_check "version names every library" bash -c "for l in libcurl libarchive ncurses openssl json-c libyaml; do grep -q \"^  \$l \" '$T_TMP/out' || exit 1; done"
+t_eq "version writes nothing on stderr" "" "$T_ERR"
+t_run version -o json
+t_check "version json parses" jq -e '.libraries.libvirt and .minilaunch' "$T_TMP/out"
+t_run --version
+t_check "--version" grep -q '^minilaunch version [0-9]' "$T_TMP/out"
+
+# help COMMAND and COMMAND --help print the same text
+for cmd in $("$MINILAUNCH" help | sed -n '/^Commands:/,/^$/p' | awk 'NF==0{next} /^Commands/{next} {print $1}'); do
+	a=$("$MINILAUNCH" help "$cmd")
+	b=$("$MINILAUNCH" "$cmd" --help)
+	c=$("$MINILAUNCH" "$cmd" -h)
+	t_eq "help $cmd = $cmd --help" "$a" "$b"
+	t_eq "help $cmd = $cmd -h" "$a" "$c"
+	t_check "help $cmd has usage" grep -q "^Usage: minilaunch \[global flags\] $cmd" <<<"$a"
+done
+t_run help
+t_eq "help exits 0" 0 "$T_RC"
+t_check "help lists commands" grep -q '^  docker-env ' "$T_TMP/out"
+t_run help nosuch
+one_line_error "help on an unknown command" 64
+
+# global flags after the command, --home, MINILAUNCH_PROFILE
+t_run config set cpus 1 -p after
+t_eq "global flag after the command" 0 "$T_RC"
+t_check "profile 'after' made" test -f "$MINILAUNCH_HOME/profiles/after/config.json"
+mkdir -p "$T_TMP/rel"
+(cd "$T_TMP/rel" && "$MINILAUNCH" --home relhome config set cpus 1)
+t_check "relative --home is made absolute" test -f "$T_TMP/rel/relhome/profiles/minilaunch/config.json"
+MINILAUNCH_PROFILE=fromenv t_run config set cpus 1
+t_check "MINILAUNCH_PROFILE selects the profile" test -f "$MINILAUNCH_HOME/profiles/fromenv/config.json"
+MINILAUNCH_PROFILE=fromenv t_run -p flagwins config set cpus 1
+t_check "-p beats MINILAUNCH_PROFILE" test -f "$MINILAUNCH_HOME/profiles/flagwins/config.json"
+
+# the man page documents every command and every flag
+man=$ML_TOP_SRCDIR/docs/minilaunch.1
+for cmd in $("$MINILAUNCH" help | awk '/^Commands:/{on=1;next} on&&NF==0{exit} on{print $1}'); do
+	t_check "man page documents $cmd" grep -q "^\.SS $cmd\$" "$man"
+	for flag in $("$MINILAUNCH" help "$cmd" | grep -o -- '--[a-z-]*' | sort -u); do
+		t_check "man page documents $cmd $flag" grep -q -- "\\\\-\\\\-${flag#--}" "$man"
+	done
+done
+
+t_summary

@@ -1,0 +1,74 @@
+#!/bin/bash
+# minilaunch config: set/get/unset/view, validation, corrupted files, locking.
+. "$ML_TOP_SRCDIR/tests/lib.sh"
+
+cfg=$MINILAUNCH_HOME/profiles/minilaunch/config.json
+
+t_run config view
+t_eq "view of a missing profile fails" 1 "$T_RC"
+t_check "missing profile is named" grep -q "profile 'minilaunch' not found" "$T_TMP/err"
+t_check "config set makes the profile" "$MINILAUNCH" config set memory 4g
+t_check "config.json exists" test -f "$cfg"
+t_eq "config.json mode" 600 "$(stat -c %a "$cfg")"
+t_eq "profile dir mode" 700 "$(stat -c %a "$MINILAUNCH_HOME/profiles/minilaunch")"
+t_check "config.json has the schema" jq -e '.schema == 1 and .config.memory == "4g"' "$cfg"
+t_run config get memory
+t_eq "get returns the value" "4g" "$T_OUT"
+"$MINILAUNCH" config set cpus 1
+"$MINILAUNCH" config set kubernetes-version 1.20.2
+"$MINILAUNCH" config set driver-uri qemu:///session
+"$MINILAUNCH" config set iso-url "file://$T_TMP/x.iso"
+t_run config view
+t_eq "view lists settings in key order" "- cpus: 1
+- memory: 4g
+- kubernetes-version: v1.20.2
+- driver-uri: qemu:///session
+- iso-url: file://$T_TMP/x.iso" "$T_OUT"
+t_check "unset" "$MINILAUNCH" config unset iso-url
+t_run config get iso-url
+t_eq "get of an unset key fails" 1 "$T_RC"
+t_eq "get of an unset key prints nothing" "" "$T_OUT"
+
+# bad values: usage errors, nothing written
+before=$(cat "$cfg")
+nproc=$(nproc)
+for bad in "memory 10m" "memory 1799m" "memory lots" "cpus 0" "cpus $((nproc + 1))" \
+	"cpus two" "disk-size 1m" "kubernetes-version 1.20" "driver-uri vbox://x" \
+	"container-runtime containerd" "iso-url ftp://x/y" "binary-mirror nope" "nokey 1"; do
+	t_run config set $bad
+	t_eq "config set $bad is a usage error" 64 "$T_RC"
+	t_eq "config set $bad: one line" 1 "$(wc -l <"$T_TMP/err")"
+done
+t_eq "rejected values changed nothing" "$before" "$(cat "$cfg")"
+t_check "the error names the fix" grep -q "at least" <("$MINILAUNCH" config set memory 10m 2>&1)
+
+# a corrupted file is reported by name and never rewritten
+printf '{"schema": 1, "config": {"cpus": ' >"$cfg"
+cp "$cfg" "$T_TMP/corrupt"
+for args in "config view" "config get cpus" "config set cpus 1" "config unset cpus"; do
+	t_run $args
+	t_eq "$args on a corrupted file: exit 1" 1 "$T_RC"
+	t_check "$args names the file" grep -qF "'$cfg'" "$T_TMP/err"
+	t_check "$args leaves it untouched" cmp -s "$cfg" "$T_TMP/corrupt"
+done
+echo '{"schema": 2, "config": {}}' >"$cfg"
+t_run config view
+t_eq "unknown schema: exit 1" 1 "$T_RC"
+t_check "unknown schema is named" grep -q "schema version 2" "$T_TMP/err"
+rm "$cfg"
+
+# parallel writers of one profile lose nothing; other profiles run alongside
+keys=(cpus memory disk-size kubernetes-version driver-uri container-runtime iso-url binary-mirror)
+vals=(1 2g 30g v1.20.2 qemu:///system docker file:///a https://example.invalid/m)
+for i in "${!keys[@]}"; do
+	"$MINILAUNCH" config set "${keys[$i]}" "${vals[$i]}" &
+	"$MINILAUNCH" -p "other$i" config set cpus 1 &
+done
+wait
+for i in "${!keys[@]}"; do
+	t_eq "parallel set ${keys[$i]} kept" "${vals[$i]}" "$("$MINILAUNCH" config get "${keys[$i]}")"
+done
+t_eq "parallel profiles all made" 9 "$(ls "$MINILAUNCH_HOME/profiles" | wc -l)"
+t_eq "no temp files left" 0 "$(find "$MINILAUNCH_HOME" -name '*.tmp*' | wc -l)"
+
+t_summary

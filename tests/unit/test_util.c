@@ -1,0 +1,169 @@
+/* test_util.c: files, locks and the error slot. */
+#include "config.h"
+
+#include "util.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static void
+setup(void)
+{
+	strcpy(tmpdir, "/tmp/ml-test-util.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void
+teardown(void)
+{
+	ck_assert_int_eq(ml_rm_rf(tmpdir), 0);
+	ck_assert(!ml_path_exists(tmpdir));
+}
+
+START_TEST(test_util_write_atomic_creates_with_mode)
+{
+	ml_autofree char *path = ml_xasprintf("%s/f", tmpdir);
+	ml_autofree char *data = NULL;
+	struct stat st;
+	size_t len;
+
+	ck_assert_int_eq(ml_write_file_atomic(path, "hello", 5, 0600), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(ml_read_file(path, &data, &len), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_str_eq(data, "hello");
+}
+END_TEST
+
+START_TEST(test_util_write_atomic_replaces_and_leaves_no_temp)
+{
+	ml_autofree char *path = ml_xasprintf("%s/f", tmpdir);
+	ml_autofree char *cmd = NULL;
+	ml_autofree char *data = NULL;
+
+	ck_assert_int_eq(ml_write_file_atomic(path, "one", 3, 0644), 0);
+	ck_assert_int_eq(ml_write_file_atomic(path, "two!", 4, 0644), 0);
+	ck_assert_int_eq(ml_read_file(path, &data, NULL), 0);
+	ck_assert_str_eq(data, "two!");
+	cmd = ml_xasprintf("test $(ls -A %s | wc -l) -eq 1", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(test_util_write_atomic_fails_cleanly)
+{
+	ml_autofree char *path = ml_xasprintf("%s/missing/f", tmpdir);
+
+	ml_err_clear();
+	ck_assert_int_eq(ml_write_file_atomic(path, "x", 1, 0600), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), path));
+	ck_assert(!ml_path_exists(path));
+}
+END_TEST
+
+START_TEST(test_util_read_missing_names_file)
+{
+	ml_autofree char *path = ml_xasprintf("%s/nope", tmpdir);
+	char *data = NULL;
+
+	ck_assert_int_eq(ml_read_file(path, &data, NULL), -ENOENT);
+	ck_assert_ptr_null(data);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), path));
+}
+END_TEST
+
+START_TEST(test_util_mkdir_p_nested_mode)
+{
+	ml_autofree char *path = ml_xasprintf("%s/a/b/c", tmpdir);
+	struct stat st;
+
+	ck_assert_int_eq(ml_mkdir_p(path, 0700), 0);
+	ck_assert_int_eq(ml_mkdir_p(path, 0700), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+}
+END_TEST
+
+START_TEST(test_util_lock_excludes_other_process)
+{
+	ml_autofree char *path = ml_xasprintf("%s/lock", tmpdir);
+	int fd = ml_lock_file(path, true, false);
+	pid_t pid;
+	int status;
+
+	ck_assert_int_ge(fd, 0);
+	pid = fork();
+	if (pid == 0) {
+		int r = ml_lock_file(path, true, false);
+		_exit(r == -EWOULDBLOCK ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(fd);
+	pid = fork();
+	if (pid == 0) {
+		int r = ml_lock_file(path, true, false);
+		_exit(r >= 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+START_TEST(test_util_err_keeps_last_message)
+{
+	ml_err_clear();
+	ck_assert_ptr_null(ml_err_msg());
+	ck_assert_int_eq(ml_err(-EIO, "first %d", 1), -EIO);
+	ck_assert_int_eq(ml_err(-ML_EUSAGE, "second '%s'", "x"), -ML_EUSAGE);
+	ck_assert_str_eq(ml_err_msg(), "second 'x'");
+}
+END_TEST
+
+START_TEST(test_util_strings)
+{
+	ml_autofree char *s = ml_xasprintf("%s-%d", "a", 7);
+
+	ck_assert_str_eq(s, "a-7");
+	ck_assert(ml_startswith("--flag", "--"));
+	ck_assert(!ml_startswith("-", "--"));
+	ck_assert(ml_endswith("qemu:///system", "/system"));
+	ck_assert(!ml_endswith("m", "/system"));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_util_write_atomic_creates_with_mode);
+	tcase_add_test(tc, test_util_write_atomic_replaces_and_leaves_no_temp);
+	tcase_add_test(tc, test_util_write_atomic_fails_cleanly);
+	tcase_add_test(tc, test_util_read_missing_names_file);
+	tcase_add_test(tc, test_util_mkdir_p_nested_mode);
+	tcase_add_test(tc, test_util_lock_excludes_other_process);
+	tcase_add_test(tc, test_util_err_keeps_last_message);
+	tcase_add_test(tc, test_util_strings);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
