@@ -1,4 +1,13 @@
-/* commands.c: the one command table, in the order help lists them. */
+/*
+ * commands.c: the one command table, in the order help lists them.
+ *
+ * It is compiled twice. src/minilaunch-core has every command. The front
+ * end src/minilaunch (ML_FRONTEND) keeps only the commands that need no
+ * heavy library (libvirt, libcurl, libarchive, ncurses, OpenSSL) and hands
+ * every other command line to minilaunch-core with execv(): loading those
+ * libraries costs more than the whole of `docker-env`, which shells run on
+ * every prompt or rc file.
+ */
 #include "config.h"
 
 #include "command.h"
@@ -16,8 +25,10 @@ const struct ml_command *const ml_commands[] = {
 	&ml_cmd_profile,
 	&ml_cmd_docker_env,
 	&ml_cmd_update_context,
+#ifndef ML_FRONTEND
 	&ml_cmd_completion,
 	&ml_cmd_version,
 	&ml_cmd_help,
+#endif
 	NULL,
 };

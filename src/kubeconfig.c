@@ -21,7 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +31,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
-/* kubectl gives up at once on a held lock; waiting a little avoids racing
- * a concurrent kubectl without hanging on a stale lock. */
+/*
+ * kubectl gives up at once on a held lock; waiting a little rides out a
+ * concurrent kubectl without hanging on a stale lock.
+ */
 #define LOCK_WAIT_MS 5000
 #define LOCK_POLL_MS 100
 
@@ -103,7 +105,7 @@ bad(const struct kc_doc *d, size_t i, const char *fmt, ...)
 
 /* libyaml's allocation failures end like ml_xmalloc()'s. */
 static void
-yaml_oom(void)
+libyaml_oom(void)
 {
 	fputs("minilaunch: error: out of memory\n", stderr);
 	abort();
@@ -115,7 +117,7 @@ parse_error(const struct kc_doc *d, const yaml_parser_t *p, const char *data)
 	size_t line;
 
 	if (p->error == YAML_MEMORY_ERROR)
-		yaml_oom();
+		libyaml_oom();
 	if (p->error == YAML_READER_ERROR) {
 		/* The reader reports a byte offset, not a mark. */
 		line = 1;
@@ -167,7 +169,7 @@ doc_parse(struct kc_doc *d, const char *path, const char *data, size_t len)
 	d->n = 0;
 	d->root = NO_NODE;
 	if (!yaml_parser_initialize(&p))
-		yaml_oom();
+		libyaml_oom();
 	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
 	for (;;) {
 		struct kc_ev *e;
@@ -425,7 +427,7 @@ out_init(struct kc_out *o, const char *path)
 	memset(o, 0, sizeof(*o));
 	o->path = path;
 	if (!yaml_emitter_initialize(&o->em))
-		yaml_oom();
+		libyaml_oom();
 	yaml_emitter_set_output(&o->em, out_write, o);
 	yaml_emitter_set_unicode(&o->em, 1);
 	/* Never fold long values such as certificate-authority-data. */
@@ -526,9 +528,11 @@ out_copy_ev(struct kc_out *o, const struct kc_doc *d, size_t i,
 	case YAML_SCALAR_EVENT:
 		out_add_anchor(o, s->data.scalar.anchor);
 		if (empty_null(s)) {
-			/* The emitter writes an empty plain scalar in a flow
+			/*
+			 * The emitter writes an empty plain scalar in a flow
 			 * collection or as a key as ! '', a string: keep it
-			 * null. */
+			 * null.
+			 */
 			ok = yaml_scalar_event_initialize(
 				&ev, s->data.scalar.anchor, NULL,
 				(const yaml_char_t *)"~", 1, 1, 0,

@@ -6,6 +6,12 @@
  * survives a merge or a removal. Writers take kubectl's lock (an exclusive
  * "FILE.lock" created with O_EXCL, removed after) and replace the file
  * atomically. A malformed file is reported by name and left untouched.
+ *
+ * Errors, each with a message naming the file and the fix: -EBADMSG for a
+ * malformed file (with its line), -EWOULDBLOCK when FILE.lock stays held
+ * for about 5 s, -ENOTSUP when our entry defines a YAML anchor another
+ * entry refers to, -EINVAL for an entry with an empty field or a value that
+ * is not UTF-8, else -errno of the failed call.
  */
 #ifndef ML_KUBECONFIG_H
 #define ML_KUBECONFIG_H

@@ -1,7 +1,9 @@
 /*
  * main.c: global flags, dispatch through the command table, and the one
  * place that prints errors and picks the exit code (0 ok, 1 runtime error,
- * 64 usage error).
+ * 64 usage error). Built twice: as minilaunch-core with every command, and
+ * as the front end minilaunch (ML_FRONTEND), which runs the light commands
+ * itself and execs minilaunch-core for the rest (see commands.c).
  */
 #include "config.h"
 
@@ -13,9 +15,12 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_USAGE 64
 
@@ -100,6 +105,32 @@ resolve_globals(const char **vals, struct ml_globals *g, char **ret_home)
 	return 0;
 }
 
+#ifdef ML_FRONTEND
+/* Runs minilaunch-core with our own argv: beside this binary in a build
+ * tree, else where `make install` put it. Returns only on failure. */
+static int
+exec_core(char **argv)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *installed = PKGLIBEXECDIR "/minilaunch-core";
+
+	if (n > 0) {
+		self[n] = '\0';
+		ml_autofree char *beside =
+			ml_xasprintf("%s/minilaunch-core", dirname(self));
+		if (access(beside, X_OK) == 0) {
+			execv(beside, argv);
+			return ml_err(-errno, "cannot run '%s': %s: rebuild or reinstall minilaunch",
+				      beside, strerror(errno));
+		}
+	}
+	execv(installed, argv);
+	return ml_err(-errno, "cannot run '%s': %s: reinstall minilaunch",
+		      installed, strerror(errno));
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -121,10 +152,17 @@ main(int argc, char **argv)
 	if (idx >= argc) {
 		if (!vals[G_HELP])
 			return finish(ml_err(-ML_EUSAGE, "no command given: see 'minilaunch help'"));
+#ifdef ML_FRONTEND
+		return finish(exec_core(argv));
+#endif
 		ml_command_print_help(NULL, stdout);
 		return 0;
 	}
 	cmd = ml_command_find(argv[idx]);
+#ifdef ML_FRONTEND
+	if (!cmd)
+		return finish(exec_core(argv));
+#endif
 	if (!cmd)
 		return finish(ml_err(-ML_EUSAGE, "unknown command '%s': see 'minilaunch help' for the list",
 				     argv[idx]));

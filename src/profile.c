@@ -7,7 +7,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -182,21 +181,40 @@ validate_runtime(const char *key, const char *value, char **ret)
 	return 0;
 }
 
+/*
+ * http://HOST[:PORT][/PATH], https://... or file:///ABSOLUTE/PATH. Checked
+ * by hand rather than with libcurl's URL parser so that the light front end
+ * (config, docker-env) does not load libcurl.
+ */
+static bool
+url_ok(const char *value)
+{
+	const char *rest, *host_end;
+
+	for (const char *c = value; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return false;
+	if (ml_startswith(value, "file://")) {
+		rest = value + strlen("file://");
+		if (ml_startswith(rest, "localhost/"))
+			rest += strlen("localhost");
+		return rest[0] == '/' && rest[1] != '\0';
+	}
+	if (ml_startswith(value, "http://"))
+		rest = value + strlen("http://");
+	else if (ml_startswith(value, "https://"))
+		rest = value + strlen("https://");
+	else
+		return false;
+	host_end = rest + strcspn(rest, "/?#");
+	return host_end > rest && rest[0] != ':' && rest[0] != '@';
+}
+
 static int
 validate_url(const char *key, const char *value, char **ret)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL;
-	bool ok;
-
-	ok = curl_url_set(u, CURLUPART_URL, value, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	     (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 ||
-	      strcmp(scheme, "file") == 0);
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	if (!ok)
-		return ml_err(-ML_EUSAGE, "invalid %s '%s': give an http://, https:// or file:// URL",
+	if (!url_ok(value))
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': give an http://, https:// or file:///PATH URL",
 			      key, value);
 	*ret = ml_xstrdup(value);
 	return 0;

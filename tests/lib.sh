@@ -56,3 +56,13 @@ t_summary() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" -eq 0 ]
 }
+
+# t_free_port: prints a TCP port on 127.0.0.1 that nothing listens on.
+t_free_port() {
+	local port
+	while :; do
+		port=$((20000 + RANDOM % 30000))
+		ss -Htln "sport = :$port" | grep -q . || break
+	done
+	echo "$port"
+}

@@ -77,4 +77,15 @@ for cmd in $("$MINILAUNCH" help | awk '/^Commands:/{on=1;next} on&&NF==0{exit} o
 	done
 done
 
+# the front end loads no heavy library; the rest is minilaunch-core's
+t_eq "front end links no heavy library" "" \
+	"$(ldd "$MINILAUNCH" | grep -oE 'lib(virt|curl|archive|ncursesw|crypto)[^ ]*' | xargs)"
+t_check "version runs through minilaunch-core" grep -q '^  libvirt ' <("$MINILAUNCH" version)
+cp "$MINILAUNCH" "$T_TMP/lonely"
+MINILAUNCH=$T_TMP/lonely t_run version
+t_eq "missing minilaunch-core: exit 1" 1 "$T_RC"
+t_check "missing minilaunch-core: says so" grep -q "minilaunch-core.*reinstall minilaunch" "$T_TMP/err"
+MINILAUNCH=$T_TMP/lonely t_run config set cpus 1
+t_eq "light commands need no minilaunch-core" 0 "$T_RC"
+
 t_summary

@@ -136,7 +136,7 @@ vm_kubeconfig() {
 # port-forward directly rather than trying WebSockets first.
 vm_kubectl() {
 	KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false KUBECTL_PORT_FORWARD_WEBSOCKETS=false \
-		kubectl --kubeconfig "$VM_DIR/admin.conf" --request-timeout=30s "$@"
+		kubectl --kubeconfig "$VM_DIR/admin.conf" "$@"
 }
 
 vm_curl_api() { # PATH
@@ -156,7 +156,7 @@ vm_wait() {
 	return 1
 }
 vm_node_ready() {
-	vm_kubectl get node "$VM_NAME" \
+	vm_kubectl --request-timeout=20s get node "$VM_NAME" \
 		-o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
 }
 vm_wait_ssh() { vm_wait "$1" vm_ssh true; }

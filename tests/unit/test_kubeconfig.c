@@ -607,6 +607,31 @@ START_TEST(test_kubeconfig_malformed_untouched)
 }
 END_TEST
 
+START_TEST(test_kubeconfig_alias_into_replaced_entry)
+{
+	ml_autofree char *path = home_path("config");
+	ml_autofree char *before = NULL, *after = NULL;
+	struct ml_kubeconfig_entry e = entry("ml", "https://h:1");
+	const char *msg;
+
+	/* Replacing "ml" would drop the anchor "other" refers to. */
+	spew(path,
+	     "apiVersion: v1\nkind: Config\nclusters:\n"
+	     "- name: ml\n  cluster: &c {server: 'https://old:1'}\n"
+	     "- name: other\n  cluster: *c\n",
+	     0600);
+	before = slurp(path);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -ENOTSUP);
+	msg = ml_err_msg();
+	ck_assert_msg(strstr(msg, path) && strstr(msg, "'*c'"), "message '%s'",
+		      msg);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, "ml"), -ENOTSUP);
+	after = slurp(path);
+	ck_assert_str_eq(before, after);
+	assert_no_lock(path);
+}
+END_TEST
+
 START_TEST(test_kubeconfig_stale_lock)
 {
 	ml_autofree char *path = install_fixture("others.yaml", 0600);
@@ -726,6 +751,7 @@ kubeconfig_suite(void)
 	tcase_add_test(tc, test_kubeconfig_remove_missing_file);
 	tcase_add_test(tc, test_kubeconfig_remove_missing_entry);
 	tcase_add_test(tc, test_kubeconfig_malformed_untouched);
+	tcase_add_test(tc, test_kubeconfig_alias_into_replaced_entry);
 	tcase_add_test(tc, test_kubeconfig_stale_lock);
 	tcase_add_test(tc, test_kubeconfig_lock_wait);
 	tcase_add_test(tc, test_kubeconfig_default_path);

@@ -68,10 +68,10 @@ static size_t n_owned;
 static void
 setup(void)
 {
-	char tmpl[] = "/tmp/test_pki.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	home = ml_xstrdup(tmpl);
+	home = ml_xasprintf("%s/test_pki.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(home));
 }
 
 static void

@@ -109,6 +109,12 @@ START_TEST(test_profile_set_validates)
 	ck_assert_int_eq(ml_profile_set(p, "iso-url", "https://example.invalid/x.iso"), 0);
 	ck_assert_int_eq(ml_profile_set(p, "iso-url", "ftp://x/y"), -ML_EUSAGE);
 	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "not a url"), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "file://relative/x"), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http://"), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http:///x"), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "https://a b/"), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http://127.0.0.1:8080/k8s"), 0);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "file://localhost/srv/k8s"), 0);
 	ck_assert_int_eq(ml_profile_set(p, "disk-size", "1g"), -ML_EUSAGE);
 	ck_assert_int_eq(ml_profile_set(p, "nope", "1"), -ML_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "'nope'"));
