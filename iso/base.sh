@@ -11,7 +11,7 @@ update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy
 
 # The login user: key only (set at boot from the config drive), no password,
 # passwordless sudo. root cannot log in.
-useradd -m -s /bin/bash -G sudo,docker docker
+useradd -m -s /bin/bash -g docker -G sudo docker
 passwd -l docker >/dev/null
 passwd -l root >/dev/null
 echo 'docker ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/docker
