@@ -1,0 +1,162 @@
+/*
+ * k8s.h: a Kubernetes API client in C (libcurl, json-c).
+ *
+ * One client talks to one API server, chosen from a kubeconfig context.
+ * Requests are synchronous with bounded timeouts; watches are streams
+ * driven by ml_k8s_poll(), so that a terminal UI can wait on its keyboard
+ * and on every watch at once. Every failure sets one message through
+ * ml_err() that carries the HTTP status and the API's Status message when
+ * there is one, e.g. "GET /api/v1/namespaces/x: 404 Not Found: namespaces
+ * \"x\" not found".
+ *
+ * Paths are API paths such as "/api/v1/pods" or
+ * "/apis/apps/v1/namespaces/default/deployments/web".
+ */
+#ifndef ML_K8S_H
+#define ML_K8S_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ml_k8s;	     /* a client */
+struct ml_k8s_watch; /* one open watch */
+
+/* Where and how to connect; every string owned by the struct. */
+struct ml_k8s_config {
+	char *context;	 /* the kubeconfig context used */
+	char *server;	 /* https://HOST:PORT */
+	char *namespace; /* the context's namespace, or "default" */
+	char *ca_file;	 /* PEM file, or NULL */
+	char *ca_data;	 /* PEM text (decoded certificate-authority-data), or NULL */
+	char *cert_file, *cert_data;
+	char *key_file, *key_data;
+	char *token;	 /* bearer token, or NULL */
+};
+
+/*
+ * Reads context (NULL: the current-context) from the kubeconfig at path
+ * (NULL: $KUBECONFIG's first file, else ~/.kube/config). Relative paths in
+ * the file are resolved against its directory. Returns 0 or -errno with a
+ * message naming the file and the context.
+ */
+int
+ml_k8s_config_load(const char *path, const char *context,
+		   struct ml_k8s_config **ret);
+struct ml_k8s_config *
+ml_k8s_config_free(struct ml_k8s_config *cfg);
+
+/* A client for cfg (copied). TLS verification is always on. */
+int
+ml_k8s_new(const struct ml_k8s_config *cfg, struct ml_k8s **ret);
+struct ml_k8s *
+ml_k8s_free(struct ml_k8s *c); /* closes its watches too */
+
+/* Request timeout in ms for non-watch calls (default 10000). */
+void
+ml_k8s_set_timeout(struct ml_k8s *c, long timeout_ms);
+
+/* GET path as JSON. *ret is the parsed body (caller puts). */
+int
+ml_k8s_get(struct ml_k8s *c, const char *path, struct json_object **ret);
+
+/*
+ * One page of a list: limit 0 means no limit; cont is the continue token
+ * from the previous page or NULL. With table, asks for the server-side
+ * Table form (Accept: application/json;as=Table;v=v1;g=meta.k8s.io) with
+ * includeObject=Metadata, whose rows carry the cells kubectl prints. *ret
+ * is the List or Table; read metadata.continue and
+ * metadata.resourceVersion from it.
+ */
+int
+ml_k8s_list(struct ml_k8s *c, const char *path, bool table, long limit,
+	    const char *cont, struct json_object **ret);
+
+/* DELETE path (optionally with a JSON body such as DeleteOptions). */
+int
+ml_k8s_delete(struct ml_k8s *c, const char *path, const char *body);
+
+/* PATCH path with content_type ("application/merge-patch+json",
+ * "application/strategic-merge-patch+json", ...); *ret may be NULL. */
+int
+ml_k8s_patch(struct ml_k8s *c, const char *path, const char *content_type,
+	     const char *body, struct json_object **ret);
+
+/* Scales a deployment (PATCH of its scale subresource). */
+int
+ml_k8s_scale(struct ml_k8s *c, const char *ns, const char *deployment,
+	     int replicas);
+
+/* POST a JSON body (create). *ret may be NULL. */
+int
+ml_k8s_create(struct ml_k8s *c, const char *path, const char *json,
+	      struct json_object **ret);
+
+/* Server-side apply: PATCH application/apply-patch+yaml with
+ * fieldManager=minilaunch (force true). body is YAML or JSON. */
+int
+ml_k8s_apply(struct ml_k8s *c, const char *path, const char *body,
+	     struct json_object **ret);
+
+/* Pod logs: tail_lines < 0 means all. Without follow, *ret_text is the
+ * whole text (caller frees). */
+int
+ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
+	    const char *container, long tail_lines, char **ret_text);
+
+/* --- streams: watches and followed logs --- */
+
+enum ml_k8s_event_type {
+	ML_K8S_ADDED,
+	ML_K8S_MODIFIED,
+	ML_K8S_DELETED,
+	ML_K8S_BOOKMARK,
+	ML_K8S_RELISTED, /* the watch restarted from a fresh list after 410
+			  * Gone or a reconnect: obj is the whole List (or
+			  * Table); replace what you had */
+	ML_K8S_LOG_LINE, /* a followed log: line in text */
+	ML_K8S_CONNECTED,    /* the stream is (re)established */
+	ML_K8S_DISCONNECTED, /* the stream broke: text holds the reason;
+			      * the client reconnects with backoff by itself */
+};
+
+struct ml_k8s_event {
+	enum ml_k8s_event_type type;
+	struct json_object *obj; /* borrowed, valid during the callback */
+	const char *text;	 /* borrowed: a log line or a reason */
+};
+
+typedef void (*ml_k8s_event_fn)(const struct ml_k8s_event *ev, void *ud);
+
+/*
+ * Lists path (as ml_k8s_list with table, all pages), delivers the result as
+ * one ML_K8S_RELISTED event, then watches from its resourceVersion with
+ * allowWatchBookmarks, delivering each event as it arrives (the stream is
+ * parsed incrementally, one JSON object per line, chunks split anywhere).
+ * On 410 Gone it relists; on a broken connection it reports DISCONNECTED,
+ * reconnects with exponential backoff (250 ms to 5 s) and relists. Events
+ * are delivered only from inside ml_k8s_poll().
+ */
+int
+ml_k8s_watch(struct ml_k8s *c, const char *path, bool table,
+	     ml_k8s_event_fn fn, void *ud, struct ml_k8s_watch **ret);
+
+/* Follows a pod's log (tail_lines < 0: all), one ML_K8S_LOG_LINE per line. */
+int
+ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
+		   const char *container, long tail_lines, ml_k8s_event_fn fn,
+		   void *ud, struct ml_k8s_watch **ret);
+
+/* Stops and frees a watch; safe from inside its own callback. */
+void
+ml_k8s_watch_stop(struct ml_k8s_watch *w);
+
+/*
+ * Runs the I/O of every open watch for at most timeout_ms, returning early
+ * when extra_fd (for example 0, the terminal; -1 for none) becomes
+ * readable. Returns the number of events delivered, or -errno.
+ */
+int
+ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd);
+
+#endif
