@@ -10,7 +10,29 @@
  * \"x\" not found".
  *
  * Paths are API paths such as "/api/v1/pods" or
- * "/apis/apps/v1/namespaces/default/deployments/web".
+ * "/apis/apps/v1/namespaces/default/deployments/web"; they may carry a
+ * query ("/api/v1/pods?labelSelector=app%3Dweb"), to which the client adds
+ * its own parameters with '&'.
+ *
+ * Errors (-errno, message set): HTTP statuses map to 400 and 422 -EINVAL,
+ * 401 -EACCES, 403 -EPERM, 404 -ENOENT, 405 -EOPNOTSUPP, 409 -EEXIST
+ * (exists, or a conflicting update), 410 -ESTALE, 413 -E2BIG, 429 and 503
+ * -EAGAIN, 500 -EIO, 504 -ETIMEDOUT, any other -EPROTO. Transport failures
+ * name the server: -ETIMEDOUT ("no answer from https://... within N ms"),
+ * -ECONNREFUSED, -EHOSTUNREACH, -EPROTO for TLS ("TLS with https://...
+ * failed: ..."), -EIO otherwise; -EBADMSG for an answer that is not JSON.
+ * Connecting is bounded by 5 s, each request by its timeout (10 s
+ * default).
+ *
+ * Changes to the first draft of this contract (all compatible):
+ * - ml_k8s_watch_from(): a watch from a known resourceVersion, no list.
+ * - ml_k8s_watch() lists synchronously, so a bad path or an unreachable
+ *   server is its error; the events all come from ml_k8s_poll().
+ * - The order of stream events is spelled out at ml_k8s_watch().
+ * - A followed log does not reconnect (lines would repeat): its end, or
+ *   its failure, is one DISCONNECTED event, and the stream is over.
+ * - ml_k8s_config_load() reads user.tokenFile too and refuses nothing for
+ *   insecure-skip-tls-verify: verification stays on.
  */
 #ifndef ML_K8S_H
 #define ML_K8S_H
@@ -31,7 +53,7 @@ struct ml_k8s_config {
 	char *ca_data;	 /* PEM text (decoded certificate-authority-data), or NULL */
 	char *cert_file, *cert_data;
 	char *key_file, *key_data;
-	char *token;	 /* bearer token, or NULL */
+	char *token;	 /* bearer token (or tokenFile's content), or NULL */
 };
 
 /*
@@ -46,7 +68,12 @@ ml_k8s_config_load(const char *path, const char *context,
 struct ml_k8s_config *
 ml_k8s_config_free(struct ml_k8s_config *cfg);
 
-/* A client for cfg (copied). TLS verification is always on. */
+/*
+ * A client for cfg (copied). TLS verification is always on. Fails with
+ * -EINVAL for a server that is not https:// or a certificate without its
+ * key, -errno naming the file for a CA, certificate or key file that cannot
+ * be read.
+ */
 int
 ml_k8s_new(const struct ml_k8s_config *cfg, struct ml_k8s **ret);
 struct ml_k8s *
@@ -133,28 +160,63 @@ typedef void (*ml_k8s_event_fn)(const struct ml_k8s_event *ev, void *ud);
  * one ML_K8S_RELISTED event, then watches from its resourceVersion with
  * allowWatchBookmarks, delivering each event as it arrives (the stream is
  * parsed incrementally, one JSON object per line, chunks split anywhere).
- * On 410 Gone it relists; on a broken connection it reports DISCONNECTED,
+ * On 410 Gone (the HTTP status, or an ERROR event whose Status has code
+ * 410) it relists; on a broken connection it reports DISCONNECTED,
  * reconnects with exponential backoff (250 ms to 5 s) and relists. Events
  * are delivered only from inside ml_k8s_poll().
+ *
+ * The first list is synchronous: its failure is this function's error and
+ * no watch is made. Events then come in this order: CONNECTED, RELISTED,
+ * then ADDED/MODIFIED/DELETED/BOOKMARK as they happen (with table, each
+ * event's obj is a one-row Table). After 410: RELISTED alone. On an
+ * outage: one DISCONNECTED (text: the reason) however many retries fail,
+ * then CONNECTED and RELISTED once the server answers again. The server
+ * ends every watch after some minutes; it resumes from the last
+ * resourceVersion without any event. *ret (may be NULL) is borrowed: it
+ * lives until ml_k8s_watch_stop() or ml_k8s_free().
  */
 int
 ml_k8s_watch(struct ml_k8s *c, const char *path, bool table,
 	     ml_k8s_event_fn fn, void *ud, struct ml_k8s_watch **ret);
 
-/* Follows a pod's log (tail_lines < 0: all), one ML_K8S_LOG_LINE per line. */
+/*
+ * Like ml_k8s_watch() without the first list: watches from
+ * resource_version (NULL or "0": any; then the server starts with an ADDED
+ * per object). The first events are CONNECTED when the server accepts the
+ * watch, or DISCONNECTED with the reason when it does not (then it retries
+ * as above). A resource_version too old gives RELISTED (a full relist) and
+ * the watch goes on from there.
+ */
+int
+ml_k8s_watch_from(struct ml_k8s *c, const char *path, bool table,
+		  const char *resource_version, ml_k8s_event_fn fn, void *ud,
+		  struct ml_k8s_watch **ret);
+
+/*
+ * Follows a pod's log (tail_lines < 0: all), one ML_K8S_LOG_LINE per line
+ * (without its newline; lines over 64 KiB come in pieces). CONNECTED comes
+ * when the server starts the stream. It does not reconnect: the end of the
+ * log, or an error such as 400 for a container not started, is one
+ * DISCONNECTED whose text is "end of log" or the error; stop it then.
+ */
 int
 ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
 		   const char *container, long tail_lines, ml_k8s_event_fn fn,
 		   void *ud, struct ml_k8s_watch **ret);
 
-/* Stops and frees a watch; safe from inside its own callback. */
+/*
+ * Stops and frees a watch; safe from inside any callback (no event of it
+ * is delivered after this). NULL is ignored.
+ */
 void
 ml_k8s_watch_stop(struct ml_k8s_watch *w);
 
 /*
  * Runs the I/O of every open watch for at most timeout_ms, returning early
  * when extra_fd (for example 0, the terminal; -1 for none) becomes
- * readable. Returns the number of events delivered, or -errno.
+ * readable (or hangs up), or as soon as some events were delivered.
+ * Reconnects due are made from here too. Returns the number of events
+ * delivered, or -errno. Not reentrant: do not call it from a callback.
  */
 int
 ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd);

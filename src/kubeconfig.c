@@ -1159,3 +1159,126 @@ ml_kubeconfig_context_server(const char *path, const char *name,
 	doc_release(&d);
 	return 0;
 }
+
+void
+ml_kubeconfig_context_clear(struct ml_kubeconfig_context *ctx)
+{
+	char **fields[] = {
+		&ctx->name,	 &ctx->cluster,	  &ctx->user,	   &ctx->namespace,
+		&ctx->server,	 &ctx->ca_file,	  &ctx->ca_data,   &ctx->cert_file,
+		&ctx->cert_data, &ctx->key_file,  &ctx->key_data,  &ctx->token,
+		&ctx->token_file,
+	};
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(fields); i++) {
+		free(*fields[i]);
+		*fields[i] = NULL;
+	}
+	ctx->insecure = false;
+}
+
+/* The scalar at key of mapping m, duplicated, or NULL. */
+static char *
+get_str(const struct kc_doc *d, size_t m, const char *key)
+{
+	return scalar_dup(d, map_get(d, m, key));
+}
+
+/* get_str() for a file path: relative ones against dir, as kubectl does. */
+static char *
+get_path(const struct kc_doc *d, size_t m, const char *key, const char *dir)
+{
+	char *v = get_str(d, m, key);
+	char *abs;
+
+	if (!v || v[0] == '/')
+		return v;
+	abs = ml_xasprintf("%s/%s", dir, v);
+	free(v);
+	return abs;
+}
+
+int
+ml_kubeconfig_read_context(const char *path, const char *name,
+			   struct ml_kubeconfig_context *ret)
+{
+	struct ml_kubeconfig_context ctx = {0};
+	ml_autofree char *dir = NULL, *insecure = NULL;
+	struct kc_doc d;
+	size_t e, cl, us, user = NO_NODE;
+	const char *slash;
+	bool exists;
+	int r;
+
+	r = read_doc(path, &d, &exists);
+	if (r < 0)
+		return r;
+	if (!exists) {
+		r = ml_err(-ENOENT, "kubeconfig '%s' not found", path);
+		goto out;
+	}
+	slash = strrchr(path, '/');
+	dir = slash ? ml_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+		    : ml_xstrdup(".");
+	if (name) {
+		ctx.name = ml_xstrdup(name);
+	} else if (d.root != NO_NODE && !is_null(&d, d.root)) {
+		ctx.name = get_str(&d, d.root, "current-context");
+	}
+	if (!ctx.name) {
+		r = ml_err(-ENOENT, "no current-context in kubeconfig '%s': name a context", path);
+		goto out;
+	}
+	e = find_entry(&d, 1, ctx.name);
+	if (e == NO_NODE) {
+		r = ml_err(-ENOENT, "context '%s' not found in kubeconfig '%s'", ctx.name, path);
+		goto out;
+	}
+	e = map_get(&d, e, "context");
+	ctx.cluster = get_str(&d, e, "cluster");
+	ctx.user = get_str(&d, e, "user");
+	ctx.namespace = get_str(&d, e, "namespace");
+	cl = ctx.cluster ? find_entry(&d, 0, ctx.cluster) : NO_NODE;
+	if (cl == NO_NODE) {
+		r = ml_err(-ENOENT, "cluster '%s' of context '%s' not found in kubeconfig '%s'",
+			   ctx.cluster ? ctx.cluster : "", ctx.name, path);
+		goto out;
+	}
+	cl = map_get(&d, cl, "cluster");
+	ctx.server = get_str(&d, cl, "server");
+	if (!ctx.server) {
+		r = ml_err(-EINVAL, "cluster '%s' has no server in kubeconfig '%s'", ctx.cluster,
+			   path);
+		goto out;
+	}
+	ctx.ca_file = get_path(&d, cl, "certificate-authority", dir);
+	ctx.ca_data = get_str(&d, cl, "certificate-authority-data");
+	insecure = get_str(&d, cl, "insecure-skip-tls-verify");
+	ctx.insecure = insecure && strcmp(insecure, "true") == 0;
+	if (ctx.user) {
+		us = find_entry(&d, 2, ctx.user);
+		if (us == NO_NODE) {
+			r = ml_err(-ENOENT, "user '%s' of context '%s' not found in kubeconfig '%s'",
+				   ctx.user, ctx.name, path);
+			goto out;
+		}
+		user = map_get(&d, us, "user");
+	}
+	if (user != NO_NODE) {
+		ctx.cert_file = get_path(&d, user, "client-certificate", dir);
+		ctx.cert_data = get_str(&d, user, "client-certificate-data");
+		ctx.key_file = get_path(&d, user, "client-key", dir);
+		ctx.key_data = get_str(&d, user, "client-key-data");
+		ctx.token = get_str(&d, user, "token");
+		ctx.token_file = get_path(&d, user, "tokenFile", dir);
+	}
+	r = 0;
+out:
+	doc_release(&d);
+	if (r < 0) {
+		ml_kubeconfig_context_clear(&ctx);
+		return r;
+	}
+	*ret = ctx;
+	return 0;
+}

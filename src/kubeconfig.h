@@ -61,4 +61,41 @@ int
 ml_kubeconfig_context_server(const char *path, const char *name,
 			     char **ret_server);
 
+/*
+ * What one context says about reaching its cluster, as a client needs it.
+ * Every string is NULL when the file does not set it; caller frees them
+ * with ml_kubeconfig_context_clear(). File paths that are relative in the
+ * file are made absolute against the file's directory, as kubectl does;
+ * *_data fields are returned as written (base64).
+ */
+struct ml_kubeconfig_context {
+	char *name;	 /* the context's name */
+	char *cluster;	 /* the names it refers to */
+	char *user;
+	char *namespace; /* context.namespace */
+	char *server;	 /* cluster.server */
+	char *ca_file;	 /* cluster.certificate-authority */
+	char *ca_data;	 /* cluster.certificate-authority-data */
+	char *cert_file; /* user.client-certificate */
+	char *cert_data; /* user.client-certificate-data */
+	char *key_file;	 /* user.client-key */
+	char *key_data;	 /* user.client-key-data */
+	char *token;	 /* user.token */
+	char *token_file; /* user.tokenFile */
+	bool insecure;	 /* cluster.insecure-skip-tls-verify */
+};
+
+/*
+ * Reads context name (NULL: the current-context) from path into *ret,
+ * which is set only on success. Errors, each naming the file:
+ * -ENOENT for a missing file, no current-context, or a context, cluster or
+ * user that is not defined; -EINVAL for a cluster without a server; else
+ * as for any read (-EBADMSG for a malformed file).
+ */
+int
+ml_kubeconfig_read_context(const char *path, const char *name,
+			   struct ml_kubeconfig_context *ret);
+void
+ml_kubeconfig_context_clear(struct ml_kubeconfig_context *ctx);
+
 #endif

@@ -625,3 +625,26 @@ ml_profile_state_set_port(struct ml_profile *p, const char *name, int port)
 	else
 		json_object_object_del(ports, name);
 }
+
+void
+ml_profile_state_clear_ports(struct ml_profile *p, const char *prefix)
+{
+	struct json_object *ports;
+	bool again = true;
+
+	if (!json_object_object_get_ex(section(p, "state"), "ports", &ports) ||
+	    !json_object_is_type(ports, json_type_object))
+		return;
+	/* deleting invalidates the iteration: start over after each */
+	while (again) {
+		again = false;
+		json_object_object_foreach(ports, k, v) {
+			(void)v;
+			if (ml_startswith(k, prefix)) {
+				json_object_object_del(ports, k);
+				again = true;
+				break;
+			}
+		}
+	}
+}

@@ -118,6 +118,10 @@ ml_profile_state_port(const struct ml_profile *p, const char *name);
 void
 ml_profile_state_set_port(struct ml_profile *p, const char *name, int port);
 
+/* Removes every port whose name starts with prefix. */
+void
+ml_profile_state_clear_ports(struct ml_profile *p, const char *prefix);
+
 /* Parsers shared with start's flags. Return 0 or -ML_EUSAGE. */
 int
 ml_profile_parse_size_mib(const char *what, const char *value,

@@ -1,0 +1,43 @@
+/*
+ * iso.h: ISO9660 images through libarchive: reading files out of the node
+ * image without booting it, and writing the config drive.
+ */
+#ifndef ML_ISO_H
+#define ML_ISO_H
+
+#include <stddef.h>
+
+/* One regular file to write; path is relative to the ISO root. */
+struct ml_iso_file {
+	const char *path;
+	const char *data;
+	size_t len;
+};
+
+/*
+ * Reads the file name ("boot/cmdline", no leading slash) out of the ISO at
+ * iso_path. *ret_data is NUL-terminated; caller frees. -ENOENT names both
+ * when the image lacks it.
+ */
+int
+ml_iso_read_file(const char *iso_path, const char *name, char **ret_data,
+		 size_t *ret_len);
+
+/*
+ * Copies the files in names (NULL-terminated, paths inside the ISO) to
+ * out_dir/BASENAME in one pass over the image, each written atomically.
+ */
+int
+ml_iso_extract(const char *iso_path, const char *const *names,
+	       const char *out_dir);
+
+/*
+ * Writes an ISO9660 image (Rock Ridge and Joliet names) with volume label
+ * volume_id holding files, to path atomically with mode 0600: the config
+ * drive carries private keys.
+ */
+int
+ml_iso_write(const char *path, const char *volume_id,
+	     const struct ml_iso_file *files, size_t n);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * tui/dashboard.h: the terminal dashboard over one API server (ncursesw).
+ *
+ * Lists come from watches (ml_k8s_watch with the Table form), never from
+ * polling. The main loop waits in ml_k8s_poll() on the watches and the
+ * terminal at once, applies what arrived, then repaints only the screen
+ * lines whose content changed: with nothing changing, nothing is written
+ * to the terminal.
+ */
+#ifndef ML_TUI_DASHBOARD_H
+#define ML_TUI_DASHBOARD_H
+
+#include "k8s.h"
+
+struct tui_dashboard_opts {
+	const struct ml_k8s_config *cfg; /* borrowed: context and server shown */
+	const char *ns;			 /* namespace, or NULL for all */
+	const char *view;		 /* first view name or alias, or NULL */
+};
+
+/*
+ * Runs the dashboard on the terminal (stdin and stdout must be one) with
+ * client c until the user quits. The terminal is restored on return.
+ * Returns 0, or -errno with a message when the screen could not be set up
+ * or the first requests failed.
+ */
+int
+tui_dashboard_run(struct ml_k8s *c, const struct tui_dashboard_opts *o);
+
+/* Finds a view by name or alias ("po", "deploy", "svc", ...); its
+ * canonical name (static) or NULL. */
+const char *
+tui_view_lookup(const char *name);
+
+#endif

@@ -1,0 +1,211 @@
+#!/bin/bash
+# The dashboard on a real control plane (tests/fixtures/control-plane),
+# driven inside tmux: every view, the keys, live updates through watches,
+# an API server outage, resize, idle silence and a sane terminal on quit.
+. "$ML_TOP_SRCDIR/tests/lib.sh"
+. "$ML_TOP_SRCDIR/tests/tui/lib-tmux.sh"
+
+for tool in tmux kubectl; do
+	command -v $tool >/dev/null || { t_fail "$tool is not installed"; t_summary; exit 1; }
+done
+
+# --- errors before any screen: one line, exit 1 ---
+t_run dashboard
+t_eq "no profile: exit 1" 1 "$T_RC"
+t_check "no profile: one-line error naming it" \
+	test "$(echo "$T_ERR" | wc -l)" = 1 -a -n "$(echo "$T_ERR" | grep "profile 'minilaunch' not found")"
+"$ML_FIXTURE" "$MINILAUNCH_HOME" stopped Stopped 42376 48443
+t_run -p stopped dashboard
+t_eq "profile not running: exit 1" 1 "$T_RC"
+t_check "profile not running: says so" grep -q "profile 'stopped' is not running" <<<"$T_ERR"
+
+tui_cp_start || { t_summary; exit 1; }
+"$ML_FIXTURE" "$MINILAUNCH_HOME" fixture Running 42376 48443
+"$ML_FIXTURE" "$MINILAUNCH_HOME" other Running 42376 48443
+
+t_run -p other dashboard --kubeconfig "$KC"
+t_eq "profile without a context: exit 1" 1 "$T_RC"
+t_check "profile without a context: suggests --context" grep -q -- "--context NAME" <<<"$T_ERR"
+t_run -p fixture dashboard --kubeconfig "$KC" </dev/null
+t_eq "no terminal: exit 1" 1 "$T_RC"
+t_check "no terminal: one-line error" \
+	test "$(echo "$T_ERR" | wc -l)" = 1 -a -n "$(echo "$T_ERR" | grep 'needs a terminal')"
+t_run dashboard --context nope --kubeconfig "$KC"
+t_eq "unknown --context: exit 1" 1 "$T_RC"
+
+# --- the screen ---
+k create deployment web --image=registry.invalid/nginx --replicas=2 >/dev/null
+tui_shell || t_fail "tmux shell did not start"
+tui_type "$MINILAUNCH -p fixture dashboard --kubeconfig $KC; echo dashboard-exit=\$?"
+tui_send Enter
+t_screen "header: context, server, version" "Context: fixture +Server: https://127\.0\.0\.1:[0-9]+ +Kubernetes: v1\.20"
+t_screen "header: nodes, namespace, view, connection" "Nodes: 0/0 ready +Namespace: default +View: pods +\[connected\]"
+t_screen "pods of the deployment listed" "^ web-[a-z0-9]+-[a-z0-9]{5} +0/1 +Pending +0 "
+t_screen "pod columns as kubectl" "^ NAME +READY +STATUS +RESTARTS +AGE"
+t_eq "two pods" 2 "$(tui_screen | grep -cE '^ web-[a-z0-9]+-[a-z0-9]{5} ')"
+
+# live: a pod created elsewhere shows within a second
+t0=$(tui_ms)
+k run solo --image=registry.invalid/busybox >/dev/null
+t_screen "pod created elsewhere appears within 1 s" "^ solo +0/1 +Pending" 1
+echo "# solo on screen $(($(tui_ms) - t0)) ms after kubectl run started"
+
+# the replicaset view through ':'
+tui_type ":rs"; tui_send Enter
+t_screen "replicaset view" "^ web-[a-z0-9]+ +2 +2 +0 "
+t_screen "replicaset columns" "^ NAME +DESIRED +CURRENT +READY +AGE"
+
+# scale the deployment to 3 and see the replicaset follow
+tui_type ":deploy"; tui_send Enter
+t_screen "deployment view" "^ web +0/2 +2 +0 "
+tui_send s
+t_screen "scale prompt" "Scale deployment default/web to replicas:"
+tui_type "3"; tui_send Enter
+t_screen "deployment scaled to 3" "^ web +0/3 +3 +0 "
+tui_type ":rs"; tui_send Enter
+t_screen "replicaset desired 3" "^ web-[a-z0-9]+ +3 +3 +0 "
+tui_send Escape
+t_screen "Esc goes back to the previous view" "^ deployments \(1\)"
+
+# filter as you type
+tui_type ":po"; tui_send Enter
+t_screen "back on pods" "^ pods \(4\)"
+tui_type "/so"
+t_screen "filter applied while typing" "^ pods \(1 of 4\) +namespace: default +filter: so"
+t_screen_gone "filter hides the others" "^ web-"
+tui_send Enter
+tui_send Escape
+t_screen "Esc clears the filter" "^ pods \(4\)"
+
+# sort by a column: 1 sorts by NAME, again reverses
+tui_send 1
+t_screen "sort marker on NAME" "^ NAME. +READY"
+t_check "sorted by name" test "$(tui_screen | grep -E '^ (solo|web-)' | head -1 | awk '{print $1}')" = solo
+tui_send 1
+t_check "reversed" sh -c "sleep 0.3; true"
+t_check "reverse order puts web first" test "$(tui_screen | grep -E '^ (solo|web-)' | head -1 | cut -c2-4)" = web
+
+# describe: YAML of the selected object, scrollable
+tui_send g
+tui_send Enter
+t_screen "describe shows YAML" "^kind: Pod"
+t_screen "describe title" "describe pod default/"
+t_screen "managedFields left out, metadata kept" "^  name: "
+t_check "no managedFields" sh -c "! tmux -L $TUI_SOCK capture-pane -t $TUI_SESSION -p | grep -q managedFields"
+tui_send G
+t_screen "describe scrolls to the end" "lines [0-9]+-[0-9]+ of [0-9]+"
+tui_send q
+t_screen "q back to the list" "^ pods \(4\)"
+
+# logs of a pending pod: the view opens and reports the API's answer
+tui_send l
+t_screen "logs view" "logs default/[a-z0-9-]+ .*following"
+tui_send Escape
+t_screen "back from logs" "^ pods \(4\)"
+
+# delete with confirmation
+tui_type "/solo"; tui_send Enter
+tui_send x
+t_screen "delete asks first" "Delete pod default/solo\? \(y/N\)"
+tui_send n
+t_screen_gone "n keeps the pod" "Delete pod"
+t_check "pod still exists after n" k get pod solo
+tui_send x
+tui_send y
+t_screen_gone "deleted pod goes from the screen" "^ solo " 10
+t_check "pod gone from the API" sh -c "! kubectl --kubeconfig '$KC' get pod solo 2>/dev/null"
+tui_send Escape
+
+# namespaces: all, then pick one
+k create namespace team >/dev/null
+k -n team create configmap settings --from-literal=a=b >/dev/null
+tui_send 0
+t_screen "all namespaces adds a NAMESPACE column" "^ NAMESPACE +NAME +READY +STATUS"
+t_screen "header says all" "Namespace: all"
+tui_type ":cm"; tui_send Enter
+t_screen "configmaps across namespaces" "^ team +settings +1 "
+tui_send n
+t_screen "namespace picker" "pick a namespace"
+for _ in 1 2 3 4 5; do tui_send Down; done
+tui_send Enter
+t_screen "picked namespace team" "Namespace: team +View: configmaps"
+t_screen "only team's configmaps" "^ settings +1 "
+
+# secrets: values hidden until asked
+k -n team create secret generic creds --from-literal=password=hunter2 >/dev/null
+tui_type ":sec"; tui_send Enter
+t_screen "secret listed" "^ creds +Opaque +1 "
+tui_type "/creds"; tui_send Enter
+tui_send Enter
+t_screen "secret value hidden" "password: <hidden: 7 bytes; v reveals>"
+t_check "plain value not on screen" sh -c "! tmux -L $TUI_SOCK capture-pane -t $TUI_SESSION -p | grep -q hunter2"
+tui_send v
+t_screen "v reveals the value" "password: hunter2"
+tui_send q
+tui_send Escape
+
+# services with a NodePort, nodes, namespaces, events
+k create service nodeport web --tcp=80:80 >/dev/null
+tui_send n
+t_screen "picker again" "pick a namespace"
+tui_send g Down Enter
+tui_type ":svc"; tui_send Enter
+t_screen "service with NodePort" "^ web +NodePort +10\.[0-9.]+ +<none> +80:3[0-9]+/TCP"
+tui_type ":no"; tui_send Enter
+t_screen "nodes view" "^ nodes \(0\)"
+tui_type ":ns"; tui_send Enter
+t_screen "namespaces view" "^ team +Active"
+tui_type ":ev"; tui_send Enter
+t_screen "events view" "^ LAST SEEN +TYPE +REASON +OBJECT +MESSAGE"
+t_screen "scheduler events" "FailedScheduling|ScalingReplicaSet|SuccessfulCreate"
+tui_type ":nope"; tui_send Enter
+t_screen "unknown view is refused" "no view 'nope'"
+tui_send '?'
+t_screen "help lists the keys" ":VIEW +switch view"
+tui_send q
+tui_type ":po"; tui_send Enter
+t_screen "pods again" "^ pods \(3\)"
+
+# resize redraws at once
+tui_tmux resize-window -t "$TUI_SESSION" -x 70 -y 20
+t_screen "resize redraws within 0.5 s" "^ Context: fixture +Server: https://127\.0\.0\.1:[0-9]+ +Kube" 0.5
+t_check "nothing past column 70" test "$(tui_screen | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')" -le 70
+tui_tmux resize-window -t "$TUI_SESSION" -x 120 -y 40
+t_screen "resize back" "Kubernetes: v1\.20\.2" 1
+
+# idle: nothing at all written to the terminal
+sleep 1
+tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/idle.out'"
+sleep 5
+tui_tmux pipe-pane -t "$TUI_SESSION"
+t_eq "idle for 5 s: no byte written" 0 "$(wc -c <"$T_TMP/idle.out" 2>/dev/null || echo missing)"
+# ... and a change writes little: one row, not the screen
+tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/one.out'"
+k run one-more --image=registry.invalid/busybox >/dev/null
+tui_wait "^ one-more " 5
+sleep 0.3
+tui_tmux pipe-pane -t "$TUI_SESSION"
+bytes=$(wc -c <"$T_TMP/one.out")
+t_check "a new row costs under 600 bytes (got $bytes)" test "$bytes" -gt 0 -a "$bytes" -lt 600
+
+# the API server goes away and comes back
+"$ML_TOP_SRCDIR/tests/fixtures/control-plane" stop-apiserver "$CP_DIR" 2>/dev/null
+t_screen "outage: header says disconnected" "\[DISCONNECTED: " 15
+t_screen "outage: rows stay, marked stale" "^ pods \(4\) .*\[STALE"
+t_screen "outage: last data still on screen" "^ one-more "
+"$ML_TOP_SRCDIR/tests/fixtures/control-plane" start-apiserver "$CP_DIR" 2>/dev/null
+t_screen "recovery: connected again by itself" "\[connected\]" 30
+t_screen_gone "recovery: stale marker gone" "STALE" 10
+k run after-outage --image=registry.invalid/busybox >/dev/null
+t_screen "recovery: watches live again" "^ after-outage " 5
+
+# quit: back at the prompt with a sane terminal
+tui_send Q
+t_screen "Q quits with status 0" "^dashboard-exit=0"
+t_screen "shell prompt back" "^mlprompt\\\$ *$"
+tui_type "stty -a >'$T_TMP/stty'; echo stty-done"; tui_send Enter
+tui_wait "^stty-done" 5
+t_check "terminal sane: echo and icanon on" \
+	sh -c "grep -Eq '(^| )echo( |$)' '$T_TMP/stty' && grep -Eq '(^| )icanon( |$)' '$T_TMP/stty' && grep -Eq '(^| )icrnl( |$)' '$T_TMP/stty'"
+
+t_summary
