@@ -9,7 +9,10 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian packages, by purpose.
 ML_PKGS_BUILD="autoconf automake make gcc pkg-config libvirt-dev libcurl4-openssl-dev
 	libarchive-dev libncurses-dev check libssl-dev libjson-c-dev libyaml-dev"
-ML_PKGS_TEST="openssl jq bash dash zsh fish valgrind openssh-client tmux curl iproute2 docker.io"
+ML_PKGS_TEST="openssl jq bash dash zsh fish valgrind openssh-client tmux curl iproute2 docker.io socat"
+
+ML_PKGS_VM="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base
+	busybox-static"
 
 ml_say() { printf '==> %s\n' "$*" >&2; }
 ml_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -47,6 +50,20 @@ ml_deps_test() {
 	ml_deps_build
 	ml_install $ML_PKGS_TEST
 	ml_install_kubectl
+}
+
+ml_deps_vm() { ml_install $ML_PKGS_VM; }
+
+# No systemd here: start libvirt's daemons by hand when they are not running.
+ml_libvirt_up() {
+	pgrep -x virtlogd >/dev/null || virtlogd -d
+	pgrep -x libvirtd >/dev/null || libvirtd -d
+	local i
+	for i in $(seq 1 50); do
+		virsh -q -c qemu:///system version >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	ml_die "libvirtd did not come up"
 }
 
 # ml_build DIR [CONFIGURE ARGS...]: configure (once) and make in DIR.

@@ -63,6 +63,11 @@ check_running(const struct ml_globals *g, struct ml_profile *p, int *ret_port)
 	if (!port)
 		return ml_err(-EHOSTDOWN, "profile '%s' has no Docker port in '%s': run 'minilaunch -p %s start' to repair it",
 			      g->profile, ml_profile_path(p), g->profile);
+	/* the state says Running; a VM that died since then no longer
+	 * holds its forward (a connect costs far less than asking libvirt) */
+	if (!ml_tcp_port_open(port))
+		return ml_err(-EHOSTDOWN, "profile '%s' is not running (nothing answers on 127.0.0.1:%d): start it with 'minilaunch -p %s start'",
+			      g->profile, port, g->profile);
 	if (!ml_pki_docker_certs_present(g->home, g->profile)) {
 		ml_autofree char *dir = ml_pki_docker_cert_dir(g->home, g->profile);
 		return ml_err(-ENOENT, "Docker client certificates missing in '%s': run 'minilaunch -p %s start' to regenerate them",

@@ -99,7 +99,7 @@ bundle(const struct ml_globals *g, struct ml_profile *p,
 	if (r >= 0 && ml_read_file(paths->serial_log, &serial, &len) >= 0)
 		r = add(a, "console/serial.log", serial, len);
 	ml_err_clear();
-	if (r >= 0 && port && ml_node_port_open(port)) {
+	if (r >= 0 && port && ml_tcp_port_open(port)) {
 		char *out_text = NULL;
 
 		if (ml_node_ssh_capture(g->home, g->profile, port,

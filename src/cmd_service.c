@@ -44,7 +44,7 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 	if (r < 0)
 		return r;
 	aport = ml_profile_state_port(p, "apiserver");
-	if (!aport || !ml_node_port_open(aport)) {
+	if (!aport || !ml_tcp_port_open(aport)) {
 		r = ml_err(-EHOSTDOWN, "profile '%s' is not running: start it with 'minilaunch -p %s start'",
 			   g->profile, g->profile);
 		goto out;
@@ -73,7 +73,7 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 		nodeport = json_object_get_int(np);
 		key = ml_xasprintf("nodeport-%d", nodeport);
 		host = ml_profile_state_port(p, key);
-		if (!host || !ml_node_port_open(host)) {
+		if (!host || !ml_tcp_port_open(host)) {
 			r = ml_node_pick_port(0, NULL, 0, &host);
 			if (r >= 0)
 				r = ml_driver_forward(d, g->profile, host, nodeport);

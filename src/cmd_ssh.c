@@ -31,7 +31,7 @@ run_ssh(const struct ml_globals *g, const struct ml_args *a)
 		return r;
 	sport = ml_profile_state_port(p, "ssh");
 	ml_profile_free(p);
-	if (!sport || !ml_node_port_open(sport))
+	if (!sport || !ml_tcp_port_open(sport))
 		return ml_err(-EHOSTDOWN, "profile '%s' is not running: start it with 'minilaunch -p %s start'",
 			      g->profile, g->profile);
 	ml_node_paths_init(&paths, g->home, g->profile);

@@ -89,7 +89,7 @@ struct ml_k8s_watch {
 	int64_t started_ms; /* when the transfer started */
 	struct buf body;    /* a list page or an error body */
 	struct ml_k8s_stream stream;
-	int stream_err;	    /* the stream was not JSON */
+	int stream_err; /* the stream was not JSON */
 
 	char *rv;		 /* where the watch resumes */
 	struct json_object *acc; /* the relist so far */
@@ -273,22 +273,38 @@ static const char *
 reason_phrase(long status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 413: return "Request Entity Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Error";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 413:
+		return "Request Entity Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Error";
 	}
 }
 
@@ -297,19 +313,31 @@ status_errno(long status)
 {
 	switch (status) {
 	case 400:
-	case 422: return -EINVAL;
-	case 401: return -EACCES;
-	case 403: return -EPERM;
-	case 404: return -ENOENT;
-	case 405: return -EOPNOTSUPP;
-	case 409: return -EEXIST;
-	case 410: return -ESTALE;
-	case 413: return -E2BIG;
+	case 422:
+		return -EINVAL;
+	case 401:
+		return -EACCES;
+	case 403:
+		return -EPERM;
+	case 404:
+		return -ENOENT;
+	case 405:
+		return -EOPNOTSUPP;
+	case 409:
+		return -EEXIST;
+	case 410:
+		return -ESTALE;
+	case 413:
+		return -E2BIG;
 	case 429:
-	case 503: return -EAGAIN;
-	case 504: return -ETIMEDOUT;
-	case 500: return -EIO;
-	default: return -EPROTO;
+	case 503:
+		return -EAGAIN;
+	case 504:
+		return -ETIMEDOUT;
+	case 500:
+		return -EIO;
+	default:
+		return -EPROTO;
 	}
 }
 
@@ -320,8 +348,8 @@ status_errno(long status)
 static char *
 http_failure(long status, const struct buf *body)
 {
-	struct json_object *st = body->len ? parse_json(body->p, body->len)
-					   : NULL;
+	struct json_object *st =
+	    body->len ? parse_json(body->p, body->len) : NULL;
 	const char *msg = jstr(st, "message");
 	char *s;
 
@@ -371,7 +399,8 @@ static int
 curl_failure(const struct ml_k8s *c, CURLcode rc, const char *errbuf,
 	     long timeout_ms, char **ret_text)
 {
-	const char *detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(rc);
+	const char *detail =
+	    errbuf && *errbuf ? errbuf : curl_easy_strerror(rc);
 
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -379,8 +408,8 @@ curl_failure(const struct ml_k8s *c, CURLcode rc, const char *errbuf,
 					 c->base, timeout_ms, detail);
 		return -ETIMEDOUT;
 	case CURLE_COULDNT_CONNECT:
-		*ret_text = ml_xasprintf("cannot connect to %s: %s", c->base,
-					 detail);
+		*ret_text =
+		    ml_xasprintf("cannot connect to %s: %s", c->base, detail);
 		return -ECONNREFUSED;
 	case CURLE_COULDNT_RESOLVE_HOST:
 		*ret_text = ml_xasprintf("cannot resolve the host of %s: %s",
@@ -390,18 +419,18 @@ curl_failure(const struct ml_k8s *c, CURLcode rc, const char *errbuf,
 		break;
 	}
 	if (is_tls_error(rc)) {
-		*ret_text = ml_xasprintf("TLS with %s failed: %s", c->base,
-					 detail);
+		*ret_text =
+		    ml_xasprintf("TLS with %s failed: %s", c->base, detail);
 		return -EPROTO;
 	}
-	*ret_text = ml_xasprintf("connection to %s failed: %s", c->base, detail);
+	*ret_text =
+	    ml_xasprintf("connection to %s failed: %s", c->base, detail);
 	return -EIO;
 }
 
 /* base + path + the query parameters in fmt ("a=1&b=2"), or none. */
-static char *
-make_url(const struct ml_k8s *c, const char *path, const char *fmt, ...)
-	ML_PRINTF(3, 4);
+static char *make_url(const struct ml_k8s *c, const char *path, const char *fmt,
+		      ...) ML_PRINTF(3, 4);
 static char *
 make_url(const struct ml_k8s *c, const char *path, const char *fmt, ...)
 {
@@ -466,8 +495,10 @@ decode_field(const char *path, const char *ctx, const char *field,
 		return 0;
 	*ret = b64_decode(in);
 	if (!*ret)
-		return ml_err(-EINVAL, "%s of context '%s' in kubeconfig '%s' is not base64",
-			      field, ctx, path);
+		return ml_err(
+		    -EINVAL,
+		    "%s of context '%s' in kubeconfig '%s' is not base64",
+		    field, ctx, path);
 	return 0;
 }
 
@@ -536,18 +567,25 @@ ml_k8s_new(const struct ml_k8s_config *cfg, struct ml_k8s **ret)
 	int r;
 
 	if (!cfg->server || !ml_startswith(cfg->server, "https://"))
-		return ml_err(-EINVAL, "server '%s' of context '%s' is not an https:// URL",
-			      cfg->server ? cfg->server : "",
-			      cfg->context ? cfg->context : "");
+		return ml_err(
+		    -EINVAL,
+		    "server '%s' of context '%s' is not an https:// URL",
+		    cfg->server ? cfg->server : "",
+		    cfg->context ? cfg->context : "");
 	if (!!(cfg->cert_file || cfg->cert_data) !=
 	    !!(cfg->key_file || cfg->key_data))
-		return ml_err(-EINVAL, "context '%s' has a client certificate without its key, or a key without its certificate",
-			      cfg->context ? cfg->context : "");
-	r = check_readable("certificate authority", cfg->ca_data ? NULL : cfg->ca_file);
+		return ml_err(
+		    -EINVAL,
+		    "context '%s' has a client certificate without its key, or a key without its certificate",
+		    cfg->context ? cfg->context : "");
+	r = check_readable("certificate authority",
+			   cfg->ca_data ? NULL : cfg->ca_file);
 	if (r >= 0)
-		r = check_readable("client certificate", cfg->cert_data ? NULL : cfg->cert_file);
+		r = check_readable("client certificate",
+				   cfg->cert_data ? NULL : cfg->cert_file);
 	if (r >= 0)
-		r = check_readable("client key", cfg->key_data ? NULL : cfg->key_file);
+		r = check_readable("client key",
+				   cfg->key_data ? NULL : cfg->key_file);
 	if (r < 0)
 		return r;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -658,9 +696,9 @@ write_buf(char *p, size_t size, size_t n, void *ud)
  * Otherwise sets the message "METHOD PATH: ..." and returns -errno.
  */
 static int
-request(struct ml_k8s *c, const char *method, const char *path,
-	const char *url, const char *accept, const char *content_type,
-	const char *body, struct buf *ret_body)
+request(struct ml_k8s *c, const char *method, const char *path, const char *url,
+	const char *accept, const char *content_type, const char *body,
+	struct buf *ret_body)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *h = NULL;
@@ -767,13 +805,15 @@ list_query(const struct ml_k8s *c, bool table, long limit, const char *cont)
 	}
 	q = ml_xasprintf("%s", table ? "includeObject=Metadata" : "");
 	if (limit > 0) {
-		char *n = ml_xasprintf("%s%slimit=%ld", q, *q ? "&" : "", limit);
+		char *n =
+		    ml_xasprintf("%s%slimit=%ld", q, *q ? "&" : "", limit);
 
 		free(q);
 		q = n;
 	}
 	if (esc) {
-		char *n = ml_xasprintf("%s%scontinue=%s", q, *q ? "&" : "", esc);
+		char *n =
+		    ml_xasprintf("%s%scontinue=%s", q, *q ? "&" : "", esc);
 
 		free(q);
 		q = n;
@@ -819,7 +859,8 @@ ml_k8s_scale(struct ml_k8s *c, const char *ns, const char *deployment,
 	ml_autofree char *path = NULL, *body = NULL;
 
 	if (replicas < 0)
-		return ml_err(-EINVAL, "cannot scale deployment '%s' to %d replicas",
+		return ml_err(-EINVAL,
+			      "cannot scale deployment '%s' to %d replicas",
 			      deployment, replicas);
 	path = ml_xasprintf("/apis/apps/v1/namespaces/%s/deployments/%s/scale",
 			    ns, deployment);
@@ -843,7 +884,7 @@ ml_k8s_apply(struct ml_k8s *c, const char *path, const char *body,
 	     struct json_object **ret)
 {
 	ml_autofree char *url =
-		make_url(c, path, "fieldManager=" FIELD_MANAGER "&force=true");
+	    make_url(c, path, "fieldManager=" FIELD_MANAGER "&force=true");
 
 	return request_json(c, "PATCH", path, url, NULL,
 			    "application/apply-patch+yaml", body, ret);
@@ -861,16 +902,16 @@ log_path(const char *ns, const char *pod, const char *container,
 	if (container)
 		ctr = ml_xasprintf("&container=%s", container);
 	return ml_xasprintf("/api/v1/namespaces/%s/pods/%s/log?follow=%s%s%s",
-			    ns, pod, follow ? "true" : "false",
-			    ctr ? ctr : "", tail ? tail : "");
+			    ns, pod, follow ? "true" : "false", ctr ? ctr : "",
+			    tail ? tail : "");
 }
 
 int
 ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
 	    const char *container, long tail_lines, char **ret_text)
 {
-	ml_autofree char *path = log_path(ns, pod, container, tail_lines,
-					  false);
+	ml_autofree char *path =
+	    log_path(ns, pod, container, tail_lines, false);
 	ml_autofree char *url = make_url(c, path, NULL);
 	struct buf b = {0};
 	int r;
@@ -884,7 +925,8 @@ ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
 	return 0;
 }
 
-/* --- merging list pages ----------------------------------------------------- */
+/* --- merging list pages -----------------------------------------------------
+ */
 
 /* Appends page's items (or a Table's rows) to *acc, or makes it *acc. */
 static void
@@ -902,11 +944,13 @@ merge_page(struct json_object **acc, struct json_object *page)
 			to = json_object_new_array();
 			json_object_object_add(*acc, key, to);
 		}
-		for (size_t i = 0; from && json_object_is_type(from, json_type_array) &&
-				   i < json_object_array_length(from);
+		for (size_t i = 0;
+		     from && json_object_is_type(from, json_type_array) &&
+		     i < json_object_array_length(from);
 		     i++)
 			json_object_array_add(
-				to, json_object_get(json_object_array_get_idx(from, i)));
+			    to, json_object_get(
+				    json_object_array_get_idx(from, i)));
 		/* Every page shares the snapshot; keep the last one's word. */
 		if (jstr(jget(page, "metadata"), "resourceVersion")) {
 			meta = jget(*acc, "metadata");
@@ -915,9 +959,9 @@ merge_page(struct json_object **acc, struct json_object *page)
 				json_object_object_add(*acc, "metadata", meta);
 			}
 			json_object_object_add(
-				meta, "resourceVersion",
-				json_object_new_string(jstr(jget(page, "metadata"),
-							    "resourceVersion")));
+			    meta, "resourceVersion",
+			    json_object_new_string(jstr(jget(page, "metadata"),
+							"resourceVersion")));
 		}
 	}
 	meta = jget(*acc, "metadata");
@@ -952,7 +996,8 @@ list_all(struct ml_k8s *c, const char *path, bool table,
 	return 0;
 }
 
-/* --- streams ----------------------------------------------------------------- */
+/* --- streams -----------------------------------------------------------------
+ */
 
 static void
 enqueue(struct ml_k8s_watch *w, enum ml_k8s_event_type type,
@@ -1051,10 +1096,10 @@ on_stream_item(struct json_object *obj, const char *text, void *ud)
 		} else if (!w->watch_error) {
 			const char *msg = jstr(o, "message");
 
-			w->watch_error = ml_xasprintf(
-				"watch %s: %d %s", w->path,
-				code ? json_object_get_int(code) : 0,
-				msg ? msg : "error event");
+			w->watch_error =
+			    ml_xasprintf("watch %s: %d %s", w->path,
+					 code ? json_object_get_int(code) : 0,
+					 msg ? msg : "error event");
 		}
 		return;
 	}
@@ -1185,11 +1230,11 @@ start_watch(struct ml_k8s_watch *w)
 		url = make_url(w->c, w->path, NULL);
 		return start_transfer(w, W_WATCHING, url, NULL, 0);
 	}
-	url = make_url(w->c, w->path,
-		       "watch=1&allowWatchBookmarks=true&timeoutSeconds=%d%s%s%s",
-		       WATCH_SERVER_TIMEOUT_S,
-		       w->table ? "&includeObject=Metadata" : "",
-		       w->rv ? "&resourceVersion=" : "", w->rv ? w->rv : "");
+	url = make_url(
+	    w->c, w->path,
+	    "watch=1&allowWatchBookmarks=true&timeoutSeconds=%d%s%s%s",
+	    WATCH_SERVER_TIMEOUT_S, w->table ? "&includeObject=Metadata" : "",
+	    w->rv ? "&resourceVersion=" : "", w->rv ? w->rv : "");
 	return start_transfer(w, W_WATCHING, url,
 			      w->table ? TABLE_ACCEPT : "application/json",
 			      (WATCH_SERVER_TIMEOUT_S + 30) * 1000L);
@@ -1227,14 +1272,14 @@ start_or_fail(struct ml_k8s_watch *w, int (*start)(struct ml_k8s_watch *))
 static void
 list_page_done(struct ml_k8s_watch *w)
 {
-	struct json_object *page = parse_json(w->body.p ? w->body.p : "",
-					      w->body.len);
+	struct json_object *page =
+	    parse_json(w->body.p ? w->body.p : "", w->body.len);
 	const char *next;
 
 	if (!page) {
-		ml_autofree char *why = ml_xasprintf(
-			"list %s: the answer from %s is not JSON", w->path,
-			w->c->base);
+		ml_autofree char *why =
+		    ml_xasprintf("list %s: the answer from %s is not JSON",
+				 w->path, w->c->base);
 
 		fail(w, why);
 		return;
@@ -1338,16 +1383,16 @@ watch_new(struct ml_k8s *c, const char *path, bool table, bool logs,
 		fputs("minilaunch: out of memory\n", stderr);
 		abort();
 	}
-	ml_k8s_stream_init(&w->stream, logs ? ML_K8S_STREAM_LINES
-					    : ML_K8S_STREAM_JSON);
+	ml_k8s_stream_init(&w->stream,
+			   logs ? ML_K8S_STREAM_LINES : ML_K8S_STREAM_JSON);
 	w->next = c->watches;
 	c->watches = w;
 	return w;
 }
 
 int
-ml_k8s_watch(struct ml_k8s *c, const char *path, bool table,
-	     ml_k8s_event_fn fn, void *ud, struct ml_k8s_watch **ret)
+ml_k8s_watch(struct ml_k8s *c, const char *path, bool table, ml_k8s_event_fn fn,
+	     void *ud, struct ml_k8s_watch **ret)
 {
 	struct json_object *list;
 	struct ml_k8s_watch *w;
@@ -1397,8 +1442,7 @@ ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
 		   const char *container, long tail_lines, ml_k8s_event_fn fn,
 		   void *ud, struct ml_k8s_watch **ret)
 {
-	ml_autofree char *path = log_path(ns, pod, container, tail_lines,
-					  true);
+	ml_autofree char *path = log_path(ns, pod, container, tail_lines, true);
 	struct ml_k8s_watch *w;
 	int r;
 
@@ -1500,8 +1544,8 @@ ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd)
 			if (!w->dead && w->state == W_BACKOFF &&
 			    w->retry_at_ms - now < wait)
 				wait = w->retry_at_ms - now > 0
-					       ? w->retry_at_ms - now
-					       : 0;
+					   ? w->retry_at_ms - now
+					   : 0;
 		mc = curl_multi_poll(c->multi, extra_fd >= 0 ? &wfd : NULL,
 				     extra_fd >= 0 ? 1 : 0, (int)wait, NULL);
 		if (mc != CURLM_OK) {
@@ -1509,7 +1553,8 @@ ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd)
 				   curl_multi_strerror(mc));
 			break;
 		}
-		if (extra_fd >= 0 && (wfd.revents & (POLLIN | POLLHUP | POLLERR)))
+		if (extra_fd >= 0 &&
+		    (wfd.revents & (POLLIN | POLLHUP | POLLERR)))
 			break;
 	}
 	c->in_poll--;

@@ -40,29 +40,25 @@ struct ml_k8s_stream {
 	size_t len, cap;
 };
 
-void
-ml_k8s_stream_init(struct ml_k8s_stream *s, enum ml_k8s_stream_kind kind);
-void
-ml_k8s_stream_release(struct ml_k8s_stream *s);
+void ml_k8s_stream_init(struct ml_k8s_stream *s, enum ml_k8s_stream_kind kind);
+void ml_k8s_stream_release(struct ml_k8s_stream *s);
 /* Forgets a partial object or line (before a stream restarts). */
-void
-ml_k8s_stream_reset(struct ml_k8s_stream *s);
+void ml_k8s_stream_reset(struct ml_k8s_stream *s);
 
 /*
  * Feeds one chunk. Returns the number of objects or lines delivered, or
  * -EBADMSG (message set, naming the JSON error) when the stream is not
  * JSON; the stream must then be reset.
  */
-int
-ml_k8s_stream_feed(struct ml_k8s_stream *s, const char *data, size_t len,
-		   ml_k8s_stream_fn fn, void *ud);
+int ml_k8s_stream_feed(struct ml_k8s_stream *s, const char *data, size_t len,
+		       ml_k8s_stream_fn fn, void *ud);
 
 /*
  * At the end of the stream: delivers a last unterminated line (lines) and
  * returns 1, or 0 when nothing was pending; -EBADMSG when a JSON object was
  * cut short.
  */
-int
-ml_k8s_stream_finish(struct ml_k8s_stream *s, ml_k8s_stream_fn fn, void *ud);
+int ml_k8s_stream_finish(struct ml_k8s_stream *s, ml_k8s_stream_fn fn,
+			 void *ud);
 
 #endif

@@ -111,10 +111,12 @@ ml_node_find_iso(const char *url, char **ret_path)
 	}
 	p = newest_iso(PKGDATADIR);
 	if (!p)
+		p = newest_iso(ML_BUILDDIR "/out");
+	if (!p)
 		p = newest_iso(ML_SRCDIR "/out");
 	if (!p)
 		return ml_err(-ENOENT, "no node image found in '%s' or '%s': build it with 'make iso' (as root) or pass --iso-url",
-			      PKGDATADIR, ML_SRCDIR "/out");
+			      PKGDATADIR, ML_BUILDDIR "/out");
 	*ret_path = p;
 	return 0;
 }
@@ -172,22 +174,6 @@ ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret)
 		}
 	}
 	return ml_err(-EADDRINUSE, "cannot find a free port on 127.0.0.1");
-}
-
-bool
-ml_node_port_open(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
 }
 
 /* --- the config drive --- */

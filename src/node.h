@@ -34,7 +34,8 @@ ml_node_paths_clear(struct ml_node_paths *p);
 /*
  * The node image to boot: url when given (file:// only, or a path), else
  * $MINILAUNCH_ISO, else the installed image, else the newest
- * out/minilaunch-*.iso of the source tree minilaunch was built from.
+ * out/minilaunch-*.iso of the build tree (then source tree) minilaunch was
+ * built in.
  * Caller frees.
  */
 int
@@ -46,10 +47,6 @@ ml_node_find_iso(const char *url, char **ret_path);
  */
 int
 ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret);
-
-/* True when something accepts TCP connections on 127.0.0.1:port. */
-bool
-ml_node_port_open(int port);
 
 /* Writes the config drive (docs/config-drive.md) to p->config_iso. */
 int

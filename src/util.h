@@ -99,6 +99,10 @@ ml_lock_file(const char *path, bool exclusive, bool wait);
 int
 ml_rm_rf(const char *path);
 
+/* True when something accepts TCP connections on 127.0.0.1:port. */
+bool
+ml_tcp_port_open(int port);
+
 /* True when path exists (any type). */
 bool
 ml_path_exists(const char *path);

@@ -18,7 +18,12 @@ export MINILAUNCH_HOME="$HOME/.minilaunch"
 mkdir -p "$HOME"
 unset KUBECONFIG MINILAUNCH_PROFILE DOCKER_HOST DOCKER_TLS_VERIFY DOCKER_CERT_PATH \
 	MINILAUNCH_ACTIVE_DOCKERD
-trap 'rm -rf "$T_TMP"' EXIT
+T_PIDS=
+trap 't_cleanup' EXIT
+t_cleanup() {
+	[ -n "$T_PIDS" ] && kill $T_PIDS 2>/dev/null
+	rm -rf "$T_TMP"
+}
 
 t_begin() { T_NAME=$1; }
 t_pass() {
@@ -65,4 +70,17 @@ t_free_port() {
 		ss -Htln "sport = :$port" | grep -q . || break
 	done
 	echo "$port"
+}
+
+# t_listen PORT: something accepting TCP connections on 127.0.0.1:PORT until
+# the test ends, standing in for a VM's port forward where only "is anything
+# there" is checked.
+t_listen() {
+	socat "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" /dev/null &
+	T_PIDS="$T_PIDS $!"
+	for _ in $(seq 1 50); do
+		ss -Htln "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -73,7 +73,8 @@ man=$ML_TOP_SRCDIR/docs/minilaunch.1
 for cmd in $("$MINILAUNCH" help | awk '/^Commands:/{on=1;next} on&&NF==0{exit} on{print $1}'); do
 	t_check "man page documents $cmd" grep -q "^\.SS $cmd\$" "$man"
 	for flag in $("$MINILAUNCH" help "$cmd" | grep -o -- '--[a-z-]*' | sort -u); do
-		t_check "man page documents $cmd $flag" grep -q -- "\\\\-\\\\-${flag#--}" "$man"
+		# roff writes every '-' of a flag as '\-'
+		t_check "man page documents $cmd $flag" grep -qF -- "$(sed 's/-/\\-/g' <<<"$flag")" "$man"
 	done
 done
 

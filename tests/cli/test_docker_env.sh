@@ -23,6 +23,11 @@ t_run -p dev docker-env --shell klingon
 t_eq "unknown shell: usage error" 64 "$T_RC"
 
 "$ML_FIXTURE" "$MINILAUNCH_HOME" dev Running 42376 48443
+t_run -p dev docker-env
+t_eq "running in the state but nothing on the port: exit 1" 1 "$T_RC"
+t_check "dead VM: says nothing answers" grep -q "nothing answers on 127.0.0.1:42376" "$T_TMP/err"
+t_eq "dead VM: no stdout" "" "$T_OUT"
+t_listen 42376
 t_check "client certs verify against the CA" openssl verify -CAfile "$certs/ca.pem" "$certs/cert.pem"
 t_eq "client key mode" 600 "$(stat -c %a "$certs/key.pem")"
 
@@ -82,6 +87,7 @@ done
 
 # switching profiles keeps the user's settings, not the first profile's
 "$ML_FIXTURE" "$MINILAUNCH_HOME" prod Running 52376 58443
+t_listen 52376
 got=$(DOCKER_HOST=tcp://mine.invalid:1 bash -c "eval \"\$('$MINILAUNCH' -p dev docker-env)\"; eval \"\$('$MINILAUNCH' -p prod docker-env)\"; $showenv")
 t_check "second profile active" grep -qx "DOCKER_HOST=tcp://127.0.0.1:52376" <<<"$got"
 t_check "user's host still kept" grep -qx "MINILAUNCH_EXISTING_DOCKER_HOST=tcp://mine.invalid:1" <<<"$got"

@@ -4,7 +4,9 @@
 . "$ML_TOP_SRCDIR/tests/lib.sh"
 
 command -v valgrind >/dev/null || { t_fail "valgrind is not installed (scripts/deps installs it)"; t_summary; exit 1; }
-"$ML_FIXTURE" "$MINILAUNCH_HOME" run Running 42376 48443
+dport=$(t_free_port)
+"$ML_FIXTURE" "$MINILAUNCH_HOME" run Running "$dport" 48443
+t_listen "$dport"
 mkdir -p "$MINILAUNCH_HOME/profiles/broken"
 echo '{' >"$MINILAUNCH_HOME/profiles/broken/config.json"
 

@@ -24,12 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static char fixture[PATH_MAX];	  /* the control-plane script */
-static char dir[PATH_MAX];	  /* its directory */
+static char fixture[PATH_MAX]; /* the control-plane script */
+static char dir[PATH_MAX];     /* its directory */
 static char kubeconfig[PATH_MAX + 32];
 static char srcdir[PATH_MAX];
 
-/* --- helpers ---------------------------------------------------------------- */
+/* --- helpers ----------------------------------------------------------------
+ */
 
 static long
 elapsed_ms(const struct timespec *t0)
@@ -37,14 +38,16 @@ elapsed_ms(const struct timespec *t0)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /* Runs "control-plane VERB DIR"; 0 on success. */
 static int
 fixture_run(const char *verb)
 {
-	ml_autofree char *cmd = ml_xasprintf("'%s' %s '%s' >&2", fixture, verb, dir);
+	ml_autofree char *cmd =
+	    ml_xasprintf("'%s' %s '%s' >&2", fixture, verb, dir);
 
 	return system(cmd);
 }
@@ -91,9 +94,10 @@ static void
 create_cm(struct ml_k8s *c, const char *name, const char *data_json)
 {
 	ml_autofree char *body = ml_xasprintf(
-		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"},\"data\":%s}",
-		name, data_json);
-	int r = ml_k8s_create(c, "/api/v1/namespaces/default/configmaps", body, NULL);
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"},\"data\":%s}",
+	    name, data_json);
+	int r = ml_k8s_create(c, "/api/v1/namespaces/default/configmaps", body,
+			      NULL);
 
 	ck_assert_msg(r == 0, "create %s: %s", name, ml_err_msg());
 }
@@ -102,9 +106,9 @@ static void
 create_pod(struct ml_k8s *c, const char *name, const char *label)
 {
 	ml_autofree char *body = ml_xasprintf(
-		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"labels\":{\"test\":\"%s\"}},"
-		"\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"busybox\"}]}}",
-		name, label);
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"labels\":{\"test\":\"%s\"}},"
+	    "\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"busybox\"}]}}",
+	    name, label);
 	int r = ml_k8s_create(c, "/api/v1/namespaces/default/pods", body, NULL);
 
 	ck_assert_msg(r == 0, "create pod %s: %s", name, ml_err_msg());
@@ -145,7 +149,8 @@ record(const struct ml_k8s_event *ev, void *ud)
 	s->type[s->n] = ev->type;
 	snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name ? name : "");
 	snprintf(s->kind[s->n], sizeof(s->kind[0]), "%s", kind ? kind : "");
-	snprintf(s->text[s->n], sizeof(s->text[0]), "%s", ev->text ? ev->text : "");
+	snprintf(s->text[s->n], sizeof(s->text[0]), "%s",
+		 ev->text ? ev->text : "");
 	s->n++;
 	if (s->stop_me) {
 		ml_k8s_watch_stop(s->stop_me);
@@ -155,10 +160,12 @@ record(const struct ml_k8s_event *ev, void *ud)
 
 /* Index of the first event at or after from of type (and name), or -1. */
 static int
-find(const struct seen *s, int from, enum ml_k8s_event_type type, const char *name)
+find(const struct seen *s, int from, enum ml_k8s_event_type type,
+     const char *name)
 {
 	for (int i = from; i < s->n; i++)
-		if (s->type[i] == type && (!name || strcmp(s->name[i], name) == 0))
+		if (s->type[i] == type &&
+		    (!name || strcmp(s->name[i], name) == 0))
 			return i;
 	return -1;
 }
@@ -172,7 +179,8 @@ await(struct ml_k8s *c, const struct seen *s, int from,
 	int i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((i = find(s, from, type, name)) < 0 && elapsed_ms(&t0) < timeout_ms) {
+	while ((i = find(s, from, type, name)) < 0 &&
+	       elapsed_ms(&t0) < timeout_ms) {
 		int r = ml_k8s_poll(c, 200, -1);
 
 		ck_assert_msg(r >= 0, "poll: %s", ml_err_msg());
@@ -180,7 +188,8 @@ await(struct ml_k8s *c, const struct seen *s, int from,
 	return i;
 }
 
-/* --- the stream parser -------------------------------------------------------- */
+/* --- the stream parser
+ * -------------------------------------------------------- */
 
 struct items {
 	int n;
@@ -205,7 +214,8 @@ collect(struct json_object *obj, const char *text, void *ud)
 static char *
 data_file(const char *name, size_t *len)
 {
-	ml_autofree char *path = ml_xasprintf("%s/tests/data/k8s/%s", srcdir, name);
+	ml_autofree char *path =
+	    ml_xasprintf("%s/tests/data/k8s/%s", srcdir, name);
 	char *data;
 
 	ck_assert_msg(ml_read_file(path, &data, len) == 0, "%s", ml_err_msg());
@@ -223,15 +233,24 @@ feed_split(enum ml_k8s_stream_kind kind, const char *data, size_t len,
 
 		ml_k8s_stream_init(&st, kind);
 		if (cut <= len) {
-			ck_assert_int_ge(ml_k8s_stream_feed(&st, data, cut, collect, &got), 0);
-			ck_assert_int_ge(ml_k8s_stream_feed(&st, data + cut, len - cut, collect, &got), 0);
+			ck_assert_int_ge(
+			    ml_k8s_stream_feed(&st, data, cut, collect, &got),
+			    0);
+			ck_assert_int_ge(ml_k8s_stream_feed(&st, data + cut,
+							    len - cut, collect,
+							    &got),
+					 0);
 		} else {
 			for (size_t i = 0; i < len; i++)
-				ck_assert_int_ge(ml_k8s_stream_feed(&st, data + i, 1, collect, &got), 0);
+				ck_assert_int_ge(
+				    ml_k8s_stream_feed(&st, data + i, 1,
+						       collect, &got),
+				    0);
 		}
 		ck_assert_int_ge(ml_k8s_stream_finish(&st, collect, &got), 0);
 		ml_k8s_stream_release(&st);
-		ck_assert_msg(got.n == want->n, "cut %zu: %d items, want %d", cut, got.n, want->n);
+		ck_assert_msg(got.n == want->n, "cut %zu: %d items, want %d",
+			      cut, got.n, want->n);
 		for (int i = 0; i < got.n; i++)
 			ck_assert_str_eq(got.what[i], want->what[i]);
 	}
@@ -243,14 +262,16 @@ START_TEST(test_k8s_stream_watch_split_anywhere)
 	ml_autofree char *data = data_file("watch-configmaps.jsonl", &len);
 	struct items want = {0};
 	struct ml_k8s_stream st;
-	static const char *const expect[] = {"ADDED rec-1", "MODIFIED rec-1", "ADDED rec-2",
-					     "DELETED rec-1", "DELETED rec-2", "BOOKMARK (null)"};
+	static const char *const expect[] = {
+	    "ADDED rec-1",   "MODIFIED rec-1", "ADDED rec-2",
+	    "DELETED rec-1", "DELETED rec-2",  "BOOKMARK (null)"};
 
 	ml_k8s_stream_init(&st, ML_K8S_STREAM_JSON);
 	ck_assert_int_eq(ml_k8s_stream_feed(&st, data, len, collect, &want), 6);
 	ml_k8s_stream_release(&st);
 	for (size_t i = 0; i < ML_ARRAY_SIZE(expect); i++)
-		ck_assert_msg(ml_startswith(want.what[i], expect[i]), "%s", want.what[i]);
+		ck_assert_msg(ml_startswith(want.what[i], expect[i]), "%s",
+			      want.what[i]);
 	feed_split(ML_K8S_STREAM_JSON, data, len, &want);
 }
 END_TEST
@@ -282,17 +303,20 @@ START_TEST(test_k8s_stream_malformed)
 	const char bad[] = "{\"type\":\"ADDED\"}\n{\"type\" 12}\n";
 
 	ml_k8s_stream_init(&st, ML_K8S_STREAM_JSON);
-	ck_assert_int_eq(ml_k8s_stream_feed(&st, bad, strlen(bad), collect, &got), -EBADMSG);
+	ck_assert_int_eq(
+	    ml_k8s_stream_feed(&st, bad, strlen(bad), collect, &got), -EBADMSG);
 	ck_assert_int_eq(got.n, 1);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "malformed watch stream"));
 	ml_k8s_stream_reset(&st);
-	ck_assert_int_eq(ml_k8s_stream_feed(&st, "{\"a\":", 5, collect, &got), 0);
+	ck_assert_int_eq(ml_k8s_stream_feed(&st, "{\"a\":", 5, collect, &got),
+			 0);
 	ck_assert_int_eq(ml_k8s_stream_finish(&st, collect, &got), -EBADMSG);
 	ml_k8s_stream_release(&st);
 }
 END_TEST
 
-/* --- configuration -------------------------------------------------------------- */
+/* --- configuration
+ * -------------------------------------------------------------- */
 
 static void
 check_get_works(struct ml_k8s *c)
@@ -331,7 +355,8 @@ START_TEST(test_k8s_config_load_inline_data)
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *c = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, "fixture-inline", &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, "fixture-inline", &cfg),
+			 0);
 	ck_assert_ptr_null(cfg->ca_file);
 	ck_assert_ptr_null(cfg->cert_file);
 	ck_assert(ml_startswith(cfg->ca_data, "-----BEGIN CERTIFICATE-----"));
@@ -349,7 +374,8 @@ START_TEST(test_k8s_config_load_token)
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *c = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, "fixture-token", &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, "fixture-token", &cfg),
+			 0);
 	ck_assert_ptr_nonnull(cfg->token);
 	ck_assert_ptr_null(cfg->cert_file);
 	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
@@ -370,11 +396,12 @@ START_TEST(test_k8s_config_load_relative_paths)
 
 	/* The server URL, taken from the fixture's context. */
 	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, NULL, &cfg), 0);
-	text = ml_xasprintf("apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster:\n"
-			    "    server: %s\n    certificate-authority: pki/ca.crt\n"
-			    "users:\n- name: r\n  user:\n    client-certificate: ./pki/admin.crt\n"
-			    "    client-key: pki/admin.key\ncontexts:\n- name: r\n  context: {cluster: r, user: r, namespace: kube-system}\n",
-			    cfg->server);
+	text = ml_xasprintf(
+	    "apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster:\n"
+	    "    server: %s\n    certificate-authority: pki/ca.crt\n"
+	    "users:\n- name: r\n  user:\n    client-certificate: ./pki/admin.crt\n"
+	    "    client-key: pki/admin.key\ncontexts:\n- name: r\n  context: {cluster: r, user: r, namespace: kube-system}\n",
+	    cfg->server);
 	cfg = ml_k8s_config_free(cfg);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -395,14 +422,16 @@ START_TEST(test_k8s_config_load_relative_paths)
 }
 END_TEST
 
-/* --- requests ----------------------------------------------------------------- */
+/* --- requests
+ * ----------------------------------------------------------------- */
 
 START_TEST(test_k8s_get_namespace)
 {
 	struct ml_k8s *c = client();
 	struct json_object *ns = NULL;
 
-	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces/kube-system", &ns), 0);
+	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces/kube-system", &ns),
+			 0);
 	ck_assert_str_eq(jstr(ns, "kind"), "Namespace");
 	ck_assert_str_eq(jstr(ns, "metadata.name"), "kube-system");
 	ck_assert_str_eq(jstr(ns, "status.phase"), "Active");
@@ -415,7 +444,8 @@ START_TEST(test_k8s_list_limit_continue)
 {
 	struct ml_k8s *c = client();
 	ml_autofree char *cont = NULL;
-	const char *path = "/api/v1/namespaces/default/pods?labelSelector=test%3Dpages";
+	const char *path =
+	    "/api/v1/namespaces/default/pods?labelSelector=test%3Dpages";
 	int pages = 0, total = 0;
 	char name[32];
 
@@ -427,7 +457,8 @@ START_TEST(test_k8s_list_limit_continue)
 		struct json_object *list = NULL, *items;
 		const char *next;
 
-		ck_assert_msg(ml_k8s_list(c, path, false, 2, cont, &list) == 0, "%s", ml_err_msg());
+		ck_assert_msg(ml_k8s_list(c, path, false, 2, cont, &list) == 0,
+			      "%s", ml_err_msg());
 		ck_assert_str_eq(jstr(list, "kind"), "PodList");
 		json_object_object_get_ex(list, "items", &items);
 		ck_assert_int_le(json_object_array_length(items), 2);
@@ -448,23 +479,33 @@ START_TEST(test_k8s_list_table)
 {
 	struct ml_k8s *c = client();
 	struct json_object *t = NULL, *cols, *rows, *row, *cells;
-	static const char *const want[] = {"Name", "Ready", "Status", "Restarts", "Age"};
+	static const char *const want[] = {"Name", "Ready", "Status",
+					   "Restarts", "Age"};
 
 	create_pod(c, "table-0", "table");
 	create_pod(c, "table-1", "table");
-	ck_assert_msg(ml_k8s_list(c, "/api/v1/namespaces/default/pods?labelSelector=test%3Dtable",
-				  true, 0, NULL, &t) == 0, "%s", ml_err_msg());
+	ck_assert_msg(
+	    ml_k8s_list(
+		c, "/api/v1/namespaces/default/pods?labelSelector=test%3Dtable",
+		true, 0, NULL, &t) == 0,
+	    "%s", ml_err_msg());
 	ck_assert_str_eq(jstr(t, "kind"), "Table");
 	ck_assert(json_object_object_get_ex(t, "columnDefinitions", &cols));
 	for (size_t i = 0; i < ML_ARRAY_SIZE(want); i++)
-		ck_assert_str_eq(jstr(json_object_array_get_idx(cols, i), "name"), want[i]);
+		ck_assert_str_eq(
+		    jstr(json_object_array_get_idx(cols, i), "name"), want[i]);
 	ck_assert(json_object_object_get_ex(t, "rows", &rows));
 	ck_assert_int_eq(json_object_array_length(rows), 2);
 	row = json_object_array_get_idx(rows, 0);
 	ck_assert(json_object_object_get_ex(row, "cells", &cells));
-	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(cells, 0)), "table-0");
-	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(cells, 1)), "0/1");
-	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(cells, 2)), "Pending");
+	ck_assert_str_eq(
+	    json_object_get_string(json_object_array_get_idx(cells, 0)),
+	    "table-0");
+	ck_assert_str_eq(
+	    json_object_get_string(json_object_array_get_idx(cells, 1)), "0/1");
+	ck_assert_str_eq(
+	    json_object_get_string(json_object_array_get_idx(cells, 2)),
+	    "Pending");
 	ck_assert_str_eq(jstr(row, "object.kind"), "PartialObjectMetadata");
 	ck_assert_ptr_nonnull(jstr(t, "metadata.resourceVersion"));
 	json_object_put(t);
@@ -476,18 +517,29 @@ START_TEST(test_k8s_scale_deployment)
 {
 	struct ml_k8s *c = client();
 	struct json_object *d = NULL;
-	const char *dep = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
-			  "\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
-			  "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
-			  "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx\"}]}}}}";
+	const char *dep =
+	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
+	    "\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
+	    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+	    "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx\"}]}}}}";
 
-	ck_assert_msg(ml_k8s_create(c, "/apis/apps/v1/namespaces/default/deployments", dep, &d) == 0,
-		      "%s", ml_err_msg());
-	ck_assert_int_eq(json_object_get_int(json_object_object_get(json_object_object_get(d, "spec"), "replicas")), 1);
+	ck_assert_msg(
+	    ml_k8s_create(c, "/apis/apps/v1/namespaces/default/deployments",
+			  dep, &d) == 0,
+	    "%s", ml_err_msg());
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+			     json_object_object_get(d, "spec"), "replicas")),
+			 1);
 	json_object_put(d);
-	ck_assert_msg(ml_k8s_scale(c, "default", "web", 3) == 0, "%s", ml_err_msg());
-	ck_assert_int_eq(ml_k8s_get(c, "/apis/apps/v1/namespaces/default/deployments/web", &d), 0);
-	ck_assert_int_eq(json_object_get_int(json_object_object_get(json_object_object_get(d, "spec"), "replicas")), 3);
+	ck_assert_msg(ml_k8s_scale(c, "default", "web", 3) == 0, "%s",
+		      ml_err_msg());
+	ck_assert_int_eq(
+	    ml_k8s_get(c, "/apis/apps/v1/namespaces/default/deployments/web",
+		       &d),
+	    0);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+			     json_object_object_get(d, "spec"), "replicas")),
+			 3);
 	json_object_put(d);
 	ck_assert_int_eq(ml_k8s_scale(c, "default", "nope", 3), -ENOENT);
 	ml_k8s_free(c);
@@ -499,7 +551,8 @@ managed_by(struct json_object *o, const char *manager, const char *operation)
 {
 	struct json_object *mf;
 
-	if (!json_object_object_get_ex(json_object_object_get(o, "metadata"), "managedFields", &mf))
+	if (!json_object_object_get_ex(json_object_object_get(o, "metadata"),
+				       "managedFields", &mf))
 		return false;
 	for (size_t i = 0; i < json_object_array_length(mf); i++) {
 		struct json_object *e = json_object_array_get_idx(mf, i);
@@ -516,8 +569,10 @@ START_TEST(test_k8s_apply_creates_then_updates)
 	struct ml_k8s *c = client();
 	struct json_object *o = NULL;
 	const char *path = "/api/v1/namespaces/default/configmaps/applied";
-	const char *v1 = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: \"1\"\n";
-	const char *v2 = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"applied\"},\"data\":{\"a\":\"2\",\"b\":\"x\"}}";
+	const char *v1 =
+	    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: \"1\"\n";
+	const char *v2 =
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"applied\"},\"data\":{\"a\":\"2\",\"b\":\"x\"}}";
 
 	ck_assert_msg(ml_k8s_apply(c, path, v1, &o) == 0, "%s", ml_err_msg());
 	ck_assert_str_eq(jstr(o, "data.a"), "1");
@@ -525,7 +580,8 @@ START_TEST(test_k8s_apply_creates_then_updates)
 	json_object_put(o);
 	/* A conflicting manager: force=true takes the field over. */
 	ck_assert_int_eq(ml_k8s_patch(c, path, "application/merge-patch+json",
-				      "{\"data\":{\"a\":\"other\"}}", NULL), 0);
+				      "{\"data\":{\"a\":\"other\"}}", NULL),
+			 0);
 	ck_assert_msg(ml_k8s_apply(c, path, v2, NULL) == 0, "%s", ml_err_msg());
 	ck_assert_int_eq(ml_k8s_get(c, path, &o), 0);
 	ck_assert_str_eq(jstr(o, "data.a"), "2");
@@ -542,12 +598,21 @@ START_TEST(test_k8s_delete)
 	struct json_object *o = NULL;
 
 	create_cm(c, "doomed", "{\"k\":\"v\"}");
-	ck_assert_msg(ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/doomed",
-				    "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0}") == 0,
-		      "%s", ml_err_msg());
-	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces/default/configmaps/doomed", &o), -ENOENT);
-	ck_assert_int_eq(ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/doomed", NULL), -ENOENT);
-	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "configmaps \"doomed\" not found"));
+	ck_assert_msg(
+	    ml_k8s_delete(
+		c, "/api/v1/namespaces/default/configmaps/doomed",
+		"{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0}") ==
+		0,
+	    "%s", ml_err_msg());
+	ck_assert_int_eq(
+	    ml_k8s_get(c, "/api/v1/namespaces/default/configmaps/doomed", &o),
+	    -ENOENT);
+	ck_assert_int_eq(
+	    ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/doomed",
+			  NULL),
+	    -ENOENT);
+	ck_assert_ptr_nonnull(
+	    strstr(ml_err_msg(), "configmaps \"doomed\" not found"));
 	ml_k8s_free(c);
 }
 END_TEST
@@ -559,12 +624,17 @@ START_TEST(test_k8s_error_404_has_status_message)
 
 	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces/nope", &o), -ENOENT);
 	ck_assert_ptr_null(o);
-	ck_assert_str_eq(ml_err_msg(), "GET /api/v1/namespaces/nope: 404 Not Found: namespaces \"nope\" not found");
+	ck_assert_str_eq(
+	    ml_err_msg(),
+	    "GET /api/v1/namespaces/nope: 404 Not Found: namespaces \"nope\" not found");
 	/* 409 for a second create, with the API's words. */
 	create_cm(c, "twice", "{}");
-	ck_assert_int_eq(ml_k8s_create(c, "/api/v1/namespaces/default/configmaps",
-				       "{\"metadata\":{\"name\":\"twice\"}}", NULL), -EEXIST);
-	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "409 Conflict: configmaps \"twice\" already exists"));
+	ck_assert_int_eq(
+	    ml_k8s_create(c, "/api/v1/namespaces/default/configmaps",
+			  "{\"metadata\":{\"name\":\"twice\"}}", NULL),
+	    -EEXIST);
+	ck_assert_ptr_nonnull(strstr(
+	    ml_err_msg(), "409 Conflict: configmaps \"twice\" already exists"));
 	ml_k8s_free(c);
 }
 END_TEST
@@ -582,7 +652,8 @@ START_TEST(test_k8s_error_bad_ca_names_server)
 	cfg->ca_file = ml_xasprintf("%s/pki/admin.crt", dir);
 	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
 	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces", &o), -EPROTO);
-	want = ml_xasprintf("GET /api/v1/namespaces: TLS with %s failed: ", cfg->server);
+	want = ml_xasprintf("GET /api/v1/namespaces: TLS with %s failed: ",
+			    cfg->server);
 	ck_assert_msg(ml_startswith(ml_err_msg(), want), "%s", ml_err_msg());
 	ml_k8s_free(c);
 	ml_k8s_config_free(cfg);
@@ -632,26 +703,37 @@ START_TEST(test_k8s_logs_pending_pod)
 
 	/* A pod no node runs: the API answers 204, an empty log. */
 	create_pod(c, "lonely", "logs");
-	ck_assert_msg(ml_k8s_logs(c, "default", "lonely", NULL, 10, &text) == 0, "%s", ml_err_msg());
+	ck_assert_msg(ml_k8s_logs(c, "default", "lonely", NULL, 10, &text) == 0,
+		      "%s", ml_err_msg());
 	ck_assert_str_eq(text, "");
 	free(text);
 	text = NULL;
 	/* A container it does not have: 400 with the API's message. */
-	ck_assert_int_eq(ml_k8s_logs(c, "default", "lonely", "nope", 10, &text), -EINVAL);
+	ck_assert_int_eq(ml_k8s_logs(c, "default", "lonely", "nope", 10, &text),
+			 -EINVAL);
 	ck_assert_ptr_null(text);
-	ck_assert_str_eq(ml_err_msg(), "GET /api/v1/namespaces/default/pods/lonely/log?follow=false&container=nope&tailLines=10: "
-				       "400 Bad Request: container nope is not valid for pod lonely");
+	ck_assert_str_eq(
+	    ml_err_msg(),
+	    "GET /api/v1/namespaces/default/pods/lonely/log?follow=false&container=nope&tailLines=10: "
+	    "400 Bad Request: container nope is not valid for pod lonely");
 	/* Followed, the same: one DISCONNECTED with those words, no retries. */
-	ck_assert_int_eq(ml_k8s_follow_logs(c, "default", "lonely", "nope", -1, record, &s, &w), 0);
+	ck_assert_int_eq(ml_k8s_follow_logs(c, "default", "lonely", "nope", -1,
+					    record, &s, &w),
+			 0);
 	i = await(c, &s, 0, ML_K8S_DISCONNECTED, NULL, 5000);
 	ck_assert_int_eq(i, 0);
-	ck_assert_msg(strstr(s.text[i], "400 Bad Request: container nope is not valid for pod lonely"),
-		      "%s", s.text[i]);
+	ck_assert_msg(
+	    strstr(
+		s.text[i],
+		"400 Bad Request: container nope is not valid for pod lonely"),
+	    "%s", s.text[i]);
 	ck_assert_int_eq(ml_k8s_poll(c, 700, -1), 0);
 	ml_k8s_watch_stop(w);
 	/* And the empty log of the pending pod ends at once. */
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(ml_k8s_follow_logs(c, "default", "lonely", NULL, 5, record, &s, &w), 0);
+	ck_assert_int_eq(
+	    ml_k8s_follow_logs(c, "default", "lonely", NULL, 5, record, &s, &w),
+	    0);
 	i = await(c, &s, 0, ML_K8S_DISCONNECTED, NULL, 5000);
 	ck_assert_int_eq(i, 1);
 	ck_assert_int_eq(s.type[0], ML_K8S_CONNECTED);
@@ -660,7 +742,8 @@ START_TEST(test_k8s_logs_pending_pod)
 }
 END_TEST
 
-/* --- watches -------------------------------------------------------------------- */
+/* --- watches
+ * -------------------------------------------------------------------- */
 
 START_TEST(test_k8s_watch_added_modified_deleted)
 {
@@ -670,7 +753,8 @@ START_TEST(test_k8s_watch_added_modified_deleted)
 	int i;
 
 	create_cm(c, "before", "{}");
-	ck_assert_msg(ml_k8s_watch(c, "/api/v1/namespaces/default/configmaps", false, record, &s, &w) == 0,
+	ck_assert_msg(ml_k8s_watch(c, "/api/v1/namespaces/default/configmaps",
+				   false, record, &s, &w) == 0,
 		      "%s", ml_err_msg());
 	ck_assert_int_eq(s.n, 0); /* only from inside poll */
 	i = await(c, &s, 0, ML_K8S_RELISTED, NULL, 3000);
@@ -680,12 +764,17 @@ START_TEST(test_k8s_watch_added_modified_deleted)
 	create_cm(c, "watched", "{\"v\":\"1\"}");
 	i = await(c, &s, 2, ML_K8S_ADDED, "watched", 5000);
 	ck_assert_int_ge(i, 0);
-	ck_assert_int_eq(ml_k8s_patch(c, "/api/v1/namespaces/default/configmaps/watched",
-				      "application/strategic-merge-patch+json",
-				      "{\"data\":{\"v\":\"2\"}}", NULL), 0);
+	ck_assert_int_eq(
+	    ml_k8s_patch(c, "/api/v1/namespaces/default/configmaps/watched",
+			 "application/strategic-merge-patch+json",
+			 "{\"data\":{\"v\":\"2\"}}", NULL),
+	    0);
 	i = await(c, &s, i, ML_K8S_MODIFIED, "watched", 5000);
 	ck_assert_int_ge(i, 0);
-	ck_assert_int_eq(ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/watched", NULL), 0);
+	ck_assert_int_eq(
+	    ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/watched",
+			  NULL),
+	    0);
 	i = await(c, &s, i, ML_K8S_DELETED, "watched", 5000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(find(&s, 0, ML_K8S_DISCONNECTED, NULL), -1);
@@ -701,7 +790,9 @@ START_TEST(test_k8s_watch_table)
 	struct seen s = {0};
 	int i;
 
-	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces/default/pods", true, record, &s, &w), 0);
+	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces/default/pods",
+				      true, record, &s, &w),
+			 0);
 	i = await(c, &s, 0, ML_K8S_RELISTED, NULL, 3000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_str_eq(s.kind[i], "Table");
@@ -719,7 +810,8 @@ START_TEST(test_k8s_watch_stop_inside_callback)
 	struct ml_k8s_watch *w = NULL;
 	struct seen s = {0};
 
-	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces", false, record, &s, &w), 0);
+	ck_assert_int_eq(
+	    ml_k8s_watch(c, "/api/v1/namespaces", false, record, &s, &w), 0);
 	s.stop_me = w; /* at the first event, CONNECTED */
 	ck_assert_int_eq(ml_k8s_poll(c, 2000, -1), 1);
 	ck_assert_int_eq(s.n, 1);
@@ -736,7 +828,8 @@ START_TEST(test_k8s_poll_returns_on_extra_fd)
 	struct timespec t0;
 	int p[2];
 
-	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces", false, record, &s, &w), 0);
+	ck_assert_int_eq(
+	    ml_k8s_watch(c, "/api/v1/namespaces", false, record, &s, &w), 0);
 	ck_assert_int_eq(ml_k8s_poll(c, 2000, -1), 2); /* CONNECTED, RELISTED */
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(write(p[1], "k", 1), 1);
@@ -768,10 +861,15 @@ START_TEST(test_k8s_watch_410_relists)
 	ck_assert_int_eq(fixture_run("stop-apiserver"), 0);
 	ck_assert_int_eq(fixture_run("start-apiserver"), 0);
 	c = client();
-	ck_assert_int_eq(ml_k8s_watch_from(c, "/api/v1/namespaces/default/configmaps", false, "1",
-					   record, &s, &w), 0);
+	ck_assert_int_eq(
+	    ml_k8s_watch_from(c, "/api/v1/namespaces/default/configmaps", false,
+			      "1", record, &s, &w),
+	    0);
 	i = await(c, &s, 0, ML_K8S_RELISTED, NULL, 5000);
-	ck_assert_msg(i >= 0, "no RELISTED after watching from resourceVersion 1 (%d events)", s.n);
+	ck_assert_msg(
+	    i >= 0,
+	    "no RELISTED after watching from resourceVersion 1 (%d events)",
+	    s.n);
 	ck_assert_int_eq(s.type[0], ML_K8S_CONNECTED);
 	ck_assert_str_eq(s.kind[i], "ConfigMapList");
 	ck_assert_int_eq(find(&s, 0, ML_K8S_DISCONNECTED, NULL), -1);
@@ -788,7 +886,10 @@ START_TEST(test_k8s_watch_survives_apiserver_restart)
 	struct seen s = {0};
 	int d, con, rel;
 
-	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces/default/configmaps", false, record, &s, &w), 0);
+	ck_assert_int_eq(ml_k8s_watch(c,
+				      "/api/v1/namespaces/default/configmaps",
+				      false, record, &s, &w),
+			 0);
 	ck_assert_int_ge(await(c, &s, 0, ML_K8S_RELISTED, NULL, 3000), 0);
 	ck_assert_int_eq(fixture_run("stop-apiserver"), 0);
 	d = await(c, &s, 0, ML_K8S_DISCONNECTED, NULL, 5000);
@@ -803,7 +904,8 @@ START_TEST(test_k8s_watch_survives_apiserver_restart)
 	rel = await(c, &s, con, ML_K8S_RELISTED, NULL, 5000);
 	ck_assert_msg(rel > con, "no RELISTED after CONNECTED");
 	create_cm(c, "after-restart", "{}");
-	ck_assert_int_ge(await(c, &s, rel, ML_K8S_ADDED, "after-restart", 5000), 0);
+	ck_assert_int_ge(await(c, &s, rel, ML_K8S_ADDED, "after-restart", 5000),
+			 0);
 	ml_k8s_free(c);
 }
 END_TEST
@@ -868,7 +970,8 @@ fixture_start(void)
 	cmd = ml_xasprintf("'%s' start '%s'", fixture, dir);
 	p = popen(cmd, "r");
 	if (!p) {
-		fprintf(stderr, "test_k8s: cannot run %s: %s\n", fixture, strerror(errno));
+		fprintf(stderr, "test_k8s: cannot run %s: %s\n", fixture,
+			strerror(errno));
 		return -1;
 	}
 	if (!fgets(line, sizeof(line), p))
@@ -876,8 +979,10 @@ fixture_start(void)
 	st = pclose(p);
 	line[strcspn(line, "\n")] = '\0';
 	if (st != 0 || !*line) {
-		fprintf(stderr, "test_k8s: FAIL: the control plane did not start ('%s' exited with status %d; its reason is above, logs in %s)\n",
-			cmd, WEXITSTATUS(st), dir);
+		fprintf(
+		    stderr,
+		    "test_k8s: FAIL: the control plane did not start (%s exited with status %d; its reason is above, logs in %s)\n",
+		    cmd, WEXITSTATUS(st), dir);
 		return -1;
 	}
 	snprintf(kubeconfig, sizeof(kubeconfig), "%s", line);
@@ -898,7 +1003,8 @@ main(void)
 	if (!top)
 		top = ".";
 	snprintf(srcdir, sizeof(srcdir), "%s", top);
-	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/control-plane", top);
+	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/control-plane",
+		 top);
 	unsetenv("KUBECONFIG");
 	if (fixture_start() < 0) {
 		fixture_run("stop");
@@ -913,7 +1019,8 @@ main(void)
 		ml_autofree char *rm = ml_xasprintf("rm -rf '%s'", dir);
 
 		if (system(rm) != 0)
-			fprintf(stderr, "test_k8s: cannot remove %s, ignoring\n", dir);
+			fprintf(stderr,
+				"test_k8s: cannot remove %s, ignoring\n", dir);
 	} else {
 		fprintf(stderr, "test_k8s: logs kept in %s\n", dir);
 	}
