@@ -91,31 +91,40 @@ bad:
 				      s);
 }
 
-/* Settings from flags go into the profile (validated there) first, so
- * that every usage error comes before anything is created. */
-static int
-apply_flags(struct ml_profile *p, const struct ml_args *a)
-{
-	static const struct {
-		int opt;
-		const char *key;
-	} map[] = {
+/* Flags that are profile settings, saved by start. */
+static const struct {
+	int opt;
+	const char *key;
+} flag_keys[] = {
 		{ OPT_CPUS, "cpus" },
 		{ OPT_MEMORY, "memory" },
 		{ OPT_DISK, "disk-size" },
 		{ OPT_K8S_VERSION, "kubernetes-version" },
 		{ OPT_ISO_URL, "iso-url" },
 		{ OPT_MIRROR, "binary-mirror" },
-		{ OPT_DRIVER_URI, "driver-uri" },
-	};
+	{ OPT_DRIVER_URI, "driver-uri" },
+};
 
-	for (size_t i = 0; i < ML_ARRAY_SIZE(map); i++) {
-		int r;
-		if (!a->opt[map[i].opt])
-			continue;
-		r = ml_profile_set(p, map[i].key, a->opt[map[i].opt]);
-		if (r < 0)
+/* Checked before the profile is opened: a usage error creates nothing. */
+static int
+check_flags(const struct ml_args *a)
+{
+	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++) {
+		const char *v = a->opt[flag_keys[i].opt];
+		if (v && ml_profile_check_value(flag_keys[i].key, v) < 0)
 			return ml_command_usage_error(&ml_cmd_start, "%s", ml_err_msg());
+	}
+	return 0;
+}
+
+static int
+apply_flags(struct ml_profile *p, const struct ml_args *a)
+{
+	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++) {
+		const char *v = a->opt[flag_keys[i].opt];
+		int r = v ? ml_profile_set(p, flag_keys[i].key, v) : 0;
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -348,6 +357,9 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 		else
 			return ml_command_usage_error(&ml_cmd_start, "invalid --wait '%s': use all, none, docker, apiserver or node", w);
 	}
+	r = check_flags(a);
+	if (r < 0)
+		return r;
 	s.kubernetes = !a->opt[OPT_NO_K8S];
 	if (!s.kubernetes && wait > WAIT_DOCKER)
 		wait = WAIT_DOCKER;

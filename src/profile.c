@@ -254,6 +254,20 @@ ml_profile_check_key(const char *key)
 	return find_key(key) ? 0 : unknown_key(key);
 }
 
+int
+ml_profile_check_value(const char *key, const char *value)
+{
+	const struct ml_profile_key *k = find_key(key);
+	char *norm = NULL;
+	int r;
+
+	if (!k)
+		return unknown_key(key);
+	r = k->validate(key, value, &norm);
+	free(norm);
+	return r;
+}
+
 const char *
 ml_profile_default(const char *key)
 {

@@ -103,6 +103,10 @@ ml_profile_foreach_set(const struct ml_profile *p,
 int
 ml_profile_check_key(const char *key);
 
+/* 0 when value is valid for key, else -ML_EUSAGE naming both. */
+int
+ml_profile_check_value(const char *key, const char *value);
+
 /* Default of a key ("" when it has none). Static. */
 const char *
 ml_profile_default(const char *key);

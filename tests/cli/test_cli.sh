@@ -78,6 +78,16 @@ for cmd in $("$MINILAUNCH" help | awk '/^Commands:/{on=1;next} on&&NF==0{exit} o
 	done
 done
 
+# start checks every flag before it creates anything
+for bad in "--memory 10m" "--cpus 0" "--accel warp" "--wait maybe" "--wait-timeout soon" "--driver-uri vbox://x"; do
+	t_run -p fresh start $bad
+	t_eq "start $bad: usage error" 64 "$T_RC"
+done
+t_check "bad start flags created nothing" test ! -e "$MINILAUNCH_HOME/profiles/fresh"
+t_run -p fresh status
+t_eq "status of a missing profile: all bits" 7 "$T_RC"
+t_check "status says Nonexistent" grep -qx "host: Nonexistent" "$T_TMP/out"
+
 # the front end loads no heavy library; the rest is minilaunch-core's
 t_eq "front end links no heavy library" "" \
 	"$(ldd "$MINILAUNCH" | grep -oE 'lib(virt|curl|archive|ncursesw|crypto)[^ ]*' | xargs)"

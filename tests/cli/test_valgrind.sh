@@ -52,5 +52,9 @@ vg "completion zsh" completion zsh
 vg "unknown command" nosuch
 vg "unknown flag" version --nosuch
 vg "bad profile name" -p BAD profile list
+vg "start with a bad flag" start --memory 10m
+vg "status of a missing profile" -p nosuch status
+vg "ip of a profile never started" ip
+vg "logs of a profile never started" logs
 
 t_summary

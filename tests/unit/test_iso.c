@@ -1,0 +1,219 @@
+/* test_iso.c: ISO9660 writing and reading, and the config drive. */
+#include "config.h"
+
+#include "accel.h"
+#include "iso.h"
+#include "node.h"
+#include "pki.h"
+#include "util.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char tmp[256];
+
+static void
+setup(void)
+{
+	strcpy(tmp, "/tmp/ml-test-iso.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+}
+
+static void
+teardown(void)
+{
+	ml_rm_rf(tmp);
+}
+
+/* The primary volume descriptor's volume identifier (ECMA-119 8.4.6). */
+static void
+volume_id(const char *path, char *out)
+{
+	int fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, out, 32, 16 * 2048 + 40), 32);
+	out[32] = '\0';
+	for (int i = 31; i >= 0 && out[i] == ' '; i--)
+		out[i] = '\0';
+	close(fd);
+}
+
+START_TEST(test_iso_write_then_read)
+{
+	ml_autofree char *path = ml_xasprintf("%s/x.iso", tmp);
+	ml_autofree char *data = NULL, *out = NULL;
+	char big[100000], label[33];
+	struct ml_iso_file files[] = {
+		{ "settings.env", "A=1\n", 4 },
+		{ "certs/ca.crt", "PEM", 3 },
+		{ "deep/er/file.bin", big, sizeof(big) },
+	};
+	struct stat st;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7);
+	ck_assert_int_eq(ml_iso_write(path, "MLCONFIG", files, 3), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	volume_id(path, label);
+	ck_assert_str_eq(label, "MLCONFIG");
+	ck_assert_int_eq(ml_iso_read_file(path, "settings.env", &data, &len), 0);
+	ck_assert_str_eq(data, "A=1\n");
+	free(data);
+	data = NULL;
+	ck_assert_int_eq(ml_iso_read_file(path, "deep/er/file.bin", &data, &len), 0);
+	ck_assert_uint_eq(len, sizeof(big));
+	ck_assert_int_eq(memcmp(data, big, sizeof(big)), 0);
+	ck_assert_int_eq(ml_iso_read_file(path, "nope", &out, &len), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "'nope'"));
+}
+END_TEST
+
+START_TEST(test_iso_extract_and_errors)
+{
+	ml_autofree char *path = ml_xasprintf("%s/x.iso", tmp);
+	ml_autofree char *outdir = ml_xasprintf("%s/out", tmp);
+	ml_autofree char *k = ml_xasprintf("%s/vmlinuz", outdir);
+	ml_autofree char *data = NULL;
+	struct ml_iso_file files[] = {
+		{ "boot/vmlinuz", "KERNEL", 6 },
+		{ "boot/cmdline", "console=ttyS0\n", 14 },
+	};
+	const char *const want[] = { "boot/vmlinuz", "boot/cmdline", NULL };
+	const char *const missing[] = { "boot/vmlinuz", "boot/initrd.img", NULL };
+
+	ck_assert_int_eq(ml_iso_write(path, "MINILAUNCH", files, 2), 0);
+	ck_assert_int_eq(ml_mkdir_p(outdir, 0700), 0);
+	ck_assert_int_eq(ml_iso_extract(path, want, outdir), 0);
+	ck_assert_int_eq(ml_read_file(k, &data, NULL), 0);
+	ck_assert_str_eq(data, "KERNEL");
+	ck_assert_int_eq(ml_iso_extract(path, missing, outdir), -ENOENT);
+	ck_assert_int_lt(ml_iso_read_file("/nonexistent.iso", "x", &data, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "/nonexistent.iso"));
+}
+END_TEST
+
+START_TEST(test_iso_config_drive_layout)
+{
+	static const char *const names[] = {
+		"certs/ca.crt", "certs/apiserver.crt", "certs/apiserver.key",
+		"certs/kubelet.crt", "certs/kubelet.key", "certs/sa.key",
+		"certs/sa.pub", "certs/docker-server.crt", "certs/docker-server.key",
+		"certs/apiserver-kubelet-client.crt", "certs/kube-proxy.crt",
+		"ssh/authorized_keys",
+	};
+	ml_autofree char *home = ml_xasprintf("%s/home", tmp);
+	ml_autofree char *settings = NULL, *ak = NULL, *pub = NULL, *cakey = NULL;
+	struct ml_node_paths p;
+	char label[33];
+
+	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
+	ml_node_paths_init(&p, home, "dev");
+	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false), 0);
+	volume_id(p.config_iso, label);
+	ck_assert_str_eq(label, "MLCONFIG");
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "settings.env", &settings, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(settings, "HOSTNAME=dev\n"));
+	ck_assert_ptr_nonnull(strstr(settings, "NODE_NAME=dev\n"));
+	ck_assert_ptr_nonnull(strstr(settings, "KUBERNETES=false\n"));
+	ck_assert_ptr_nonnull(strstr(settings, "NODE_IP=10.0.2.15\n"));
+	for (size_t i = 0; i < ML_ARRAY_SIZE(names); i++) {
+		char *d = NULL;
+		ck_assert_msg(ml_iso_read_file(p.config_iso, names[i], &d, NULL) == 0,
+			      "%s missing", names[i]);
+		free(d);
+	}
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "ssh/authorized_keys", &ak, NULL), 0);
+	{
+		ml_autofree char *pubpath = ml_xasprintf("%s/id_ssh.pub", p.certs_dir);
+		ck_assert_int_eq(ml_read_file(pubpath, &pub, NULL), 0);
+	}
+	ck_assert_str_eq(ak, pub);
+	/* the CA key never leaves the host */
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "certs/ca.key", &cakey, NULL), -ENOENT);
+	ml_node_paths_clear(&p);
+}
+END_TEST
+
+START_TEST(test_iso_ports_are_free_and_distinct)
+{
+	int a, b, c;
+	int avoid[2];
+
+	ck_assert_int_eq(ml_node_pick_port(0, NULL, 0, &a), 0);
+	ck_assert(a > 0 && a < 65536);
+	ck_assert(!ml_tcp_port_open(a));
+	avoid[0] = a;
+	ck_assert_int_eq(ml_node_pick_port(a, avoid, 1, &b), 0);
+	ck_assert_int_ne(a, b);
+	avoid[1] = b;
+	ck_assert_int_eq(ml_node_pick_port(0, avoid, 2, &c), 0);
+	ck_assert(c != a && c != b);
+}
+END_TEST
+
+START_TEST(test_iso_accel_probe_is_bounded_and_coherent)
+{
+	struct timespec t0, t1;
+	enum ml_accel got, a;
+	char *reason = NULL, *note = NULL;
+	int kvm;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kvm = ml_accel_probe_kvm(200, &reason);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* the deadline plus the kill and reap, never a hang */
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
+	ck_assert(kvm == 0 || kvm == 1);
+	if (kvm == 0)
+		ck_assert_ptr_nonnull(reason);
+	free(reason);
+	ck_assert_int_eq(ml_accel_resolve(ML_ACCEL_TCG, &got, &note), 0);
+	ck_assert_int_eq(got, ML_ACCEL_TCG);
+	ck_assert_ptr_null(note);
+	ck_assert_int_eq(ml_accel_resolve(ML_ACCEL_AUTO, &got, &note), 0);
+	ck_assert_int_eq(got, kvm ? ML_ACCEL_KVM : ML_ACCEL_TCG);
+	if (!kvm) {
+		ck_assert_ptr_nonnull(strstr(note, "TCG"));
+		free(note);
+		note = NULL;
+		ck_assert_int_eq(ml_accel_resolve(ML_ACCEL_KVM, &got, &note), -ENODEV);
+		ck_assert_ptr_nonnull(strstr(ml_err_msg(), "--accel tcg"));
+	}
+	free(note);
+	ck_assert_int_eq(ml_accel_parse("kvm", &a), 0);
+	ck_assert_int_eq(a, ML_ACCEL_KVM);
+	ck_assert_int_eq(ml_accel_parse("hvf", &a), -ML_EUSAGE);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("iso");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_iso_write_then_read);
+	tcase_add_test(tc, test_iso_extract_and_errors);
+	tcase_add_test(tc, test_iso_config_drive_layout);
+	tcase_add_test(tc, test_iso_ports_are_free_and_distinct);
+	tcase_add_test(tc, test_iso_accel_probe_is_bounded_and_coherent);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
