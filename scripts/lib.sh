@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian packages, by purpose.
 ML_PKGS_BUILD="autoconf automake make gcc pkg-config libvirt-dev libcurl4-openssl-dev
 	libarchive-dev libncurses-dev check libssl-dev libjson-c-dev libyaml-dev"
-ML_PKGS_TEST="openssl jq bash dash zsh fish valgrind openssh-client tmux curl iproute2 docker.io socat"
+ML_PKGS_TEST="openssl jq bash dash zsh fish valgrind openssh-client tmux curl iproute2 docker.io socat busybox-static"
 
 ML_PKGS_VM="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base
 	busybox-static"

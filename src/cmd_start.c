@@ -51,7 +51,7 @@ static const struct ml_option start_options[] = {
 	[OPT_DISK] = { "disk-size", 0, "SIZE", "data disk size, such as 20g (default 20g)", NULL },
 	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION", "Kubernetes version (default: the bundled v1.20.2)", NULL },
 	[OPT_NO_K8S] = { "no-kubernetes", 0, NULL, "run Docker only, no Kubernetes", NULL },
-	[OPT_ISO_URL] = { "iso-url", 0, "URL", "node image to boot instead of the bundled one (file URL or path)", NULL },
+	[OPT_ISO_URL] = { "iso-url", 0, "URL", "node image to boot instead of the bundled one (http, https or file URL, verified against URL.sha256)", NULL },
 	[OPT_MIRROR] = { "binary-mirror", 0, "URL", "mirror of Kubernetes binaries for other versions", NULL },
 	[OPT_WAIT] = { "wait", 0, "WHAT", "all (default), none, docker, apiserver or node", wait_values },
 	[OPT_WAIT_TIMEOUT] = { "wait-timeout", 0, "DURATION", "how long to wait, such as 10m or 600s (default 10m)", NULL },
@@ -171,7 +171,9 @@ prepare_image(struct start *s)
 					    "boot/cmdline", "host/kubectl", NULL };
 	int r;
 
-	r = ml_node_find_iso(ml_profile_get(s->p, "iso-url"), &s->iso);
+	ml_progress_begin("Finding the node image");
+	r = ml_node_find_iso(s->g->home, ml_profile_get(s->p, "iso-url"), &s->iso);
+	ml_progress_end(r);
 	if (r < 0)
 		return r;
 	r = ml_mkdir_p(s->paths.machine_dir, 0700);

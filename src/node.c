@@ -3,6 +3,7 @@
 
 #include "node.h"
 
+#include "download.h"
 #include "https.h"
 #include "iso.h"
 #include "log.h"
@@ -84,23 +85,24 @@ newest_iso(const char *dir)
 }
 
 int
-ml_node_find_iso(const char *url, char **ret_path)
+ml_node_find_iso(const char *home, const char *url, char **ret_path)
 {
 	const char *env = getenv("MINILAUNCH_ISO");
 	char *p;
 
 	if (url && *url) {
-		const char *path = url;
-		if (ml_startswith(url, "file://"))
-			path = url + strlen("file://");
-		else if (strstr(url, "://"))
-			return ml_err(-ENOTSUP, "cannot fetch node image '%s': only file:// URLs and paths are supported yet: download it and pass file:///PATH",
-				      url);
-		if (!ml_path_exists(path))
-			return ml_err(-ENOENT, "node image '%s' does not exist: check --iso-url",
-				      path);
-		*ret_path = ml_xstrdup(path);
-		return 0;
+		ml_autofree char *cache = NULL, *dir = NULL;
+
+		if (!strstr(url, "://")) {
+			if (!ml_path_exists(url))
+				return ml_err(-ENOENT, "node image '%s' does not exist: check --iso-url",
+					      url);
+			*ret_path = ml_xstrdup(url);
+			return 0;
+		}
+		cache = ml_paths_cache_dir(home);
+		dir = ml_xasprintf("%s/iso", cache);
+		return ml_download(url, NULL, dir, ret_path);
 	}
 	if (env && *env) {
 		if (!ml_path_exists(env))

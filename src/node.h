@@ -32,14 +32,14 @@ void
 ml_node_paths_clear(struct ml_node_paths *p);
 
 /*
- * The node image to boot: url when given (file:// only, or a path), else
- * $MINILAUNCH_ISO, else the installed image, else the newest
- * out/minilaunch-*.iso of the build tree (then source tree) minilaunch was
- * built in.
- * Caller frees.
+ * The node image to boot: url when given (http, https or file URL, fetched
+ * into HOME/cache/iso and checked against URL.sha256; or a plain path, used
+ * as it is), else $MINILAUNCH_ISO, else the installed image, else the
+ * newest out/minilaunch-*.iso of the build tree (then source tree)
+ * minilaunch was built in. Caller frees.
  */
 int
-ml_node_find_iso(const char *url, char **ret_path);
+ml_node_find_iso(const char *home, const char *url, char **ret_path);
 
 /*
  * A free TCP port on 127.0.0.1: preferred when it is free (0 for any),

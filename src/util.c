@@ -112,11 +112,14 @@ ml_xasprintf(const char *fmt, ...)
 int
 ml_err(int r, const char *fmt, ...)
 {
+	char msg[sizeof(err_buf)];
 	va_list ap;
 
+	/* through a copy: the arguments may include ml_err_msg() itself */
 	va_start(ap, fmt);
-	vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(err_buf, msg, sizeof(err_buf));
 	err_set = true;
 	return r;
 }

@@ -640,7 +640,7 @@ describe_render(struct dash *d)
 				ml_autofree char *v =
 					t->reveal && dec
 						? ml_xasprintf("<binary: %zu bytes>", n)
-						: ml_xasprintf("<hidden: %zu bytes; v reveals>", n);
+						: ml_xasprintf("<hidden, %zu bytes, v reveals>", n);
 				shown = json_object_new_string(v);
 			}
 			json_object_object_add(data, key, shown);
@@ -1154,6 +1154,14 @@ pick_key(struct dash *d, int ch)
 		break;
 	case KEY_NPAGE:
 		d->ns_sel = d->ns_sel + h < d->ns_n ? d->ns_sel + h : d->ns_n - 1;
+		break;
+	case 'g':
+	case KEY_HOME:
+		d->ns_sel = 0;
+		break;
+	case 'G':
+	case KEY_END:
+		d->ns_sel = d->ns_n - 1;
 		break;
 	case '\n':
 	case '\r':

@@ -48,7 +48,7 @@ tui_ms() { date +%s%3N; }
 
 tui_wait() {
 	local ere=$1 secs=${2:-10} end
-	end=$(($(tui_ms) + secs * 1000 * TUI_WAIT_SCALE))
+	end=$(($(tui_ms) + $(awk -v s="$secs" -v k="$TUI_WAIT_SCALE" 'BEGIN { print int(s * 1000 * k) }')))
 	while [ "$(tui_ms)" -lt "$end" ]; do
 		tui_screen | grep -Eq -- "$ere" && return 0
 		sleep 0.05
@@ -58,7 +58,7 @@ tui_wait() {
 
 tui_wait_gone() {
 	local ere=$1 secs=${2:-10} end
-	end=$(($(tui_ms) + secs * 1000 * TUI_WAIT_SCALE))
+	end=$(($(tui_ms) + $(awk -v s="$secs" -v k="$TUI_WAIT_SCALE" 'BEGIN { print int(s * 1000 * k) }')))
 	while [ "$(tui_ms)" -lt "$end" ]; do
 		tui_screen | grep -Eq -- "$ere" || return 0
 		sleep 0.05

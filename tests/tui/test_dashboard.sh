@@ -39,6 +39,8 @@ tui_shell || t_fail "tmux shell did not start"
 tui_type "$MINILAUNCH -p fixture dashboard --kubeconfig $KC; echo dashboard-exit=\$?"
 tui_send Enter
 t_screen "header: context, server, version" "Context: fixture +Server: https://127\.0\.0\.1:[0-9]+ +Kubernetes: v1\.20"
+# without a screen every key below would go to the shell
+tui_screen | grep -q "Context: fixture" || { t_summary; exit 1; }
 t_screen "header: nodes, namespace, view, connection" "Nodes: 0/0 ready +Namespace: default +View: pods +\[connected\]"
 t_screen "pods of the deployment listed" "^ web-[a-z0-9]+-[a-z0-9]{5} +0/1 +Pending +0 "
 t_screen "pod columns as kubectl" "^ NAME +READY +STATUS +RESTARTS +AGE"
@@ -109,7 +111,7 @@ tui_send x
 t_screen "delete asks first" "Delete pod default/solo\? \(y/N\)"
 tui_send n
 t_screen_gone "n keeps the pod" "Delete pod"
-t_check "pod still exists after n" k get pod solo
+t_check "pod still exists after n" k get pod solo -o name
 tui_send x
 tui_send y
 t_screen_gone "deleted pod goes from the screen" "^ solo " 10
@@ -137,7 +139,7 @@ tui_type ":sec"; tui_send Enter
 t_screen "secret listed" "^ creds +Opaque +1 "
 tui_type "/creds"; tui_send Enter
 tui_send Enter
-t_screen "secret value hidden" "password: <hidden: 7 bytes; v reveals>"
+t_screen "secret value hidden" "password: <hidden, 7 bytes, v reveals>"
 t_check "plain value not on screen" sh -c "! tmux -L $TUI_SOCK capture-pane -t $TUI_SESSION -p | grep -q hunter2"
 tui_send v
 t_screen "v reveals the value" "password: hunter2"
@@ -169,7 +171,7 @@ t_screen "pods again" "^ pods \(3\)"
 # resize redraws at once
 tui_tmux resize-window -t "$TUI_SESSION" -x 70 -y 20
 t_screen "resize redraws within 0.5 s" "^ Context: fixture +Server: https://127\.0\.0\.1:[0-9]+ +Kube" 0.5
-t_check "nothing past column 70" test "$(tui_screen | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')" -le 70
+t_check "nothing past column 70" test "$(tui_screen | LC_ALL=C.UTF-8 wc -L)" -le 70
 tui_tmux resize-window -t "$TUI_SESSION" -x 120 -y 40
 t_screen "resize back" "Kubernetes: v1\.20\.2" 1
 
