@@ -167,8 +167,8 @@ choose_ports(struct start *s, bool keep)
 static int
 prepare_image(struct start *s)
 {
-	static const char *const boot[] = { "boot/vmlinuz", "boot/initrd.img",
-					    "boot/cmdline", "host/kubectl", NULL };
+	static const char *const boot_files[] = { "boot/vmlinuz", "boot/initrd.img",
+						  "boot/cmdline", NULL };
 	int r;
 
 	ml_progress_begin("Finding the node image");
@@ -179,17 +179,10 @@ prepare_image(struct start *s)
 	r = ml_mkdir_p(s->paths.machine_dir, 0700);
 	if (r < 0)
 		return r;
-	r = ml_iso_extract(s->iso, boot, s->paths.machine_dir);
-	if (r < 0) {
-		/* images without a host kubectl still boot */
-		static const char *const min[] = { "boot/vmlinuz", "boot/initrd.img",
-						   "boot/cmdline", NULL };
-		r = ml_iso_extract(s->iso, min, s->paths.machine_dir);
-		if (r < 0)
-			return r;
-	}
-	if (ml_path_exists(s->paths.kubectl))
-		chmod(s->paths.kubectl, 0755);
+	/* direct kernel boot: no bootloader, and the command line is ours */
+	r = ml_iso_extract(s->iso, boot_files, s->paths.machine_dir);
+	if (r < 0)
+		return r;
 	r = ml_read_file(s->paths.cmdline, &s->cmdline, NULL);
 	if (r < 0)
 		return r;

@@ -37,7 +37,6 @@ ml_node_paths_init(struct ml_node_paths *p, const char *home,
 	p->config_iso = ml_xasprintf("%s/config.iso", p->machine_dir);
 	p->serial_log = ml_xasprintf("%s/serial.log", p->machine_dir);
 	p->known_hosts = ml_xasprintf("%s/known_hosts", p->machine_dir);
-	p->kubectl = ml_xasprintf("%s/kubectl", p->machine_dir);
 }
 
 void
@@ -52,7 +51,6 @@ ml_node_paths_clear(struct ml_node_paths *p)
 	free(p->config_iso);
 	free(p->serial_log);
 	free(p->known_hosts);
-	free(p->kubectl);
 	memset(p, 0, sizeof(*p));
 }
 

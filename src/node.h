@@ -22,7 +22,6 @@ struct ml_node_paths {
 	char *config_iso;
 	char *serial_log;
 	char *known_hosts;
-	char *kubectl;	/* the bundled kubectl, extracted from the image */
 };
 
 void
