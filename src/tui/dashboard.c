@@ -129,6 +129,7 @@ struct dash {
 
 	size_t sel, top;
 	char *sel_key;
+	bool sel_moved; /* the selection or the order changed */
 
 	enum mode mode;
 	enum prompt prompt;
@@ -1202,6 +1203,7 @@ handle_key(struct dash *d, int ch)
 		d->message = NULL;
 		d->status_dirty = true;
 	}
+	d->sel_moved = true;
 	if (d->prompt != PROMPT_NONE)
 		prompt_key(d, ch);
 	else if (d->mode == MODE_TEXT)
@@ -1589,9 +1591,11 @@ render(struct dash *d)
 	}
 	if (d->mode == MODE_TABLE && tui_table_refresh(d->table)) {
 		d->title_dirty = true;
+		d->sel_moved = true;
+	}
+	if (d->mode == MODE_TABLE && (d->sel_moved || force_body)) {
 		fix_selection(d);
-	} else if (d->mode == MODE_TABLE && d->table->nvis) {
-		fix_selection(d);
+		d->sel_moved = false;
 	}
 	if (d->body_dirty) {
 		force_body = d->mode != MODE_TABLE || force_body;

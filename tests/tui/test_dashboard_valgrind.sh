@@ -29,7 +29,7 @@ for v in deploy rs svc cm sec no ns ev po; do
 	tui_send 1 2 j k G g
 	tui_send Enter
 	sleep 0.5
-	tui_send v q
+	tui_send v Escape
 done
 t_screen "all views visited" "^ pods \("
 tui_type "/web"; tui_send Enter
