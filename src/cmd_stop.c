@@ -4,6 +4,7 @@
 #include "command.h"
 #include "driver.h"
 #include "log.h"
+#include "node.h"
 #include "profile.h"
 #include "util.h"
 
@@ -47,7 +48,18 @@ run_stop(const struct ml_globals *g, const struct ml_args *a)
 	if (r >= 0 && st == ML_MACHINE_NONE)
 		r = ml_err(-ENOENT, "profile '%s' has no VM: nothing to stop", g->profile);
 	if (r >= 0 && st != ML_MACHINE_STOPPED) {
+		int sport = ml_profile_state_port(p, "ssh");
+		char *out = NULL;
+
 		fprintf(stderr, "Stopping '%s' ...\n", g->profile);
+		/* the guest's own poweroff first: it syncs the data disk even
+		 * where nothing in the guest listens to the ACPI power button */
+		if (st == ML_MACHINE_RUNNING && sport && ml_tcp_port_open(sport) &&
+		    ml_node_ssh_capture(g->home, g->profile, sport,
+					"sudo systemctl poweroff", &out) < 0)
+			ml_log_debug("poweroff over ssh failed: %s", ml_err_msg());
+		free(out);
+		ml_err_clear();
 		r = ml_driver_stop(d, g->profile, timeout);
 	}
 	if (r >= 0) {
@@ -68,7 +80,8 @@ const struct ml_command ml_cmd_stop = {
 	.summary = "Power the cluster's VM off, keeping its data",
 	.usage = "stop [--timeout SECONDS]",
 	.description =
-		"Asks the guest to power off (ACPI) and forces it off after --timeout.\n"
+		"Asks the guest to power off (over ssh, then the ACPI power button) and\n"
+		"forces it off after --timeout.\n"
 		"Images, volumes and cluster state stay on the data disk.",
 	.options = stop_options,
 	.run = run_stop,
