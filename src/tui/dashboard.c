@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -130,6 +131,7 @@ struct dash {
 	size_t sel, top;
 	char *sel_key;
 	bool sel_moved; /* the selection or the order changed */
+	bool relisted;	/* a whole list arrived: give its memory back */
 
 	enum mode mode;
 	enum prompt prompt;
@@ -339,6 +341,7 @@ on_view_event(const struct ml_k8s_event *ev, void *ud)
 		if (tui_table_replace(d->table, ev->obj) < 0)
 			break;
 		d->loaded = true;
+		d->relisted = true;
 		if (d->stale) {
 			d->stale = false;
 			d->body_dirty = true;
@@ -1767,6 +1770,12 @@ tui_dashboard_run(struct ml_k8s *c, const struct tui_dashboard_opts *o)
 		}
 		while (pipefd[0] >= 0 && read(pipefd[0], drain, sizeof(drain)) > 0)
 			;
+		if (d.relisted) {
+			/* the list's JSON (megabytes for thousands of rows) is
+			 * freed by now; return the heap it left to the system */
+			malloc_trim(0);
+			d.relisted = false;
+		}
 		if (terminal_gone())
 			break;
 		while ((ch = getch()) != ERR && !d.quit)
