@@ -1,0 +1,64 @@
+#!/bin/bash
+# Faults around a real VM under libvirt:
+#   a wrong checksum on --iso-url -> refused, cache not polluted
+#   qemu killed -> status says so -> start recovers, with the data
+#   stop -> start: image and deployment still there, pod Running again
+#   start killed midway -> the next start succeeds
+P=e2efault
+. "$ML_TOP_SRCDIR/tests/e2e/lib.sh"
+
+# --- a wrong checksum on --iso-url: refused before anything boots
+mkdir -p "$T_TMP/mirror"
+head -c 4096 /dev/urandom >"$T_TMP/mirror/node.iso"
+echo "0000000000000000000000000000000000000000000000000000000000000000  node.iso" >"$T_TMP/mirror/node.iso.sha256"
+t_run -p $P start --iso-url "file://$T_TMP/mirror/node.iso"
+t_eq "wrong checksum: start fails" 1 "$T_RC"
+t_check "wrong checksum: says so" grep -q "not the expected" "$T_TMP/err"
+t_check "wrong checksum: nothing cached" test -z "$(ls -A "$MINILAUNCH_HOME/cache/iso" 2>/dev/null)"
+t_check "wrong checksum: no VM" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
+"$MINILAUNCH" -p $P delete >/dev/null 2>&1
+
+t_check "start" ml start --wait-timeout "$WAIT"
+t_check "kubectl config use-context" kubectl config use-context $P
+e2e_deploy
+
+# --- qemu killed: status says so, start recovers with the data
+pid=$(pgrep -f "qemu-system-x86_64 -name guest=$P," | head -1)
+t_check "found the VM's qemu" test -n "$pid"
+kill -9 "$pid"
+sleep 2
+t_run -p $P status
+t_eq "status after SIGKILL: host bit set" 1 "$((T_RC & 1))"
+t_check "status after SIGKILL: host not running" bash -c "! grep -qx 'host: Running' '$T_TMP/out'"
+t_check "start recovers a killed VM" ml start --wait-timeout "$WAIT"
+t_check "deployment back after the crash" kubectl rollout status deployment/hello --timeout=300s
+
+# --- stop and start: image and deployment still there
+t_check "stop" ml stop
+t_run -p $P status
+t_eq "status when stopped" 7 "$T_RC"
+t_check "docker-env refuses a stopped profile" bash -c "! '$MINILAUNCH' -p $P docker-env >/dev/null 2>&1"
+t_check "start from stopped" ml start --wait-timeout "$WAIT"
+eval "$(ml docker-env)"
+t_check "image survived stop/start" bash -c "docker images --format '{{.Repository}}:{{.Tag}}' | grep -qx hello:1"
+t_check "deployment survived stop/start" kubectl get deployment hello
+t_check "pod Running again" kubectl wait --for=condition=Ready pod -l app=hello --timeout=300s
+t_run -p $P start
+t_eq "start on a running cluster checks and returns" 0 "$T_RC"
+
+# --- start killed midway, then a start that repairs
+t_check "stop again" ml stop
+ml start --wait-timeout "$WAIT" >"$T_TMP/killed.out" 2>&1 &
+victim=$!
+for _ in $(seq 1 300); do
+	grep -q "Booting the VM" "$T_TMP/killed.out" && break
+	sleep 0.2
+done
+kill -9 $victim
+wait $victim 2>/dev/null
+t_check "start after a killed start" ml start --wait-timeout "$WAIT"
+t_run -p $P status
+t_eq "status after the repair" 0 "$T_RC"
+
+t_check "delete" ml delete
+t_summary
