@@ -144,14 +144,16 @@ vm_curl_api() { # PATH
 		--key "$VM_CERTS/certs/admin.key" "https://127.0.0.1:$VM_API$1"
 }
 
-# vm_wait TIMEOUT CMD...: retry CMD every 2 s while qemu runs.
+# vm_wait TIMEOUT CMD...: retry CMD every ML_POLL seconds (default 5) while
+# qemu runs. Not faster: every probe costs the guest a TLS handshake, and a
+# starved TCG guest starting its apiserver has none to spare.
 vm_wait() {
 	local end=$(($(date +%s) + $1))
 	shift
 	while [ "$(date +%s)" -lt "$end" ]; do
 		vm_alive || { vm_log "qemu exited"; return 1; }
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 2
+		sleep "${ML_POLL:-5}"
 	done
 	return 1
 }
