@@ -50,12 +50,12 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 		goto out;
 	}
 	path = ml_xasprintf("/api/v1/namespaces/%s/services/%s", ns, a->argv[0]);
-	r = ml_node_api_get(g->home, g->profile, aport, path, 10000, &body);
-	if (r < 0) {
+	r = ml_node_api_get(g->home, g->profile, aport, path, 30000, &body);
+	if (r == -ENOENT)
 		r = ml_err(-ENOENT, "service '%s' not found in namespace '%s': check 'minilaunch kubectl -- get svc -n %s'",
 			   a->argv[0], ns, ns);
+	if (r < 0)
 		goto out;
-	}
 	svc = json_tokener_parse(body);
 	if (!svc || !json_object_object_get_ex(svc, "spec", &spec) ||
 	    !json_object_object_get_ex(spec, "ports", &ports)) {

@@ -277,7 +277,8 @@ probe(const char *url, const struct ml_https_tls *tls, long timeout_ms,
 			free(*ret_body);
 			*ret_body = NULL;
 		}
-		return ml_err(-EAGAIN, "GET %s: HTTP %ld", url, status);
+		return ml_err(status == 404 ? -ENOENT : -EAGAIN, "GET %s: HTTP %ld",
+			      url, status);
 	}
 	return 0;
 }
