@@ -138,8 +138,11 @@ cdrom(FILE *f, const char *path, const char *dev)
 		   "      <readonly/>\n    </disk>\n", dev);
 }
 
+/* uuid: the existing definition's, so that redefining updates it in place
+ * (without one libvirt makes a new UUID and refuses the name); or NULL. */
 static char *
-domain_xml(const struct lv *lv, const struct ml_machine_spec *s)
+domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
+	   const char *uuid)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -151,7 +154,10 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s)
 		kvm ? "kvm" : "qemu");
 	fputs("  <name>", f);
 	ESC(f, s->name);
-	fputs("</name>\n  <metadata>\n    <ml:node xmlns:ml='" ML_NS_URI "' profile='", f);
+	fputs("</name>\n", f);
+	if (uuid)
+		fprintf(f, "  <uuid>%s</uuid>\n", uuid);
+	fputs("  <metadata>\n    <ml:node xmlns:ml='" ML_NS_URI "' profile='", f);
 	ESC(f, s->name);
 	fprintf(f, "'/>\n  </metadata>\n"
 		   "  <memory unit='MiB'>%llu</memory>\n"
@@ -342,11 +348,16 @@ lv_define(void *priv, const struct ml_machine_spec *s, bool *ret_new_disk)
 	ml_autofree char *xml = NULL;
 	int r;
 
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	bool have_uuid = false;
+
 	r = lookup_ours(lv, s->name, &dom);
 	if (r < 0)
 		return r;
-	if (dom)
+	if (dom) {
+		have_uuid = virDomainGetUUIDString(dom, uuid) == 0;
 		virDomainFree(dom);
+	}
 	r = ensure_pool(lv, s, &pool);
 	if (r < 0)
 		return r;
@@ -360,7 +371,7 @@ lv_define(void *priv, const struct ml_machine_spec *s, bool *ret_new_disk)
 			goto out;
 		*ret_new_disk = true;
 	}
-	xml = domain_xml(lv, s);
+	xml = domain_xml(lv, s, have_uuid ? uuid : NULL);
 	ml_log_debug("domain XML:\n%s", xml);
 	dom = virDomainDefineXML(lv->conn, xml);
 	if (!dom) {
