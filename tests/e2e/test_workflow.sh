@@ -50,7 +50,7 @@ for _ in $(seq 1 60); do
 	sleep 2
 done
 t_eq "curl gets the page through the NodePort" "hello from minilaunch" "$page"
-t_check "kubectl logs shows the request" bash -c "kubectl logs deploy/hello | grep -q '/index.html'"
+t_check "kubectl logs shows the request" bash -c "kubectl logs deploy/hello | grep -q 'response:200'"
 t_eq "kubectl exec runs in the pod" "hi" "$(kubectl exec deploy/hello -- /bin/busybox echo hi)"
 t_check "ssh runs a command" bash -c "'$MINILAUNCH' -p $P ssh -- docker images --format '{{.Repository}}:{{.Tag}}' | grep -qx hello:1"
 
