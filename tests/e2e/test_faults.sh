@@ -48,7 +48,8 @@ t_eq "start on a running cluster checks and returns" 0 "$T_RC"
 
 # --- start killed midway, then a start that repairs
 t_check "stop again" ml stop
-ml start --wait-timeout "$WAIT" >"$T_TMP/killed.out" 2>&1 &
+# not through ml(): $! must be minilaunch itself, which execs minilaunch-core
+"$MINILAUNCH" -p $P start --wait-timeout "$WAIT" >"$T_TMP/killed.out" 2>&1 &
 victim=$!
 for _ in $(seq 1 300); do
 	grep -q "Booting the VM" "$T_TMP/killed.out" && break
