@@ -60,7 +60,7 @@ ml_libvirt_up() {
 	pgrep -x libvirtd >/dev/null || libvirtd -d
 	local i
 	for i in $(seq 1 50); do
-		virsh -q -c qemu:///system version >/dev/null 2>&1 && return 0
+		[ -S /run/libvirt/libvirt-sock ] && return 0
 		sleep 0.2
 	done
 	ml_die "libvirtd did not come up"
