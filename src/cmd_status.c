@@ -71,13 +71,13 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		int dport = ml_profile_state_port(p, "docker");
 		int aport = ml_profile_state_port(p, "apiserver");
 
-		if (dport && ml_node_probe_docker(g->home, g->profile, dport, 3000) >= 0)
+		if (dport && ml_node_probe_docker(g->home, g->profile, dport, 10000) >= 0)
 			docker = "Running";
 		if (kubernetes && aport &&
-		    ml_node_probe_apiserver(g->home, g->profile, aport, 3000) >= 0)
+		    ml_node_probe_apiserver(g->home, g->profile, aport, 10000) >= 0)
 			apiserver = "Running";
 		if (kubernetes && aport &&
-		    ml_node_probe_node_ready(g->home, g->profile, aport, 3000) >= 0)
+		    ml_node_probe_node_ready(g->home, g->profile, aport, 10000) >= 0)
 			kubelet = "Running";
 		ml_err_clear();
 		want = ml_xasprintf("https://127.0.0.1:%d", aport);
