@@ -55,7 +55,7 @@ static const struct ml_option start_options[] = {
 	[OPT_MIRROR] = { "binary-mirror", 0, "URL", "mirror of Kubernetes binaries for other versions", NULL },
 	[OPT_WAIT] = { "wait", 0, "WHAT", "all (default), none, docker, apiserver or node", wait_values },
 	[OPT_WAIT_TIMEOUT] = { "wait-timeout", 0, "DURATION", "how long to wait, such as 10m or 600s (default 10m)", NULL },
-	[OPT_ACCEL] = { "accel", 0, "ACCEL", "auto (default: KVM when a probe guest runs, else TCG), kvm or tcg", accel_values },
+	[OPT_ACCEL] = { "accel", 0, "ACCEL", "auto (default: KVM when the node's kernel boots under it, else TCG), kvm or tcg", accel_values },
 	[OPT_DRIVER_URI] = { "driver-uri", 0, "URI", "libvirt URI (default qemu:///system as root, else qemu:///session)", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -137,6 +137,10 @@ struct start {
 	char *iso;
 	char *cmdline;
 	enum ml_accel accel;
+	enum ml_cpu_model cpu;
+	struct ml_driver_host host;
+	struct ml_accel_host probe; /* what the accelerator was probed with */
+	char *accel_cache;
 	bool kubernetes;
 	int ports[3]; /* ssh, docker, apiserver */
 	int timeout_s;
@@ -190,6 +194,138 @@ prepare_image(struct start *s)
 	return 0;
 }
 
+/* Tests only: take KVM without probing, so that the domain-level fallback
+ * below runs where no broken KVM exists to trigger it. */
+#define ASSUME_KVM_ENV "ML_TEST_ASSUME_KVM"
+/* A KVM guest that works reaches the initramfs in a second or two. */
+#define KVM_CONSOLE_TIMEOUT_S 30
+#define CONSOLE_MARK "minilaunch-initrd:"
+
+static int
+choose_accel(struct start *s, enum ml_accel want)
+{
+	struct ml_accel_choice c;
+	int r;
+
+	if (want == ML_ACCEL_TCG) {
+		s->accel = ML_ACCEL_TCG;
+		return 0;
+	}
+	ml_progress_begin("Asking libvirt which QEMU it runs");
+	r = ml_driver_host(s->d, &s->host);
+	ml_progress_end(r);
+	if (r < 0)
+		return r;
+	{
+		ml_autofree char *cache = ml_paths_cache_dir(s->g->home);
+		s->accel_cache = ml_xasprintf("%s/accel", cache);
+	}
+	s->probe = (struct ml_accel_host){
+		.emulator = s->host.emulator,
+		.qemu_version = s->host.version,
+		.kernel = s->paths.kernel,
+		.cache_dir = s->accel_cache,
+	};
+	if (getenv(ASSUME_KVM_ENV)) {
+		ml_log_info("%s is set: taking KVM with %s without probing (for tests)",
+			    ASSUME_KVM_ENV, ml_cpu_model_name(ML_CPU_HOST_PASSTHROUGH));
+		s->accel = ML_ACCEL_KVM;
+		s->cpu = ML_CPU_HOST_PASSTHROUGH;
+		return 0;
+	}
+	ml_progress_begin("Probing KVM with the node's kernel (QEMU %s)",
+			  s->host.version);
+	r = ml_accel_choose(want, &s->probe, &c);
+	ml_progress_end(r);
+	if (r < 0)
+		return r;
+	s->accel = c.accel;
+	s->cpu = c.cpu;
+	ml_log_debug("%s verdict in %ld ms: %s%s%s", c.cached ? "cached" : "new",
+		     c.probe_ms,
+		     c.accel == ML_ACCEL_KVM ? "KVM with " : "TCG",
+		     c.accel == ML_ACCEL_KVM ? ml_cpu_model_name(c.cpu) : "",
+		     c.reason ? "" : ", nothing failed");
+	if (c.reason && c.accel == ML_ACCEL_KVM)
+		ml_log_debug("CPU models that did not boot: %s", c.reason);
+	else if (c.reason)
+		ml_log_info("KVM cannot run the node (%s): using TCG software emulation, which is much slower",
+			    c.reason);
+	ml_accel_choice_clear(&c);
+	return 0;
+}
+
+/*
+ * The KVM domain did not run after all: the verdict is recorded so the
+ * next start skips that CPU model, and the machine is redefined for TCG.
+ */
+static void
+fall_back_to_tcg(struct start *s, struct ml_machine_spec *spec,
+		 const char *why)
+{
+	ml_accel_record_failure(&s->probe, s->cpu, why);
+	ml_log_info("KVM did not run the node with %s (%s): redefining it for TCG software emulation, which is much slower",
+		    ml_cpu_model_name(s->cpu), why);
+	ml_driver_kill(s->d, s->g->profile);
+	ml_err_clear();
+	s->accel = spec->accel = ML_ACCEL_TCG;
+}
+
+/* Whether the console shows the initramfs within the bound; false as soon
+ * as the machine is not running. */
+static bool
+console_alive(struct start *s)
+{
+	time_t end = time(NULL) + KVM_CONSOLE_TIMEOUT_S;
+
+	for (;;) {
+		ml_autofree char *log = NULL;
+		enum ml_machine_state st;
+
+		if (ml_read_file(s->paths.serial_log, &log, NULL) >= 0 &&
+		    strstr(log, CONSOLE_MARK))
+			return true;
+		ml_err_clear();
+		if (time(NULL) >= end ||
+		    (ml_driver_state(s->d, s->g->profile, &st) >= 0 &&
+		     st != ML_MACHINE_RUNNING))
+			return false;
+		usleep(250000);
+	}
+}
+
+static int
+define_machine(struct start *s, const struct ml_machine_spec *spec,
+	       bool *new_disk)
+{
+	int r;
+
+	ml_progress_begin("Defining the machine (%s%s%s, %u CPUs, %llum, %s)",
+			  ml_accel_name(spec->accel),
+			  spec->accel == ML_ACCEL_KVM ? " " : "",
+			  spec->accel == ML_ACCEL_KVM ? ml_cpu_model_name(spec->cpu) : "",
+			  spec->cpus, (unsigned long long)spec->memory_mib,
+			  ml_profile_get_or_default(s->p, "disk-size"));
+	r = ml_driver_define(s->d, spec, new_disk);
+	ml_progress_end(r);
+	return r;
+}
+
+static int
+start_machine(struct start *s)
+{
+	int r;
+
+	/* each boot has fresh host keys: forget the old ones */
+	unlink(s->paths.known_hosts);
+	if (truncate(s->paths.serial_log, 0) < 0 && errno != ENOENT)
+		ml_log_debug("cannot truncate the serial log: %s", strerror(errno));
+	ml_progress_begin("Booting the VM");
+	r = ml_driver_start(s->d, s->g->profile);
+	ml_progress_end(r);
+	return r;
+}
+
 static int
 boot(struct start *s, bool running)
 {
@@ -213,6 +349,7 @@ boot(struct start *s, bool running)
 		.memory_mib = mem,
 		.disk_mib = disk,
 		.accel = s->accel,
+		.cpu = s->cpu,
 		.ssh_port = s->ports[0],
 		.docker_port = s->ports[1],
 		.apiserver_port = s->ports[2],
@@ -225,24 +362,28 @@ boot(struct start *s, bool running)
 		if (r < 0)
 			return r;
 	}
-	ml_progress_begin("Defining the machine (%s, %u CPUs, %llum, %s)",
-			  ml_accel_name(s->accel), spec.cpus,
-			  (unsigned long long)mem, ml_profile_get_or_default(s->p, "disk-size"));
-	r = running ? 0 : ml_driver_define(s->d, &spec, &new_disk);
-	ml_progress_end(r);
+	if (running)
+		return 0;
+	r = define_machine(s, &spec, &new_disk);
+	if (r < 0 && spec.accel == ML_ACCEL_KVM) {
+		fall_back_to_tcg(s, &spec, ml_err_msg());
+		r = define_machine(s, &spec, &new_disk);
+	}
 	if (r < 0)
 		return r;
 	if (new_disk)
 		ml_log_info("created the %s data disk", ml_profile_get_or_default(s->p, "disk-size"));
-	if (!running) {
-		/* each boot has fresh host keys: forget the old ones */
-		unlink(s->paths.known_hosts);
-		if (truncate(s->paths.serial_log, 0) < 0 && errno != ENOENT)
-			ml_log_debug("cannot truncate the serial log: %s", strerror(errno));
-		ml_profile_state_clear_ports(s->p, "nodeport-");
-		ml_progress_begin("Booting the VM");
-		r = ml_driver_start(s->d, s->g->profile);
-		ml_progress_end(r);
+	ml_profile_state_clear_ports(s->p, "nodeport-");
+	r = start_machine(s);
+	if (spec.accel == ML_ACCEL_KVM && (r < 0 || !console_alive(s))) {
+		ml_autofree char *why =
+			r < 0 ? ml_xstrdup(ml_err_msg())
+			      : ml_xasprintf("no output from its kernel on the console within %d s",
+					     KVM_CONSOLE_TIMEOUT_S);
+		fall_back_to_tcg(s, &spec, why);
+		r = define_machine(s, &spec, &new_disk);
+		if (r >= 0)
+			r = start_machine(s);
 	}
 	return r;
 }
@@ -315,6 +456,9 @@ save_state(struct start *s, const char *status)
 {
 	ml_profile_state_set_str(s->p, "status", status);
 	ml_profile_state_set_str(s->p, "accel", ml_accel_name(s->accel));
+	ml_profile_state_set_str(s->p, "cpu", s->accel == ML_ACCEL_KVM
+						      ? ml_cpu_model_name(s->cpu)
+						      : ml_cpu_model_name(ML_CPU_QEMU64));
 	ml_profile_state_set_str(s->p, "ip", ML_NODE_IP);
 	ml_profile_state_set_str(s->p, "iso", s->iso);
 	ml_profile_state_set_str(s->p, "kubernetes", s->kubernetes ? "true" : "false");
@@ -328,8 +472,8 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	enum ml_accel want = ML_ACCEL_AUTO;
 	enum wait_for wait = WAIT_NODE;
 	enum ml_machine_state st;
-	ml_autofree char *note = NULL;
 	const char *uri;
+	bool existed;
 	int r;
 
 	if (a->argc)
@@ -359,7 +503,16 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	if (!s.kubernetes && wait > WAIT_DOCKER)
 		wait = WAIT_DOCKER;
 
+	/* A forced KVM without a working /dev/kvm: said at once, and nothing
+	 * is made (the boot probe, which needs the image, comes later). */
+	if (want == ML_ACCEL_KVM) {
+		ml_autofree char *why = NULL;
+		if (!ml_accel_probe_kvm(NULL, 0, &why))
+			return ml_accel_err_unusable(why);
+	}
+
 	/* One start per profile at a time; a second one fails cleanly. */
+	existed = ml_profile_exists(g->home, g->profile);
 	r = ml_profile_open(g->home, g->profile,
 			    ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT,
 			    &s.p);
@@ -379,11 +532,6 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	}
 	ml_node_paths_init(&s.paths, g->home, g->profile);
 
-	r = ml_accel_resolve(want, &s.accel, &note);
-	if (r < 0)
-		goto out;
-	if (note)
-		ml_log_info("%s", note);
 	uri = ml_profile_get_or_default(s.p, "driver-uri");
 	r = ml_driver_open(uri, &s.d);
 	if (r < 0)
@@ -404,12 +552,34 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 		st == ML_MACHINE_STOPPED ? "Starting stopped cluster" : "Creating cluster",
 		g->profile, uri);
 
+	r = prepare_image(&s);
+	if (r < 0)
+		goto out;
+	if (st == ML_MACHINE_RUNNING) {
+		/* as it was booted */
+		const char *acc = ml_profile_state_str(s.p, "accel");
+		const char *cpu = ml_profile_state_str(s.p, "cpu");
+
+		if (!acc || ml_accel_parse(acc, &s.accel) < 0 ||
+		    !cpu || ml_cpu_model_parse(cpu, &s.cpu) < 0)
+			s.accel = ML_ACCEL_TCG;
+		ml_err_clear();
+	} else {
+		r = choose_accel(&s, want);
+		if (r < 0) {
+			/* --accel kvm where KVM cannot run the node: a
+			 * profile this start made goes again */
+			if (!existed) {
+				ml_autofree char *dir = ml_paths_profile_dir(g->home, g->profile);
+				ml_rm_rf(dir);
+			}
+			goto out;
+		}
+	}
+
 	ml_progress_begin("Preparing certificates");
 	r = ml_pki_ensure(g->home, g->profile, g->profile, NULL);
 	ml_progress_end(r);
-	if (r < 0)
-		goto out;
-	r = prepare_image(&s);
 	if (r < 0)
 		goto out;
 	r = choose_ports(&s, st == ML_MACHINE_RUNNING);
@@ -452,6 +622,8 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 		fprintf(stderr, "  minilaunch dashboard\n");
 out:
 	ml_driver_close(s.d);
+	ml_driver_host_clear(&s.host);
+	free(s.accel_cache);
 	ml_node_paths_clear(&s.paths);
 	free(s.iso);
 	free(s.cmdline);
@@ -470,8 +642,10 @@ const struct ml_command ml_cmd_start = {
 		"Docker and the API server to 127.0.0.1, waits until they answer and\n"
 		"merges a kubeconfig context named after the profile. On a running\n"
 		"cluster it only checks it; a stopped one boots with its data. Flags are\n"
-		"saved in the profile. Acceleration: KVM when a probe guest really runs,\n"
-		"else TCG (software emulation, much slower).",
+		"saved in the profile. Acceleration: KVM when the node image's kernel\n"
+		"boots under it in the QEMU libvirt runs, with the best CPU model that\n"
+		"does (the verdict is cached per host); else TCG (software emulation,\n"
+		"much slower). A KVM machine that still fails is redefined for TCG.",
 	.options = start_options,
 	.run = run_start,
 };

@@ -58,6 +58,24 @@ ml_driver_close(struct ml_driver *d)
 	} while (0)
 
 int
+ml_driver_host(struct ml_driver *d, struct ml_driver_host *ret)
+{
+	*ret = (struct ml_driver_host){ 0 };
+	if (!d->ops->host)
+		return ml_err(-ENOTSUP, "the %s driver cannot say what it runs",
+			      d->ops->name);
+	return d->ops->host(d->priv, ret);
+}
+
+void
+ml_driver_host_clear(struct ml_driver_host *h)
+{
+	free(h->emulator);
+	free(h->version);
+	*h = (struct ml_driver_host){ 0 };
+}
+
+int
 ml_driver_define(struct ml_driver *d, const struct ml_machine_spec *spec,
 		 bool *ret_new_disk)
 {

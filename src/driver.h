@@ -33,16 +33,26 @@ struct ml_machine_spec {
 	uint64_t memory_mib;
 	uint64_t disk_mib;
 	enum ml_accel accel; /* KVM or TCG, resolved */
+	enum ml_cpu_model cpu; /* with KVM: the virtual CPU */
 	/* 127.0.0.1 ports forwarded to the guest's 22, 2376 and 8443 */
 	int ssh_port, docker_port, apiserver_port;
 };
 
 struct ml_driver;
 
+/* What the hypervisor behind the driver runs; strings owned. */
+struct ml_driver_host {
+	char *emulator;	    /* the qemu-system binary for x86_64 guests */
+	char *version;	    /* the hypervisor's version, "7.2.0" */
+};
+
 struct ml_driver_ops {
 	const char *name;
 	int (*open)(const char *uri, void **ret_priv);
 	void (*close)(void *priv);
+	/* Asks the hypervisor what it runs. The first call on a host may be
+	 * slow: libvirt probes QEMU's capabilities then. */
+	int (*host)(void *priv, struct ml_driver_host *ret);
 	/* Defines (or redefines) the machine and creates its storage when
 	 * missing; *ret_new_disk tells whether the data disk was created. */
 	int (*define)(void *priv, const struct ml_machine_spec *spec,
@@ -65,6 +75,11 @@ int
 ml_driver_open(const char *uri, struct ml_driver **ret);
 struct ml_driver *
 ml_driver_close(struct ml_driver *d);
+
+int
+ml_driver_host(struct ml_driver *d, struct ml_driver_host *ret);
+void
+ml_driver_host_clear(struct ml_driver_host *h);
 
 int
 ml_driver_define(struct ml_driver *d, const struct ml_machine_spec *spec,

@@ -96,6 +96,40 @@ pool_name(const char *name)
 	return ml_xasprintf("minilaunch-%s", name);
 }
 
+/*
+ * The emulator libvirt runs for x86_64 guests, from its domain
+ * capabilities. On a fresh host this is the call that waits while libvirt
+ * probes QEMU's capabilities (and libvirt probes them again whenever it
+ * finds its cache stale: a new QEMU, libvirtd or host kernel, or /dev/kvm
+ * usable now where QEMU could not use it when probed).
+ */
+static int
+lv_host(void *priv, struct ml_driver_host *ret)
+{
+	struct lv *lv = priv;
+	unsigned long version = 0;
+	char *xml, *a, *b;
+
+	xml = virConnectGetDomainCapabilities(lv->conn, NULL, "x86_64", "pc",
+					      "qemu", 0);
+	if (!xml)
+		return lv_err(-EIO, "read the domain capabilities of", lv->uri);
+	a = strstr(xml, "<path>");
+	b = a ? strstr(a, "</path>") : NULL;
+	if (!b) {
+		free(xml);
+		return ml_err(-EPROTO, "libvirt at '%s' names no emulator for x86_64 guests: install qemu-system-x86",
+			      lv->uri);
+	}
+	ret->emulator = ml_xstrndup(a + 6, (size_t)(b - a - 6));
+	free(xml);
+	if (virConnectGetVersion(lv->conn, &version) < 0)
+		version = 0;
+	ret->version = ml_xasprintf("%lu.%lu.%lu", version / 1000000,
+				    version / 1000 % 1000, version % 1000);
+	return 0;
+}
+
 /* --- XML --- */
 
 /* Appends s escaped for XML text and attributes. */
@@ -171,8 +205,13 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 	fputs("</initrd>\n    <cmdline>", f);
 	ESC(f, s->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/><apic/></features>\n", f);
-	if (kvm)
-		fputs("  <cpu mode='host-passthrough'/>\n", f);
+	/* the CPU the accelerator probe booted the node's kernel with */
+	if (kvm && s->cpu == ML_CPU_HOST_PASSTHROUGH)
+		fputs("  <cpu mode='host-passthrough' check='none'/>\n", f);
+	else if (kvm && s->cpu == ML_CPU_HOST_NO_ARCH_CAPS)
+		fputs("  <cpu mode='host-passthrough' check='none'>"
+		      "<feature policy='disable' name='arch-capabilities'/></cpu>\n",
+		      f);
 	else
 		fputs("  <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>\n", f);
 	fputs("  <clock offset='utc'/>\n"
@@ -581,6 +620,7 @@ const struct ml_driver_ops ml_driver_libvirt = {
 	.name = "libvirt",
 	.open = lv_open,
 	.close = lv_close,
+	.host = lv_host,
 	.define = lv_define,
 	.start = lv_start,
 	.stop = lv_stop,

@@ -4,13 +4,20 @@
 #   t_pass / t_fail MSG   end it
 #   t_check NAME CMD...   run CMD; pass when it exits 0
 #   t_eq NAME WANT GOT    pass when equal, else show both
-#   t_summary             print "N passed, N failed" and exit non-zero on any failure
+#   t_skip NAME WHY       a case that cannot run on this machine, said by name
+#   t_summary             print "N passed, N failed[, N skipped]" and exit
+#                         non-zero on any failure
+#   t_scaled SECONDS      SECONDS times ML_TEST_LOAD_FACTOR (default 1): every
+#                         wait in a test goes through it, so that a busy
+#                         machine gives slow passes, not failures
 #
 # Every test gets a scratch directory $T_TMP (removed on exit) with HOME and
 # MINILAUNCH_HOME inside it, so nothing touches the user's real files.
 set -u
 T_PASSED=0
 T_FAILED=0
+T_SKIPPED=0
+T_LOAD=${ML_TEST_LOAD_FACTOR:-1}
 T_NAME=
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mltest.XXXXXX")
 export HOME="$T_TMP/home"
@@ -57,8 +64,19 @@ t_run() {
 	T_OUT=$(cat "$T_TMP/out")
 	T_ERR=$(cat "$T_TMP/err")
 }
+t_skip() {
+	T_SKIPPED=$((T_SKIPPED + 1))
+	echo "skip - $1: $2"
+}
+t_scaled() {
+	awk -v n="$1" -v f="$T_LOAD" 'BEGIN { printf "%d\n", n * f + 0.5 }'
+}
 t_summary() {
-	echo "$T_PASSED passed, $T_FAILED failed"
+	if [ "$T_SKIPPED" -gt 0 ]; then
+		echo "$T_PASSED passed, $T_FAILED failed, $T_SKIPPED skipped"
+	else
+		echo "$T_PASSED passed, $T_FAILED failed"
+	fi
 	[ "$T_FAILED" -eq 0 ]
 }
 

@@ -1,7 +1,6 @@
 /* test_iso.c: ISO9660 writing and reading, and the config drive. */
 #include "config.h"
 
-#include "accel.h"
 #include "iso.h"
 #include "node.h"
 #include "pki.h"
@@ -160,41 +159,6 @@ START_TEST(test_iso_ports_are_free_and_distinct)
 }
 END_TEST
 
-START_TEST(test_iso_accel_probe_is_bounded_and_coherent)
-{
-	struct timespec t0, t1;
-	enum ml_accel got, a;
-	char *reason = NULL, *note = NULL;
-	int kvm;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	kvm = ml_accel_probe_kvm(200, &reason);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	/* the deadline plus the kill and reap, never a hang */
-	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
-	ck_assert(kvm == 0 || kvm == 1);
-	if (kvm == 0)
-		ck_assert_ptr_nonnull(reason);
-	free(reason);
-	ck_assert_int_eq(ml_accel_resolve(ML_ACCEL_TCG, &got, &note), 0);
-	ck_assert_int_eq(got, ML_ACCEL_TCG);
-	ck_assert_ptr_null(note);
-	ck_assert_int_eq(ml_accel_resolve(ML_ACCEL_AUTO, &got, &note), 0);
-	ck_assert_int_eq(got, kvm ? ML_ACCEL_KVM : ML_ACCEL_TCG);
-	if (!kvm) {
-		ck_assert_ptr_nonnull(strstr(note, "TCG"));
-		free(note);
-		note = NULL;
-		ck_assert_int_eq(ml_accel_resolve(ML_ACCEL_KVM, &got, &note), -ENODEV);
-		ck_assert_ptr_nonnull(strstr(ml_err_msg(), "--accel tcg"));
-	}
-	free(note);
-	ck_assert_int_eq(ml_accel_parse("kvm", &a), 0);
-	ck_assert_int_eq(a, ML_ACCEL_KVM);
-	ck_assert_int_eq(ml_accel_parse("hvf", &a), -ML_EUSAGE);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -209,7 +173,6 @@ main(void)
 	tcase_add_test(tc, test_iso_extract_and_errors);
 	tcase_add_test(tc, test_iso_config_drive_layout);
 	tcase_add_test(tc, test_iso_ports_are_free_and_distinct);
-	tcase_add_test(tc, test_iso_accel_probe_is_bounded_and_coherent);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
