@@ -10,6 +10,18 @@ WAIT=${ML_E2E_WAIT:-20m}
 for tool in virsh kubectl docker curl busybox jq; do
 	command -v $tool >/dev/null || { t_fail "$tool is not installed (scripts/check installs it)"; t_summary; exit 1; }
 done
+# What the accelerator probe says of this host with the node image's own
+# kernel, as start decides: "kvm MODEL ..." or "tcg ...: REASON".
+e2e_kvm_verdict() {
+	local k=$T_TMP/accel/vmlinuz qemu
+	qemu=$(command -v qemu-system-x86_64)
+	mkdir -p "$T_TMP/accel"
+	xorriso -osirrox on -indev "$MINILAUNCH_ISO" -extract /boot/vmlinuz "$k" >/dev/null 2>&1 ||
+		{ echo "error: cannot read the kernel of '$MINILAUNCH_ISO'"; return 1; }
+	"$ML_TOP_BUILDDIR/tests/tools/ml_accel_probe" choose "$T_TMP/accel/cache" "$qemu" \
+		"$("$qemu" --version | sed -n '1s/.*version \([0-9.]*\).*/\1/p')" "$k" auto
+}
+
 e2e_cleanup() {
 	"$MINILAUNCH" -p $P delete >/dev/null 2>&1
 	t_cleanup

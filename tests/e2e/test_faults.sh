@@ -19,6 +19,19 @@ t_check "wrong checksum: no VM" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
 "$MINILAUNCH" -p $P delete >/dev/null 2>&1
 
 t_check "start" ml start --wait-timeout "$WAIT"
+# start with accel auto: KVM where the node's kernel boots under it, else TCG
+verdict=$(e2e_kvm_verdict)
+accel=$(jq -r .state.accel "$MINILAUNCH_HOME/profiles/$P/config.json")
+case $verdict in
+kvm*) t_eq "auto: KVM, which boots the node here" kvm "$accel" ;;
+*) t_eq "auto: TCG, as KVM cannot run the node here" tcg "$accel" ;;
+esac
+if [ -e /dev/kvm ] && [ "${verdict%% *}" = tcg ]; then
+	t_eq "auto on a host whose /dev/kvm does not boot the node: Ready on TCG" "True" "$(kubectl --context $P get node $P -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)"
+else
+	t_skip "auto on a host whose /dev/kvm does not boot the node: Ready on TCG" \
+		"$([ -e /dev/kvm ] && echo "KVM boots the node here" || echo "no /dev/kvm here")"
+fi
 t_check "kubectl config use-context" kubectl config use-context $P
 e2e_deploy
 

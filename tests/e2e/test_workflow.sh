@@ -1,6 +1,8 @@
 #!/bin/bash
 # The user's workflow against a real VM under libvirt:
 #   bad flags -> usage errors, nothing created
+#   --accel kvm where KVM cannot run the node -> one clear error, nothing created
+#   a KVM domain that libvirt or QEMU will not run -> start goes on under TCG
 #   two starts at once -> the second fails cleanly
 #   start -> use-context -> docker-env -> docker build -> deployment
 #   (imagePullPolicy: Never) -> NodePort -> service --url -> curl -> logs, exec
@@ -16,8 +18,31 @@ done
 t_check "bad flags created no profile" test ! -e "$MINILAUNCH_HOME/profiles/$P"
 t_check "bad flags created no domain" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
 
-# --- two starts at once: one boots, the other fails cleanly
-ml start --wait-timeout "$WAIT" >"$T_TMP/start1.out" 2>&1 &
+# --- --accel kvm where KVM cannot run the node: fails fast, makes nothing
+verdict=$(e2e_kvm_verdict)
+echo "  accelerator probe on this host: $verdict"
+case $verdict in
+tcg*)
+	t0=$SECONDS
+	t_run -p $P start --accel kvm
+	t_eq "start --accel kvm without a working KVM fails" 1 "$T_RC"
+	finding=${verdict#*ms: }
+	t_check "it names the probe's finding" grep -qF "minilaunch: error: KVM cannot run the node here (${finding%%:*}" "$T_TMP/err"
+	t_eq "it is one error line" 1 "$(grep -c '^minilaunch: error:' "$T_TMP/err")"
+	t_check "it fails fast" test $((SECONDS - t0)) -le "$(t_scaled 60)"
+	t_check "it created no profile" test ! -e "$MINILAUNCH_HOME/profiles/$P"
+	t_check "it created no domain" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
+	;;
+*)
+	t_skip "start --accel kvm without a working KVM fails" "KVM runs the node on this host ($verdict)"
+	;;
+esac
+
+# --- two starts at once: one boots, the other fails cleanly. The first
+# takes KVM without probing (ML_TEST_ASSUME_KVM, a seam for tests): where
+# KVM cannot run the node, libvirt or QEMU refuses the KVM domain for real
+# and start must go on under TCG on its own.
+ML_TEST_ASSUME_KVM=1 ml start --wait-timeout "$WAIT" >"$T_TMP/start1.out" 2>&1 &
 first=$!
 for _ in $(seq 1 100); do
 	[ -e "$MINILAUNCH_HOME/profiles/$P/config.json" ] && break
@@ -30,7 +55,20 @@ wait $first
 rc=$?
 t_eq "first start succeeds" 0 "$rc"
 [ $rc -eq 0 ] || { cat "$T_TMP/start1.out"; tail -50 "$MINILAUNCH_HOME/profiles/$P/machine/serial.log"; t_summary; exit 1; }
-grep -E '^  . |Done in' "$T_TMP/start1.out"
+grep -E '^  . |Done in|KVM' "$T_TMP/start1.out"
+accel=$(jq -r .state.accel "$MINILAUNCH_HOME/profiles/$P/config.json")
+case $verdict in
+tcg*)
+	t_check "a refused KVM domain: start says it goes on under TCG" \
+		grep -q "^minilaunch: KVM did not run the node with host-passthrough (.*): redefining it for TCG" "$T_TMP/start1.out"
+	t_eq "a refused KVM domain: the node runs under TCG" tcg "$accel"
+	t_check "a refused KVM domain: the domain is TCG's" bash -c "virsh -q dumpxml $P | grep -q \"<domain type='qemu'\""
+	;;
+*)
+	t_skip "a refused KVM domain goes on under TCG" "KVM runs the node on this host"
+	t_eq "the node runs under KVM" kvm "$accel"
+	;;
+esac
 
 t_run -p $P status
 t_eq "status: all running" 0 "$T_RC"

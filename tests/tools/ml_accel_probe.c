@@ -35,10 +35,10 @@ boot(char **argv)
 	long ms = 0;
 	int ok;
 
-	if (ml_accel_parse(argv[3], &accel) < 0 || accel == ML_ACCEL_AUTO)
+	if (ml_accel_parse(argv[2], &accel) < 0 || accel == ML_ACCEL_AUTO)
 		return usage();
 	ok = ml_accel_boot_probe(argv[0], argv[1], accel,
-				 strcmp(argv[2], "-") ? argv[2] : NULL,
+				 strcmp(argv[3], "-") ? argv[3] : NULL,
 				 atoi(argv[4]), &ms, &reason);
 	if (ok)
 		printf("booted in %ld ms\n", ms);
