@@ -261,8 +261,11 @@ choose_accel(struct start *s, enum ml_accel want)
  */
 static void
 fall_back_to_tcg(struct start *s, struct ml_machine_spec *spec,
-		 const char *why)
+		 const char *reason)
 {
+	/* reason may be ml_err_msg(), which what follows may replace */
+	ml_autofree char *why = ml_xstrdup(reason);
+
 	ml_accel_record_failure(&s->probe, s->cpu, why);
 	ml_log_info("KVM did not run the node with %s (%s): redefining it for TCG software emulation, which is much slower",
 		    ml_cpu_model_name(s->cpu), why);
