@@ -1,0 +1,233 @@
+/* cluster_dns.c: the cluster DNS manifest applied, awaited or deleted. */
+#include "config.h"
+
+#include "cluster_dns.h"
+
+#include "iso.h"
+#include "k8s.h"
+#include "log.h"
+#include "manifest.h"
+#include "paths.h"
+#include "progress.h"
+#include "util.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* o's value at a '.'-separated path of keys, or NULL. Borrowed. */
+static struct json_object *
+jget(struct json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static const char *
+jstr(struct json_object *o, const char *path)
+{
+	struct json_object *v = jget(o, path);
+
+	return v && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+/*
+ * What the manifest's pods are doing, for the progress line and a timeout
+ * ("pod ml-dns-x: ContainerCreating"); *ret_fatal when a container waits
+ * for an image the node lacks, which no waiting mends. Caller frees; NULL
+ * when there is no pod yet.
+ */
+static char *
+pod_state(struct ml_k8s *c, const char *ns, struct json_object *selector,
+	  bool *ret_fatal)
+{
+	ml_autofree char *sel = NULL, *path = NULL;
+	struct json_object *list = NULL, *items, *pod, *sts;
+	const char *phase, *why = NULL;
+	char *out = NULL;
+
+	*ret_fatal = false;
+	json_object_object_foreach(selector, k, v)
+	{
+		char *s = ml_xasprintf("%s%s%s%%3D%s", sel ? sel : "",
+				       sel ? "%2C" : "", k,
+				       json_object_get_string(v));
+		free(sel);
+		sel = s;
+	}
+	if (!sel)
+		return NULL;
+	path = ml_xasprintf("/api/v1/namespaces/%s/pods?labelSelector=%s", ns,
+			    sel);
+	if (ml_k8s_list(c, path, false, 0, NULL, &list) < 0)
+		return NULL;
+	items = jget(list, "items");
+	if (!items || json_object_array_length(items) == 0)
+		goto out;
+	pod = json_object_array_get_idx(items, 0);
+	phase = jstr(pod, "status.phase");
+	sts = jget(pod, "status.containerStatuses");
+	for (size_t i = 0; sts && i < json_object_array_length(sts); i++) {
+		struct json_object *cs = json_object_array_get_idx(sts, i);
+		const char *reason = jstr(cs, "state.waiting.reason");
+
+		if (!reason)
+			reason = jstr(cs, "state.terminated.reason");
+		if (reason) {
+			why = reason;
+			if (strcmp(reason, "ErrImageNeverPull") == 0 ||
+			    strcmp(reason, "InvalidImageName") == 0)
+				*ret_fatal = true;
+		}
+	}
+	if (!why && phase && strcmp(phase, "Running") == 0)
+		why = "Running, not ready";
+	if (!why)
+		why = phase ? phase : "Unknown";
+	out = ml_xasprintf("pod %s: %s", jstr(pod, "metadata.name"), why);
+out:
+	json_object_put(list);
+	return out;
+}
+
+/* Polls the Deployment d until it has an available replica. */
+static int
+wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
+	       time_t deadline)
+{
+	ml_autofree char *path = ml_manifest_path(d, true);
+	const char *ns = d->namespace ? d->namespace : "default";
+	time_t start = time(NULL);
+
+	for (;;) {
+		ml_autofree char *state = NULL;
+		struct json_object *dep = NULL;
+		int64_t gen, seen, avail;
+		bool fatal = false;
+		int r;
+
+		r = ml_k8s_get(c, path, &dep);
+		if (r < 0)
+			return r;
+		gen = json_object_get_int64(jget(dep, "metadata.generation"));
+		seen = json_object_get_int64(
+			jget(dep, "status.observedGeneration"));
+		avail = json_object_get_int64(
+			jget(dep, "status.availableReplicas"));
+		if (seen >= gen && avail >= 1) {
+			json_object_put(dep);
+			return 0;
+		}
+		state = pod_state(c, ns, jget(dep, "spec.selector.matchLabels"),
+				  &fatal);
+		json_object_put(dep);
+		if (fatal)
+			return ml_err(-ENOENT, "cluster DNS cannot start (deployment %s/%s, %s): the node image lacks its image; rebuild it with 'make iso'",
+				      ns, d->name, state);
+		if (time(NULL) >= deadline)
+			return ml_err(-ETIMEDOUT, "cluster DNS not available after %lld s (deployment %s/%s, %s)",
+				      (long long)(time(NULL) - start), ns,
+				      d->name, state ? state : "no pod yet");
+		ml_progress_tick("(%s)", state ? state : "no pod yet");
+		sleep(1);
+	}
+}
+
+int
+ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
+		     const char *manifest, bool enabled, bool wait,
+		     time_t deadline)
+{
+	struct ml_manifest *m = NULL;
+	const struct ml_manifest_doc *dep = NULL;
+	int deleted = 0, r;
+
+	r = ml_manifest_parse(source, manifest, strlen(manifest), &m);
+	if (r < 0)
+		return r;
+	if (!enabled) {
+		r = ml_manifest_delete_by_label(c, m, ML_CLUSTER_DNS_SELECTOR,
+						&deleted);
+		if (r >= 0)
+			ml_log_debug("deleted %d objects of %s", deleted,
+				     source);
+		goto out;
+	}
+	r = ml_manifest_apply(c, m);
+	if (r < 0 || !wait)
+		goto out;
+	for (size_t i = 0; i < m->n && !dep; i++)
+		if (strcmp(m->docs[i].kind, "Deployment") == 0)
+			dep = &m->docs[i];
+	if (dep)
+		r = wait_available(c, dep, deadline);
+out:
+	ml_manifest_free(m);
+	return r;
+}
+
+/* A client for the profile's API server, as its admin. */
+static int
+client(const char *home, const char *profile, int port, struct ml_k8s **ret)
+{
+	struct ml_k8s_config *cfg = ml_xcalloc(1, sizeof(*cfg));
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+	ml_autofree char *cadir = ml_paths_ca_dir(home);
+	int r;
+
+	cfg->context = ml_xstrdup(profile);
+	cfg->server = ml_xasprintf("https://127.0.0.1:%d", port);
+	cfg->namespace = ml_xstrdup("default");
+	cfg->ca_file = ml_xasprintf("%s/ca.crt", cadir);
+	cfg->cert_file = ml_xasprintf("%s/admin.crt", certs);
+	cfg->key_file = ml_xasprintf("%s/admin.key", certs);
+	r = ml_k8s_new(cfg, ret);
+	ml_k8s_config_free(cfg);
+	return r;
+}
+
+int
+ml_cluster_dns_ensure(const char *home, const char *profile,
+		      int apiserver_port, const char *iso_path, bool enabled,
+		      bool wait, time_t deadline)
+{
+	ml_autofree char *manifest = NULL;
+	ml_autofree char *source = NULL;
+	struct ml_k8s *c = NULL;
+	int r;
+
+	r = ml_iso_read_file(iso_path, ML_CLUSTER_DNS_MANIFEST, &manifest,
+			     NULL);
+	if (r == -ENOENT) {
+		if (enabled)
+			ml_log_warn("the node image '%s' has no cluster DNS (no /%s): pods cannot resolve service names; rebuild it with 'make iso', ignoring",
+				    iso_path, ML_CLUSTER_DNS_MANIFEST);
+		ml_err_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = client(home, profile, apiserver_port, &c);
+	if (r < 0)
+		return r;
+	source = ml_xasprintf("%s:/%s", iso_path, ML_CLUSTER_DNS_MANIFEST);
+	r = ml_cluster_dns_apply(c, source, manifest, enabled, wait, deadline);
+	ml_k8s_free(c);
+	return r;
+}

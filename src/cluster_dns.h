@@ -1,0 +1,53 @@
+/*
+ * cluster_dns.h: the cluster's DNS service (docs/dns.md), kept as the
+ * profile says at every start.
+ *
+ * The node image carries the manifest (/minilaunch/dns.yaml on the ISO:
+ * ServiceAccount, RBAC, Deployment ml-dns labelled k8s-app=kube-dns,
+ * Service kube-dns at 10.96.0.10) with the tag of the DNS image it also
+ * carries, so that a manifest always matches an image the node has. On,
+ * it is applied with server-side apply, which re-creates whatever was
+ * deleted and puts back whatever was changed; off, every object carrying
+ * ML_CLUSTER_DNS_SELECTOR is deleted.
+ */
+#ifndef ML_CLUSTER_DNS_H
+#define ML_CLUSTER_DNS_H
+
+#include <stdbool.h>
+#include <time.h>
+
+struct ml_k8s;
+
+/* The labels every object of the manifest carries. */
+#define ML_CLUSTER_DNS_SELECTOR                                                \
+	"app.kubernetes.io/managed-by=minilaunch,app.kubernetes.io/part-of=cluster-dns"
+/* Where the manifest is on the node image. */
+#define ML_CLUSTER_DNS_MANIFEST "minilaunch/dns.yaml"
+
+/*
+ * Through c: with enabled, parses manifest (text named source in
+ * messages), applies it and, with wait, polls its Deployment every second
+ * until it has an available replica of its current generation, or until
+ * deadline (-ETIMEDOUT, the message saying what its pod is doing; a pod
+ * whose image is not on the node fails at once with -ENOENT). Without
+ * enabled, deletes the objects of ML_CLUSTER_DNS_SELECTOR in the
+ * manifest's collections and does not wait.
+ */
+int
+ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
+		     const char *manifest, bool enabled, bool wait,
+		     time_t deadline);
+
+/*
+ * The step of `start`: reads ML_CLUSTER_DNS_MANIFEST out of the node image
+ * iso_path and runs ml_cluster_dns_apply() against the profile's API
+ * server (127.0.0.1:apiserver_port, as the profile's admin). An image
+ * without the manifest (built before cluster DNS) is left alone with a
+ * warning when enabled, and is no error.
+ */
+int
+ml_cluster_dns_ensure(const char *home, const char *profile,
+		      int apiserver_port, const char *iso_path, bool enabled,
+		      bool wait, time_t deadline);
+
+#endif
