@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "accel.h"
+#include "cluster_dns.h"
 #include "command.h"
 #include "driver.h"
 #include "iso.h"
@@ -40,10 +41,12 @@ enum {
 	OPT_WAIT_TIMEOUT,
 	OPT_ACCEL,
 	OPT_DRIVER_URI,
+	OPT_DNS,
 };
 
 static const char *const wait_values[] = { "all", "none", "docker", "apiserver", "node", NULL };
 static const char *const accel_values[] = { "auto", "kvm", "tcg", NULL };
+static const char *const bool_values[] = { "true", "false", NULL };
 
 static const struct ml_option start_options[] = {
 	[OPT_CPUS] = { "cpus", 0, "N", "virtual CPUs (default 2)", NULL },
@@ -57,6 +60,7 @@ static const struct ml_option start_options[] = {
 	[OPT_WAIT_TIMEOUT] = { "wait-timeout", 0, "DURATION", "how long to wait, such as 10m or 600s (default 10m)", NULL },
 	[OPT_ACCEL] = { "accel", 0, "ACCEL", "auto (default: KVM when the node's kernel boots under it, else TCG), kvm or tcg", accel_values },
 	[OPT_DRIVER_URI] = { "driver-uri", 0, "URI", "libvirt URI (default qemu:///system as root, else qemu:///session)", NULL },
+	[OPT_DNS] = { "dns", 0, "BOOL", "cluster DNS for pods: true (default) or false", bool_values },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -103,6 +107,7 @@ static const struct {
 		{ OPT_ISO_URL, "iso-url" },
 		{ OPT_MIRROR, "binary-mirror" },
 	{ OPT_DRIVER_URI, "driver-uri" },
+	{ OPT_DNS, "dns" },
 };
 
 /* Checked before the profile is opened: a usage error creates nothing. */
@@ -468,6 +473,20 @@ save_state(struct start *s, const char *status)
 	return ml_profile_save(s->p);
 }
 
+/* Cluster DNS on or off as the profile says (docs/dns.md). */
+static int
+ensure_dns(struct start *s, bool wait)
+{
+	bool on = strcmp(ml_profile_get_or_default(s->p, "dns"), "true") == 0;
+	int r;
+
+	ml_progress_begin(on ? "Enabling cluster DNS" : "Turning cluster DNS off");
+	r = ml_cluster_dns_ensure(s->g->home, s->g->profile, s->ports[2], s->iso,
+				  on, wait, s->deadline);
+	ml_progress_end(r);
+	return r;
+}
+
 static int
 run_start(const struct ml_globals *g, const struct ml_args *a)
 {
@@ -608,6 +627,11 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 		goto out;
 	if (s.kubernetes) {
 		r = merge_kubeconfig(&s);
+		if (r < 0)
+			goto out;
+	}
+	if (s.kubernetes && wait >= WAIT_APISERVER) {
+		r = ensure_dns(&s, wait >= WAIT_NODE);
 		if (r < 0)
 			goto out;
 	}

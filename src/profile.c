@@ -220,6 +220,27 @@ validate_url(const char *key, const char *value, char **ret)
 	return 0;
 }
 
+/* true or false; yes/no, on/off and 1/0 are taken and normalised. */
+static int
+validate_bool(const char *key, const char *value, char **ret)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*ret = ml_xstrdup("true");
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*ret = ml_xstrdup("false");
+			return 0;
+		}
+	}
+	return ml_err(-ML_EUSAGE, "invalid %s '%s': give true or false", key,
+		      value);
+}
+
 const struct ml_profile_key ml_profile_keys[] = {
 	{ "cpus", "virtual CPUs of the node (1 to the host's count)", validate_cpus },
 	{ "memory", "memory of the node, such as 3072m or 4g (at least 1800m)", validate_memory },
@@ -229,6 +250,7 @@ const struct ml_profile_key ml_profile_keys[] = {
 	{ "container-runtime", "container runtime of the node (docker)", validate_runtime },
 	{ "iso-url", "node image to boot instead of the bundled one (http, https or file URL)", validate_url },
 	{ "binary-mirror", "mirror of Kubernetes binaries for other versions (http, https or file URL)", validate_url },
+	{ "dns", "cluster DNS for pods (kube-dns at 10.96.0.10): true or false", validate_bool },
 	{ NULL, NULL, NULL },
 };
 
@@ -283,6 +305,8 @@ ml_profile_default(const char *key)
 		return geteuid() == 0 ? "qemu:///system" : "qemu:///session";
 	if (strcmp(key, "container-runtime") == 0)
 		return "docker";
+	if (strcmp(key, "dns") == 0)
+		return "true";
 	return "";
 }
 
