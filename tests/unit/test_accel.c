@@ -272,6 +272,7 @@ START_TEST(test_accel_verdicts_are_cached_per_key)
 	ml_rm_rf(cache);
 	host.cache_dir = NULL;
 	ck_assert_int_eq(ml_accel_choose(ML_ACCEL_AUTO, &host, &c), 0);
+	ml_accel_choice_clear(&c);
 	ck_assert_int_eq(ml_accel_choose(ML_ACCEL_AUTO, &host, &c), 0);
 	ck_assert_int_eq(total_boot_calls(), 4);
 	ck_assert_int_eq(cache_files(), 0);
