@@ -306,6 +306,7 @@ static int
 define_machine(struct start *s, const struct ml_machine_spec *spec,
 	       bool *new_disk)
 {
+	bool made = false;
 	int r;
 
 	ml_progress_begin("Defining the machine (%s%s%s, %u CPUs, %llum, %s)",
@@ -314,8 +315,10 @@ define_machine(struct start *s, const struct ml_machine_spec *spec,
 			  spec->accel == ML_ACCEL_KVM ? ml_cpu_model_name(spec->cpu) : "",
 			  spec->cpus, (unsigned long long)spec->memory_mib,
 			  ml_profile_get_or_default(s->p, "disk-size"));
-	r = ml_driver_define(s->d, spec, new_disk);
+	r = ml_driver_define(s->d, spec, &made);
 	ml_progress_end(r);
+	/* a define that failed may still have made the disk */
+	*new_disk = *new_disk || made;
 	return r;
 }
 
