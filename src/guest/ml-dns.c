@@ -1,0 +1,957 @@
+/*
+ * ml-dns.c: the cluster DNS of minilaunch (docs/dns.md). Runs in the VM
+ * as the kube-dns Deployment: writes an unbound.conf, starts unbound as its
+ * child, watches Services and Endpoints through the k8s client and keeps
+ * unbound's local data equal to the records they call for
+ * (dns_records.h), pushing only what changed. Answers GET /health and
+ * GET /ready (200 once the first full set is in unbound, 503 before).
+ *
+ * Changes go in through unbound's remote control, except when a name
+ * must get or lose a zone of its own (an ExternalName appears or goes):
+ * unbound 1.17 gives a zone made at run time no parent zone, after which
+ * names next to it are looked up in no zone at all (answered from the
+ * upstreams, not from our data). Then ml-dns writes every record into a
+ * file that unbound.conf includes and has unbound reload it.
+ *
+ * Exit status: 0 after SIGTERM or SIGINT (unbound stopped first), 1 when
+ * unbound dies or cannot start, 64 for a usage error.
+ */
+#include "config.h"
+
+#include "dns_records.h"
+#include "unbound_ctl.h"
+
+#include "k8s.h"
+#include "log.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 64
+#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+#define RESOLV_CONF "/etc/resolv.conf"
+#define UNBOUND_START_MS 10000
+#define UNBOUND_STOP_MS 5000
+#define CONTROL_MS 5000
+#define API_TIMEOUT_MS 5000L
+#define PUSH_RETRY_MS 1000
+#define WATCH_RETRY_MIN_MS 250
+#define WATCH_RETRY_MAX_MS 5000
+#define HTTP_READ_MS 500
+#define IDLE_MS 1000
+
+static const char usage[] =
+    "usage: ml-dns [flags]\n"
+    "\n"
+    "The cluster DNS: unbound, fed with the records of the cluster's\n"
+    "Services and Endpoints. Configuration is in-cluster (the pod's service\n"
+    "account) unless --kubeconfig is given.\n"
+    "\n"
+    "  --domain NAME        cluster domain (cluster.local)\n"
+    "  --upstream SPEC      where other names go: auto (the nameservers of\n"
+    "                       /etc/resolv.conf), none, or IP[@PORT],... (auto)\n"
+    "  --listen ADDR        address to answer on, UDP and TCP (0.0.0.0)\n"
+    "  --port N             DNS port (53)\n"
+    "  --health-port N      GET /health port, 0 for none (8080)\n"
+    "  --ready-port N       GET /ready port, 0 for none (8181)\n"
+    "  --state-dir DIR      unbound.conf and the control socket (/run/ml-dns)\n"
+    "  --unbound PATH       the unbound binary (/usr/sbin/unbound)\n"
+    "  --kubeconfig FILE    use FILE instead of the in-cluster configuration\n"
+    "  --context NAME       context of --kubeconfig (its current one)\n"
+    "  -v, --verbose        debug messages\n"
+    "  -h, --help           this text\n";
+
+struct flags {
+	const char *domain, *upstream, *listen, *state_dir, *unbound;
+	const char *kubeconfig, *context;
+	int port, health_port, ready_port;
+	bool verbose;
+};
+
+struct dns;
+
+/* What one watch (services or endpoints) holds. */
+struct store {
+	struct dns *dns;
+	const char *what; /* "services" */
+	const char *path; /* "/api/v1/services" */
+	struct json_object *index;
+	struct ml_k8s_watch *watch;
+	bool listed; /* a whole list arrived */
+	bool lost;   /* disconnected (said once in the log) */
+};
+
+struct dns {
+	struct flags f;
+	char *domain; /* lowercase, no trailing dot */
+	char *conf_path, *control, *records;
+	pid_t unbound;
+	struct ml_unbound_upstreams up;
+	struct ml_k8s *k8s;
+	struct store services, endpoints;
+	struct ml_dns_records pushed;
+	bool dirty, ready, stop;
+	int exit_code;
+	int64_t push_at, watch_at;
+	int watch_backoff;
+	bool watch_warned;
+	int epfd, sigfd, health_fd, ready_fd;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- flags ---------------------------------------------------------------- */
+
+static int
+parse_port(const char *flag, const char *val, bool zero_ok, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < (zero_ok ? 0 : 1) || v > 65535)
+		return ml_err(-ML_EUSAGE, "%s '%s' is not a port number", flag,
+			      val);
+	*ret = (int)v;
+	return 0;
+}
+
+/* Returns 1 when --help was given, 0, or -ML_EUSAGE. */
+static int
+parse_flags(int argc, char **argv, struct flags *f)
+{
+	enum {
+		F_DOMAIN = 1000,
+		F_UPSTREAM,
+		F_LISTEN,
+		F_PORT,
+		F_HEALTH,
+		F_READY,
+		F_STATE,
+		F_UNBOUND,
+		F_KUBECONFIG,
+		F_CONTEXT,
+	};
+	static const struct option lo[] = {
+	    {"domain", required_argument, NULL, F_DOMAIN},
+	    {"upstream", required_argument, NULL, F_UPSTREAM},
+	    {"listen", required_argument, NULL, F_LISTEN},
+	    {"port", required_argument, NULL, F_PORT},
+	    {"health-port", required_argument, NULL, F_HEALTH},
+	    {"ready-port", required_argument, NULL, F_READY},
+	    {"state-dir", required_argument, NULL, F_STATE},
+	    {"unbound", required_argument, NULL, F_UNBOUND},
+	    {"kubeconfig", required_argument, NULL, F_KUBECONFIG},
+	    {"context", required_argument, NULL, F_CONTEXT},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	unsigned char addr[16];
+	int c, r = 0;
+
+	opterr = 0;
+	while (r >= 0 && (c = getopt_long(argc, argv, ":vh", lo, NULL)) != -1) {
+		switch (c) {
+		case F_DOMAIN:
+			f->domain = optarg;
+			break;
+		case F_UPSTREAM:
+			f->upstream = optarg;
+			break;
+		case F_LISTEN:
+			f->listen = optarg;
+			break;
+		case F_PORT:
+			r = parse_port("--port", optarg, false, &f->port);
+			break;
+		case F_HEALTH:
+			r = parse_port("--health-port", optarg, true,
+				       &f->health_port);
+			break;
+		case F_READY:
+			r = parse_port("--ready-port", optarg, true,
+				       &f->ready_port);
+			break;
+		case F_STATE:
+			f->state_dir = optarg;
+			break;
+		case F_UNBOUND:
+			f->unbound = optarg;
+			break;
+		case F_KUBECONFIG:
+			f->kubeconfig = optarg;
+			break;
+		case F_CONTEXT:
+			f->context = optarg;
+			break;
+		case 'v':
+			f->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case ':':
+			return ml_err(-ML_EUSAGE, "flag '%s' needs a value",
+				      argv[optind - 1]);
+		default:
+			return ml_err(-ML_EUSAGE, "unknown flag '%s'",
+				      argv[optind - 1]);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (optind < argc)
+		return ml_err(-ML_EUSAGE, "unexpected argument '%s'",
+			      argv[optind]);
+	if (inet_pton(AF_INET, f->listen, addr) != 1 &&
+	    inet_pton(AF_INET6, f->listen, addr) != 1)
+		return ml_err(-ML_EUSAGE, "--listen '%s' is not an IP address",
+			      f->listen);
+	if (f->context && !f->kubeconfig)
+		return ml_err(-ML_EUSAGE, "--context needs --kubeconfig");
+	return 0;
+}
+
+/* --- configuration -------------------------------------------------------- */
+
+static void
+trim_end(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+}
+
+/*
+ * The pod's own configuration: its service account's token and CA, the
+ * API server from KUBERNETES_SERVICE_HOST/PORT. ML_DNS_SERVICEACCOUNT_DIR
+ * stands in for the service account's directory in tests.
+ */
+static int
+incluster_config(struct ml_k8s_config **ret)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
+	const char *dir = getenv("ML_DNS_SERVICEACCOUNT_DIR");
+	ml_autofree char *token_path = NULL, *ns_path = NULL;
+	struct ml_k8s_config *cfg;
+	char *ns = NULL;
+	int r;
+
+	if (!dir || !*dir)
+		dir = SA_DIR;
+	if (!host || !*host || !port || !*port)
+		return ml_err(-ENOENT,
+			      "KUBERNETES_SERVICE_HOST and "
+			      "KUBERNETES_SERVICE_PORT are not set: not in a "
+			      "pod? give --kubeconfig");
+	cfg = ml_xcalloc(1, sizeof(*cfg));
+	cfg->context = ml_xstrdup("in-cluster");
+	cfg->server = strchr(host, ':')
+			  ? ml_xasprintf("https://[%s]:%s", host, port)
+			  : ml_xasprintf("https://%s:%s", host, port);
+	cfg->ca_file = ml_xasprintf("%s/ca.crt", dir);
+	token_path = ml_xasprintf("%s/token", dir);
+	r = ml_read_file(token_path, &cfg->token, NULL);
+	if (r < 0) {
+		ml_k8s_config_free(cfg);
+		return r;
+	}
+	trim_end(cfg->token);
+	ns_path = ml_xasprintf("%s/namespace", dir);
+	if (ml_read_file(ns_path, &ns, NULL) >= 0)
+		trim_end(ns);
+	cfg->namespace = ns ? ns : ml_xstrdup("default");
+	ml_err_clear();
+	*ret = cfg;
+	return 0;
+}
+
+static bool
+is_wildcard(const char *ip)
+{
+	return strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0;
+}
+
+/* The upstreams of --upstream; auto reads /etc/resolv.conf. */
+static int
+resolve_upstreams(struct dns *d, struct ml_unbound_upstreams *ret)
+{
+	const char *spec = d->f.upstream, *kube_dns;
+	ml_autofree char *text = NULL;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (strcmp(spec, "none") == 0)
+		return 0;
+	if (strcmp(spec, "auto") != 0) {
+		r = ml_unbound_upstreams_parse(spec, ret);
+		return r < 0
+			   ? ml_err(-ML_EUSAGE, "--upstream: %s", ml_err_msg())
+			   : 0;
+	}
+	if (ml_read_file(RESOLV_CONF, &text, NULL) < 0)
+		ml_log_warn("%s, ignoring", ml_err_msg());
+	ml_err_clear();
+	ml_unbound_resolv_conf(text, d->domain, ret);
+	/* Never forward to ourselves: the kube-dns Service (its address is
+	 * in the environment of pods of its namespace), or this server. */
+	kube_dns = getenv("KUBE_DNS_SERVICE_HOST");
+	if (kube_dns && *kube_dns)
+		ml_unbound_upstreams_drop(ret, kube_dns);
+	if (d->f.port == 53) {
+		ml_unbound_upstreams_drop(ret, d->f.listen);
+		if (is_wildcard(d->f.listen)) {
+			ml_unbound_upstreams_drop(ret, "127.0.0.1");
+			ml_unbound_upstreams_drop(ret, "::1");
+		}
+	}
+	return 0;
+}
+
+static void
+log_upstreams(const struct dns *d, const struct ml_unbound_upstreams *u)
+{
+	ml_autofree char *list = ml_xstrdup("");
+
+	for (size_t i = 0; i < u->n; i++) {
+		char *next =
+		    ml_xasprintf("%s%s%s", list, i ? ", " : "", u->addr[i]);
+
+		free(list);
+		list = next;
+	}
+	if (u->n == 0)
+		ml_log_info("no upstream: names outside %s get SERVFAIL",
+			    d->domain);
+	else
+		ml_log_info("names outside %s go to %s", d->domain, list);
+}
+
+/* The paths in the state directory. */
+static int
+check_paths(struct dns *d)
+{
+	struct sockaddr_un sa;
+
+	d->conf_path = ml_xasprintf("%s/unbound.conf", d->f.state_dir);
+	d->control = ml_xasprintf("%s/unbound.ctl", d->f.state_dir);
+	d->records = ml_xasprintf("%s/records.conf", d->f.state_dir);
+	if (strlen(d->control) >= sizeof(sa.sun_path))
+		return ml_err(-ML_EUSAGE,
+			      "--state-dir '%s' is too long for a unix socket",
+			      d->f.state_dir);
+	return 0;
+}
+
+/* Writes records.conf: every record of set (none when NULL). */
+static int
+write_records(struct dns *d, const struct ml_dns_records *set)
+{
+	struct ml_dns_records none = {0};
+	struct ml_dns_diff all;
+	ml_autofree char *text = NULL;
+
+	if (!set)
+		set = &none;
+	/* From nothing to set: zone_add names every CNAME's owner. */
+	ml_dns_diff(&none, set, &all);
+	text = ml_unbound_records_text((const char *const *)all.zone_add,
+				       all.nzone_add, "redirect",
+				       (const char *const *)set->rr, set->n);
+	ml_dns_diff_release(&all);
+	return ml_write_file_atomic(d->records, text, strlen(text), 0644);
+}
+
+/* Writes unbound.conf into the state directory. */
+static int
+write_conf(struct dns *d)
+{
+	struct ml_unbound_conf conf;
+	ml_autofree char *text = NULL;
+	int r;
+
+	log_upstreams(d, &d->up);
+	conf = (struct ml_unbound_conf){
+	    .dir = d->f.state_dir,
+	    .control = d->control,
+	    .domain = d->domain,
+	    .listen = d->f.listen,
+	    .port = d->f.port,
+	    .upstreams = &d->up,
+	    .records = d->records,
+	    .ttl = ML_DNS_TTL,
+	    .verbose = d->f.verbose,
+	};
+	text = ml_unbound_conf_text(&conf);
+	if (!text)
+		return -EINVAL;
+	r = ml_mkdir_p(d->f.state_dir, 0755);
+	if (r >= 0)
+		r = ml_write_file_atomic(d->conf_path, text, strlen(text),
+					 0644);
+	/* unbound starts with no record: the first sync pushes them all. */
+	if (r >= 0)
+		r = write_records(d, NULL);
+	return r;
+}
+
+/* --- unbound -------------------------------------------------------------- */
+
+static int
+start_unbound(struct dns *d)
+{
+	int r;
+
+	/* A socket left by an unbound that was killed would refuse us. */
+	if (unlink(d->control) < 0 && errno != ENOENT)
+		return ml_err(-errno, "cannot remove '%s': %s", d->control,
+			      strerror(errno));
+	r = ml_unbound_spawn(d->f.unbound, d->conf_path, &d->unbound);
+	if (r < 0)
+		return r;
+	r = ml_unbound_wait_ready(d->unbound, d->control, UNBOUND_START_MS);
+	if (r == -ECHILD)
+		d->unbound = 0;
+	if (r < 0)
+		return r;
+	ml_log_info("unbound (pid %d) answers on %s port %d", (int)d->unbound,
+		    d->f.listen, d->f.port);
+	return 0;
+}
+
+static void
+stop_unbound(struct dns *d)
+{
+	if (d->unbound > 0 && ml_unbound_stop(d->unbound, UNBOUND_STOP_MS) < 0)
+		ml_log_warn("%s", ml_err_msg());
+	d->unbound = 0;
+	if (d->control)
+		unlink(d->control);
+}
+
+static int
+refused_ok(int r)
+{
+	if (r != -EINVAL)
+		return r;
+	ml_log_warn("%s", ml_err_msg());
+	return 0;
+}
+
+/* Pushes what changed since the last push; retried later on failure. */
+static void
+push(struct dns *d)
+{
+	struct ml_dns_records want = {0};
+	struct ml_dns_diff diff;
+	int64_t t0 = now_ms();
+	bool reload;
+	int r;
+
+	r = ml_dns_records_build(d->domain, ML_DNS_TTL, d->services.index,
+				 d->endpoints.index, &want);
+	if (r < 0) {
+		/* The domain was checked at start: cannot happen. */
+		ml_log(ML_LOG_ERROR, "%s", ml_err_msg());
+		d->dirty = false;
+		return;
+	}
+	ml_dns_diff(&d->pushed, &want, &diff);
+	reload = diff.nzone_add > 0 || diff.nzone_remove > 0;
+	if (reload) {
+		/* Zones change: the whole set from the file (see above). */
+		r = write_records(d, &want);
+		if (r >= 0)
+			r = ml_unbound_reload(d->control, UNBOUND_START_MS);
+	} else {
+		/* Lines unbound refuses (-EINVAL) it refuses for good: they
+		 * are said, not retried. */
+		r = refused_ok(ml_unbound_remove(
+		    d->control, (const char *const *)diff.remove, diff.nremove,
+		    CONTROL_MS));
+		if (r >= 0)
+			r = refused_ok(ml_unbound_add(d->control, diff.add,
+						      diff.nadd, CONTROL_MS));
+	}
+	if (r < 0) {
+		ml_log_warn("cannot update unbound: %s; retrying in %d ms",
+			    ml_err_msg(), PUSH_RETRY_MS);
+		d->push_at = now_ms() + PUSH_RETRY_MS;
+		ml_dns_diff_release(&diff);
+		ml_dns_records_release(&want);
+		return;
+	}
+	if (diff.nadd > 0 || diff.nremove > 0 || reload || !d->ready)
+		ml_log_info("synced %d services, %d endpoints: +%zu -%zu "
+			    "records%s",
+			    json_object_object_length(d->services.index),
+			    json_object_object_length(d->endpoints.index),
+			    diff.added, diff.removed,
+			    reload ? " (unbound reloaded: zones changed)" : "");
+	ml_log_debug("%zu records, %zu names removed, %zu lines added in "
+		     "%lld ms",
+		     want.n, diff.nremove, diff.nadd,
+		     (long long)(now_ms() - t0));
+	ml_dns_diff_release(&diff);
+	ml_dns_records_release(&d->pushed);
+	d->pushed = want;
+	d->dirty = false;
+	if (!d->ready)
+		ml_log_debug("ready");
+	d->ready = true;
+}
+
+/* --- watches -------------------------------------------------------------- */
+
+static void
+on_event(const struct ml_k8s_event *ev, void *ud)
+{
+	struct store *s = ud;
+	struct dns *d = s->dns;
+	ml_autofree char *key = NULL;
+
+	switch (ev->type) {
+	case ML_K8S_RELISTED:
+		json_object_put(s->index);
+		s->index = ml_dns_index_from_list(ev->obj);
+		s->listed = true;
+		d->dirty = true;
+		ml_log_debug("listed %d %s",
+			     json_object_object_length(s->index), s->what);
+		break;
+	case ML_K8S_ADDED:
+	case ML_K8S_MODIFIED:
+		key = ml_dns_object_key(ev->obj);
+		if (key) {
+			json_object_object_add(s->index, key,
+					       json_object_get(ev->obj));
+			d->dirty = true;
+		}
+		break;
+	case ML_K8S_DELETED:
+		key = ml_dns_object_key(ev->obj);
+		if (key) {
+			json_object_object_del(s->index, key);
+			d->dirty = true;
+		}
+		break;
+	case ML_K8S_DISCONNECTED:
+		if (!s->lost)
+			ml_log_warn("lost the watch of %s (%s); answering with "
+				    "the %zu records held until it is back",
+				    s->what, ev->text ? ev->text : "",
+				    d->pushed.n);
+		s->lost = true;
+		break;
+	case ML_K8S_CONNECTED:
+		if (s->lost)
+			ml_log_info("watching %s again", s->what);
+		s->lost = false;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Starts the watches not running yet; on failure, again after a backoff. */
+static void
+start_watches(struct dns *d)
+{
+	struct store *stores[] = {&d->services, &d->endpoints};
+
+	if (now_ms() < d->watch_at)
+		return;
+	for (size_t i = 0; i < ML_ARRAY_SIZE(stores); i++) {
+		struct store *s = stores[i];
+		int r;
+
+		if (s->watch)
+			continue;
+		r = ml_k8s_watch(d->k8s, s->path, false, on_event, s,
+				 &s->watch);
+		if (r < 0) {
+			if (!d->watch_warned)
+				ml_log_warn("cannot list %s: %s; retrying",
+					    s->what, ml_err_msg());
+			d->watch_warned = true;
+			d->watch_at = now_ms() + d->watch_backoff;
+			d->watch_backoff =
+			    d->watch_backoff * 2 > WATCH_RETRY_MAX_MS
+				? WATCH_RETRY_MAX_MS
+				: d->watch_backoff * 2;
+			return;
+		}
+		ml_log_debug("watching %s", s->path);
+	}
+	if (d->watch_warned)
+		ml_log_info("listed services and endpoints");
+	d->watch_warned = false;
+	d->watch_backoff = WATCH_RETRY_MIN_MS;
+}
+
+/* --- HTTP: /health and /ready --------------------------------------------- */
+
+static int
+http_listen(const char *ip, int port, int *ret_fd)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		len = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*s6);
+	} else {
+		return ml_err(-EINVAL, "'%s' is not an IP address", ip);
+	}
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ml_err(-errno, "cannot make a socket: %s",
+			      strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+
+		close(fd);
+		return ml_err(-e, "cannot listen on %s port %d: %s", ip, port,
+			      strerror(e));
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static void
+http_answer(int fd, int code, const char *body)
+{
+	const char *reason = code == 200   ? "OK"
+			     : code == 404 ? "Not Found"
+			     : code == 405 ? "Method Not Allowed"
+					   : "Service Unavailable";
+	ml_autofree char *resp =
+	    ml_xasprintf("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 code, reason, strlen(body), body);
+
+	(void)send(fd, resp, strlen(resp), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/*
+ * One request on a connection accepted from lfd: the request line is
+ * read (for at most HTTP_READ_MS), answered, and the connection closed.
+ */
+static void
+http_serve_one(struct dns *d, int lfd, int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	char req[1024], *path, *end;
+	ssize_t n = 0;
+
+	if (poll(&p, 1, HTTP_READ_MS) > 0)
+		n = recv(fd, req, sizeof(req) - 1, MSG_DONTWAIT);
+	if (n <= 0)
+		return;
+	req[n] = '\0';
+	if (!ml_startswith(req, "GET ") && !ml_startswith(req, "HEAD ")) {
+		http_answer(fd, 405, "method not allowed\n");
+		return;
+	}
+	path = strchr(req, ' ') + 1;
+	end = path + strcspn(path, " ?\r\n");
+	*end = '\0';
+	if (strcmp(path, "/health") == 0 && lfd == d->health_fd)
+		http_answer(fd, 200, "ok\n");
+	else if (strcmp(path, "/ready") == 0 && lfd == d->ready_fd)
+		http_answer(fd, d->ready ? 200 : 503,
+			    d->ready ? "ok\n" : "not ready\n");
+	else
+		http_answer(fd, 404, "not found\n");
+}
+
+static void
+http_accept(struct dns *d, int lfd)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return; /* EAGAIN: no more waiting */
+		http_serve_one(d, lfd, fd);
+		close(fd);
+	}
+}
+
+static int
+open_http(struct dns *d)
+{
+	int r = 0;
+
+	if (d->f.health_port > 0)
+		r = http_listen(d->f.listen, d->f.health_port, &d->health_fd);
+	if (r >= 0 && d->f.ready_port > 0) {
+		if (d->f.ready_port == d->f.health_port)
+			d->ready_fd = d->health_fd;
+		else
+			r = http_listen(d->f.listen, d->f.ready_port,
+					&d->ready_fd);
+	}
+	return r;
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+static int
+epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+	if (fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return ml_err(-errno, "epoll_ctl: %s", strerror(errno));
+	return 0;
+}
+
+static void
+on_signal(struct dns *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		int status;
+
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			ml_log_info("stopping on %s", si.ssi_signo == SIGTERM
+							  ? "SIGTERM"
+							  : "SIGINT");
+			d->stop = true;
+		} else if (si.ssi_signo == SIGCHLD && d->unbound > 0 &&
+			   waitpid(d->unbound, &status, WNOHANG) ==
+			       d->unbound) {
+			if (WIFSIGNALED(status))
+				ml_log(ML_LOG_ERROR,
+				       "unbound was killed by signal %d",
+				       WTERMSIG(status));
+			else
+				ml_log(ML_LOG_ERROR,
+				       "unbound exited with status %d",
+				       WEXITSTATUS(status));
+			d->unbound = 0;
+			d->stop = true;
+			d->exit_code = EXIT_FAILURE;
+		}
+	}
+}
+
+/* Handles whatever of our own descriptors is ready, without waiting. */
+static void
+handle_fds(struct dns *d)
+{
+	struct epoll_event evs[8];
+	int n = epoll_wait(d->epfd, evs, ML_ARRAY_SIZE(evs), 0);
+
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+
+		if (fd == d->sigfd)
+			on_signal(d);
+		else
+			http_accept(d, fd);
+	}
+}
+
+static int
+next_timeout(const struct dns *d)
+{
+	int64_t now = now_ms(), t = now + IDLE_MS;
+
+	if ((!d->services.watch || !d->endpoints.watch) && d->watch_at < t)
+		t = d->watch_at;
+	if (d->dirty && d->push_at < t)
+		t = d->push_at;
+	return t > now ? (int)(t - now) : 0;
+}
+
+static int
+run(struct dns *d)
+{
+	while (!d->stop) {
+		int r = ml_k8s_poll(d->k8s, next_timeout(d), d->epfd);
+
+		if (r < 0)
+			return r;
+		handle_fds(d);
+		if (d->stop)
+			break;
+		start_watches(d);
+		if (d->dirty && d->services.listed && d->endpoints.listed &&
+		    now_ms() >= d->push_at)
+			push(d);
+	}
+	return 0;
+}
+
+static int
+setup(struct dns *d)
+{
+	struct ml_k8s_config *cfg = NULL;
+	sigset_t mask;
+	int r;
+
+	if (d->f.kubeconfig)
+		r = ml_k8s_config_load(d->f.kubeconfig, d->f.context, &cfg);
+	else
+		r = incluster_config(&cfg);
+	if (r < 0)
+		return r;
+	r = ml_k8s_new(cfg, &d->k8s);
+	ml_k8s_config_free(cfg);
+	if (r < 0)
+		return r;
+	ml_k8s_set_timeout(d->k8s, API_TIMEOUT_MS);
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sigfd < 0 || d->epfd < 0)
+		return ml_err(-errno, "cannot set up signals and polling: %s",
+			      strerror(errno));
+	r = open_http(d);
+	if (r >= 0)
+		r = epoll_add(d->epfd, d->sigfd);
+	if (r >= 0)
+		r = epoll_add(d->epfd, d->health_fd);
+	if (r >= 0 && d->ready_fd != d->health_fd)
+		r = epoll_add(d->epfd, d->ready_fd);
+	if (r >= 0)
+		r = write_conf(d);
+	if (r >= 0)
+		r = start_unbound(d);
+	return r;
+}
+
+static void
+teardown(struct dns *d)
+{
+	/* The client first: no callback may touch the stores after this. */
+	d->k8s = ml_k8s_free(d->k8s);
+	stop_unbound(d);
+	json_object_put(d->services.index);
+	json_object_put(d->endpoints.index);
+	ml_dns_records_release(&d->pushed);
+	ml_unbound_upstreams_release(&d->up);
+	if (d->ready_fd >= 0 && d->ready_fd != d->health_fd)
+		close(d->ready_fd);
+	if (d->health_fd >= 0)
+		close(d->health_fd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	free(d->conf_path);
+	free(d->control);
+	free(d->records);
+	free(d->domain);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dns d = {
+	    .f = {.domain = "cluster.local",
+		  .upstream = "auto",
+		  .listen = "0.0.0.0",
+		  .state_dir = "/run/ml-dns",
+		  .unbound = "/usr/sbin/unbound",
+		  .port = 53,
+		  .health_port = 8080,
+		  .ready_port = 8181},
+	    .exit_code = EXIT_SUCCESS,
+	    .watch_backoff = WATCH_RETRY_MIN_MS,
+	    .epfd = -1,
+	    .sigfd = -1,
+	    .health_fd = -1,
+	    .ready_fd = -1,
+	};
+	size_t n;
+	int r;
+
+	d.services = (struct store){.dns = &d,
+				    .what = "services",
+				    .path = "/api/v1/services",
+				    .index = json_object_new_object()};
+	d.endpoints = (struct store){.dns = &d,
+				     .what = "endpoints",
+				     .path = "/api/v1/endpoints",
+				     .index = json_object_new_object()};
+	r = parse_flags(argc, argv, &d.f);
+	if (r > 0)
+		r = 0, d.stop = true;
+	if (r >= 0 && !d.stop) {
+		ml_log_set_level(d.f.verbose ? ML_LOG_DEBUG : ML_LOG_INFO);
+		d.domain = ml_xstrdup(d.f.domain);
+		for (char *p = d.domain; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		n = strlen(d.domain);
+		if (n > 0 && d.domain[n - 1] == '.')
+			d.domain[n - 1] = '\0';
+		if (!ml_dns_valid_name(d.domain))
+			r = ml_err(-ML_EUSAGE,
+				   "--domain '%s' is not a DNS name",
+				   d.f.domain);
+	}
+	if (r >= 0 && !d.stop)
+		r = check_paths(&d);
+	if (r >= 0 && !d.stop)
+		r = resolve_upstreams(&d, &d.up);
+	if (r >= 0 && !d.stop)
+		r = setup(&d);
+	if (r >= 0 && !d.stop)
+		r = run(&d);
+	if (r < 0) {
+		ml_log(ML_LOG_ERROR, "%s",
+		       ml_err_msg() ? ml_err_msg() : strerror(-r));
+		d.exit_code = r == -ML_EUSAGE ? EXIT_USAGE : EXIT_FAILURE;
+	}
+	teardown(&d);
+	return d.exit_code;
+}
