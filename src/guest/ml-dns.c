@@ -322,17 +322,19 @@ resolve_upstreams(struct dns *d, struct ml_unbound_upstreams *ret)
 		ml_log_warn("%s, ignoring", ml_err_msg());
 	ml_err_clear();
 	ml_unbound_resolv_conf(text, d->domain, ret);
-	/* Never forward to ourselves: the kube-dns Service (its address is
-	 * in the environment of pods of its namespace), or this server. */
+	/*
+	 * Never forward to ourselves: the kube-dns Service (its address is
+	 * in the environment of pods of its namespace, with service links),
+	 * or this server: on port 53 its listen address, and with a wildcard
+	 * one every loopback address (127.0.0.53 too reaches 0.0.0.0:53).
+	 */
 	kube_dns = getenv("KUBE_DNS_SERVICE_HOST");
 	if (kube_dns && *kube_dns)
 		ml_unbound_upstreams_drop(ret, kube_dns);
 	if (d->f.port == 53) {
 		ml_unbound_upstreams_drop(ret, d->f.listen);
-		if (is_wildcard(d->f.listen)) {
-			ml_unbound_upstreams_drop(ret, "127.0.0.1");
-			ml_unbound_upstreams_drop(ret, "::1");
-		}
+		if (is_wildcard(d->f.listen))
+			ml_unbound_upstreams_drop_loopback(ret);
 	}
 	return 0;
 }

@@ -199,17 +199,21 @@ ml_unbound_resolv_conf(const char *text, const char *domain,
 	*ret = u;
 }
 
-size_t
-ml_unbound_upstreams_drop(struct ml_unbound_upstreams *u, const char *ip)
+/* Drops the upstreams whose canonical address is want, or any loopback
+ * address when want is NULL. */
+static size_t
+drop(struct ml_unbound_upstreams *u, const char *want)
 {
-	ml_autofree char *want = canonical_ip(ip, strlen(ip));
 	size_t o = 0, dropped = 0;
 
 	for (size_t i = 0; i < u->n; i++) {
 		ml_autofree char *have =
 		    canonical_ip(u->addr[i], strcspn(u->addr[i], "@"));
+		bool match = have && (want ? strcmp(want, have) == 0
+					   : ml_startswith(have, "127.") ||
+						 strcmp(have, "::1") == 0);
 
-		if (want && have && strcmp(want, have) == 0) {
+		if (match) {
 			free(u->addr[i]);
 			dropped++;
 		} else {
@@ -218,6 +222,20 @@ ml_unbound_upstreams_drop(struct ml_unbound_upstreams *u, const char *ip)
 	}
 	u->n = o;
 	return dropped;
+}
+
+size_t
+ml_unbound_upstreams_drop(struct ml_unbound_upstreams *u, const char *ip)
+{
+	ml_autofree char *want = canonical_ip(ip, strlen(ip));
+
+	return want ? drop(u, want) : 0;
+}
+
+size_t
+ml_unbound_upstreams_drop_loopback(struct ml_unbound_upstreams *u)
+{
+	return drop(u, NULL);
 }
 
 static bool

@@ -51,6 +51,9 @@ ml_unbound_resolv_conf(const char *text, const char *domain,
 /* Drops every upstream whose address (port aside) is ip; returns how many. */
 size_t
 ml_unbound_upstreams_drop(struct ml_unbound_upstreams *u, const char *ip);
+/* The same for every address in 127.0.0.0/8 and ::1. */
+size_t
+ml_unbound_upstreams_drop_loopback(struct ml_unbound_upstreams *u);
 
 /* What unbound.conf says. Strings are borrowed. */
 struct ml_unbound_conf {

@@ -74,6 +74,15 @@ START_TEST(test_unbound_ctl_resolv_conf)
 	ck_assert_uint_eq(ml_unbound_upstreams_drop(&u, "10.0.2.3"), 1);
 	ck_assert_uint_eq(u.n, 1);
 	ck_assert_str_eq(u.addr[0], "192.168.1.1");
+	ck_assert_uint_eq(ml_unbound_upstreams_drop(&u, "not an ip"), 0);
+	ml_unbound_upstreams_release(&u);
+
+	ml_unbound_resolv_conf("nameserver 127.0.0.53\nnameserver ::1\n"
+			       "nameserver 10.0.2.3\nnameserver 127.0.0.1\n",
+			       "cluster.local", &u);
+	ck_assert_uint_eq(ml_unbound_upstreams_drop_loopback(&u), 3);
+	ck_assert_uint_eq(u.n, 1);
+	ck_assert_str_eq(u.addr[0], "10.0.2.3");
 	ml_unbound_upstreams_release(&u);
 
 	/* A pod's ClusterFirst file names this server: take nothing. */
