@@ -796,6 +796,12 @@ handle_fds(struct dns *d)
 	}
 }
 
+static bool
+push_due(const struct dns *d)
+{
+	return d->dirty && d->services.listed && d->endpoints.listed;
+}
+
 static int
 next_timeout(const struct dns *d)
 {
@@ -803,7 +809,7 @@ next_timeout(const struct dns *d)
 
 	if ((!d->services.watch || !d->endpoints.watch) && d->watch_at < t)
 		t = d->watch_at;
-	if (d->dirty && d->push_at < t)
+	if (push_due(d) && d->push_at < t)
 		t = d->push_at;
 	return t > now ? (int)(t - now) : 0;
 }
@@ -820,8 +826,7 @@ run(struct dns *d)
 		if (d->stop)
 			break;
 		start_watches(d);
-		if (d->dirty && d->services.listed && d->endpoints.listed &&
-		    now_ms() >= d->push_at)
+		if (push_due(d) && now_ms() >= d->push_at)
 			push(d);
 	}
 	return 0;
@@ -853,6 +858,11 @@ setup(struct dns *d)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	/*
+	 * ml_k8s_poll() waits on one descriptor besides its watches: an
+	 * epoll set of ours holding the signals and the HTTP listeners is
+	 * readable whenever one of them is, so k8s.h needed no change.
+	 */
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->sigfd < 0 || d->epfd < 0)
 		return ml_err(-errno, "cannot set up signals and polling: %s",

@@ -384,24 +384,64 @@ for i in 1 2 3; do
 done
 dns_stop
 
-# --- in-cluster configuration (a service account directory stands in) -------------
+# --- in-cluster configuration, with only the permissions of the manifest --------
+# A service account allowed to list and watch services and endpoints, and
+# nothing else, stands in for the pod's (its directory for the one under
+# /var/run/secrets).
 . "$CP_DIR/env"
-mkdir -p "$T_TMP/sa"
-cp "$CA_FILE" "$T_TMP/sa/ca.crt"
-echo "$TOKEN" >"$T_TMP/sa/token"
-echo kube-system >"$T_TMP/sa/namespace"
-DNS_PORT=$(free_port) R_PORT=$(free_port)
-KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$APISERVER_PORT \
-	ML_DNS_SERVICEACCOUNT_DIR="$T_TMP/sa" "$ML_DNS" --listen 127.0.0.1 \
-	--port "$DNS_PORT" --health-port 0 --ready-port "$R_PORT" \
-	--state-dir "$T_TMP/incluster" --upstream none >"$T_TMP/incluster.log" 2>&1 &
-DNS_PID=$!
-SIG_PID=$DNS_PID
-DNS_PIDS="$DNS_PIDS $DNS_PID"
-t_check "in-cluster config: ready" wait_until 10 ready
-t_ans "in-cluster config: answers" 10.96.0.1 kubernetes.default.$Z
+sa_token() { # sa_token NAME: the token of service account NAME in kube-system
+	local secret
+	secret=$(k -n kube-system get serviceaccount "$1" -o jsonpath='{.secrets[0].name}') &&
+		[ -n "$secret" ] &&
+		k -n kube-system get secret "$secret" -o jsonpath='{.data.token}' | base64 -d
+}
+# incluster NAME SA: starts ml-dns with SA's token, in-cluster
+incluster() {
+	mkdir -p "$T_TMP/sa-$2"
+	cp "$CA_FILE" "$T_TMP/sa-$2/ca.crt"
+	wait_until 10 sa_token "$2" >/dev/null
+	sa_token "$2" >"$T_TMP/sa-$2/token"
+	echo kube-system >"$T_TMP/sa-$2/namespace"
+	DNS_PORT=$(free_port) R_PORT=$(free_port)
+	LOG="$T_TMP/$1.log"
+	KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$APISERVER_PORT \
+		ML_DNS_SERVICEACCOUNT_DIR="$T_TMP/sa-$2" "$ML_DNS" --listen 127.0.0.1 \
+		--port "$DNS_PORT" --health-port 0 --ready-port "$R_PORT" \
+		--state-dir "$T_TMP/$1" --upstream none >"$LOG" 2>&1 &
+	DNS_PID=$!
+	SIG_PID=$DNS_PID
+	DNS_PIDS="$DNS_PIDS $DNS_PID"
+}
+# cpu_ticks PID: user and system time so far, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+k -n kube-system create serviceaccount ml-dns >/dev/null
+k create clusterrole test-ml-dns --verb=list,watch --resource=services,endpoints >/dev/null
+k create clusterrolebinding test-ml-dns --clusterrole=test-ml-dns \
+	--serviceaccount=kube-system:ml-dns >/dev/null
+incluster incluster ml-dns
+t_check "in-cluster, list and watch only: ready" wait_until 10 ready
+t_ans "in-cluster, list and watch only: answers" 10.96.0.1 kubernetes.default.$Z
+k create service clusterip rbac --tcp=83 >/dev/null
+RBAC_IP=$(k get service rbac -o jsonpath='{.spec.clusterIP}')
+t_check "in-cluster, list and watch only: follows the watch" wait_until 1 ans_is "$RBAC_IP" rbac.default.$Z
 dns_stop
-t_eq "in-cluster config: exit 0" 0 "$DNS_RC"
+t_eq "in-cluster: exit 0" 0 "$DNS_RC"
+
+# endpoints forbidden: not ready, says why, keeps trying without spinning
+k -n kube-system create serviceaccount ml-dns-half >/dev/null
+k create clusterrole test-ml-dns-half --verb=list,watch --resource=services >/dev/null
+k create clusterrolebinding test-ml-dns-half --clusterrole=test-ml-dns-half \
+	--serviceaccount=kube-system:ml-dns-half >/dev/null
+incluster half ml-dns-half
+t_check "endpoints forbidden: says so" wait_until 10 grep -q "cannot list endpoints: .*403 Forbidden" "$LOG"
+c0=$(cpu_ticks "$DNS_PID")
+sleep 3
+c1=$(cpu_ticks "$DNS_PID")
+t_eq "endpoints forbidden: /ready 503" 503 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$R_PORT/ready")"
+t_check "endpoints forbidden: idle while retrying ($((c1 - c0)) ticks in 3 s)" test $((c1 - c0)) -lt 50
+t_eq "endpoints forbidden: unbound answers all the same" SERVFAIL "$(status example.com)"
+dns_stop
+t_eq "endpoints forbidden: exit 0" 0 "$DNS_RC"
 
 # --- valgrind: sync, a change, SIGTERM ------------------------------------------
 PREFIX="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --log-file=$T_TMP/vg.log" \
