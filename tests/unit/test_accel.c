@@ -8,6 +8,7 @@
 
 #include "accel.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -353,8 +354,6 @@ main(void)
 {
 	Suite *s = suite_create("accel");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -368,9 +367,5 @@ main(void)
 	tcase_add_test(tc, test_accel_nothing_boots);
 	tcase_add_test(tc, test_accel_recorded_failure_moves_on);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(s);
 }

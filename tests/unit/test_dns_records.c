@@ -7,6 +7,7 @@
 
 #include "guest/dns_records.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -609,8 +610,6 @@ main(void)
 {
 	Suite *s = suite_create("dns_records");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_dns_records_clusterip);
 	tcase_add_test(tc,
@@ -632,9 +631,5 @@ main(void)
 	tcase_add_test(tc, test_dns_records_diff_cname_zones);
 	tcase_add_test(tc, test_dns_records_valid_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(s);
 }

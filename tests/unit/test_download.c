@@ -4,6 +4,7 @@
 
 #include "download.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -183,8 +184,6 @@ main(void)
 {
 	Suite *s = suite_create("download");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -193,9 +192,5 @@ main(void)
 	tcase_add_test(tc, test_download_resumes_a_part);
 	tcase_add_test(tc, test_download_file_urls_and_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(s);
 }

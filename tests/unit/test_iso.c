@@ -5,6 +5,7 @@
 #include "node.h"
 #include "pki.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -164,8 +165,6 @@ main(void)
 {
 	Suite *s = suite_create("iso");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -174,9 +173,5 @@ main(void)
 	tcase_add_test(tc, test_iso_config_drive_layout);
 	tcase_add_test(tc, test_iso_ports_are_free_and_distinct);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(s);
 }

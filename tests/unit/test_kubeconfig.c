@@ -7,6 +7,7 @@
 
 #include "kubeconfig.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -763,11 +764,5 @@ kubeconfig_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(kubeconfig_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(kubeconfig_suite());
 }

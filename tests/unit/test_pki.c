@@ -8,6 +8,7 @@
 #include "paths.h"
 #include "pki.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -789,11 +790,5 @@ pki_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(pki_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(pki_suite());
 }

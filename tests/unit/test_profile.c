@@ -4,6 +4,7 @@
 #include "paths.h"
 #include "profile.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -299,8 +300,6 @@ main(void)
 {
 	Suite *s = suite_create("profile");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_profile_name_rules);
@@ -313,9 +312,5 @@ main(void)
 	tcase_add_test(tc, test_profile_concurrent_writers_lose_nothing);
 	tcase_add_test(tc, test_profile_list_sorted_and_filtered);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(s);
 }

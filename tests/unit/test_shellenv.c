@@ -4,6 +4,7 @@
 
 #include "shellenv.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -96,17 +97,11 @@ main(void)
 {
 	Suite *s = suite_create("shellenv");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_shellenv_quote_posix);
 	tcase_add_test(tc, test_shellenv_quote_others);
 	tcase_add_test(tc, test_shellenv_set_syntax);
 	tcase_add_test(tc, test_shellenv_parse_and_detect);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(s);
 }

@@ -4,6 +4,7 @@
 
 #include "tui/table.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -367,11 +368,5 @@ tui_table_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tui_table_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(tui_table_suite());
 }

@@ -4,6 +4,7 @@
 
 #include "tui/yaml.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -144,11 +145,5 @@ tui_yaml_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tui_yaml_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(tui_yaml_suite());
 }

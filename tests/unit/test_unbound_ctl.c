@@ -7,6 +7,7 @@
 
 #include "guest/unbound_ctl.h"
 #include "util.h"
+#include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
@@ -352,8 +353,6 @@ main(void)
 {
 	Suite *s = suite_create("unbound_ctl");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unbound_ctl_upstreams_parse);
@@ -365,9 +364,5 @@ main(void)
 	tcase_add_test(tc, test_unbound_ctl_protocol_simple_and_failures);
 	tcase_add_test(tc, test_unbound_ctl_spawn_and_stop);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ml_check_run(s);
 }
