@@ -106,6 +106,34 @@ out:
 	return out;
 }
 
+/* Failures a busy API server gives for a while and then no more. */
+static bool
+transient(int r)
+{
+	return r == -ETIMEDOUT || r == -EAGAIN || r == -ECONNREFUSED ||
+	       r == -ECONNRESET || r == -EIO;
+}
+
+/*
+ * Applies m, again while the API server fails in a transient way and
+ * deadline allows: right after its start, a server under emulation may
+ * take longer than a request's timeout to answer the first writes.
+ * Applying is idempotent, so the whole manifest is sent again.
+ */
+static int
+apply_until(struct ml_k8s *c, const struct ml_manifest *m, time_t deadline)
+{
+	for (;;) {
+		int r = ml_manifest_apply(c, m);
+
+		if (r >= 0 || !transient(r) || time(NULL) >= deadline)
+			return r;
+		ml_log_debug("%s, trying again", ml_err_msg());
+		ml_progress_tick("(%s; trying again)", ml_err_msg());
+		sleep(2);
+	}
+}
+
 /* Polls the Deployment d until it has an available replica. */
 static int
 wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
@@ -123,6 +151,11 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 		int r;
 
 		r = ml_k8s_get(c, path, &dep);
+		if (r < 0 && transient(r) && time(NULL) < deadline) {
+			ml_progress_tick("(%s; trying again)", ml_err_msg());
+			sleep(2);
+			continue;
+		}
 		if (r < 0)
 			return r;
 		gen = json_object_get_int64(jget(dep, "metadata.generation"));
@@ -162,14 +195,18 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
 	if (r < 0)
 		return r;
 	if (!enabled) {
-		r = ml_manifest_delete_by_label(c, m, ML_CLUSTER_DNS_SELECTOR,
-						&deleted);
+		while ((r = ml_manifest_delete_by_label(
+				c, m, ML_CLUSTER_DNS_SELECTOR, &deleted)) < 0 &&
+		       transient(r) && time(NULL) < deadline) {
+			ml_progress_tick("(%s; trying again)", ml_err_msg());
+			sleep(2);
+		}
 		if (r >= 0)
 			ml_log_debug("deleted %d objects of %s", deleted,
 				     source);
 		goto out;
 	}
-	r = ml_manifest_apply(c, m);
+	r = apply_until(c, m, deadline);
 	if (r < 0 || !wait)
 		goto out;
 	for (size_t i = 0; i < m->n && !dep; i++)
@@ -226,6 +263,8 @@ ml_cluster_dns_ensure(const char *home, const char *profile,
 	r = client(home, profile, apiserver_port, &c);
 	if (r < 0)
 		return r;
+	/* a node under emulation answers slowly, more so just after boot */
+	ml_k8s_set_timeout(c, 60000);
 	source = ml_xasprintf("%s:/%s", iso_path, ML_CLUSTER_DNS_MANIFEST);
 	r = ml_cluster_dns_apply(c, source, manifest, enabled, wait, deadline);
 	ml_k8s_free(c);

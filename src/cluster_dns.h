@@ -31,7 +31,9 @@ struct ml_k8s;
  * deadline (-ETIMEDOUT, the message saying what its pod is doing; a pod
  * whose image is not on the node fails at once with -ENOENT). Without
  * enabled, deletes the objects of ML_CLUSTER_DNS_SELECTOR in the
- * manifest's collections and does not wait.
+ * manifest's collections and does not wait. Failures a busy API server
+ * gives for a while (-ETIMEDOUT, -EAGAIN, -EIO, -ECONNREFUSED,
+ * -ECONNRESET) are tried again every 2 s until deadline.
  */
 int
 ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
@@ -41,7 +43,8 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
 /*
  * The step of `start`: reads ML_CLUSTER_DNS_MANIFEST out of the node image
  * iso_path and runs ml_cluster_dns_apply() against the profile's API
- * server (127.0.0.1:apiserver_port, as the profile's admin). An image
+ * server (127.0.0.1:apiserver_port, as the profile's admin, 60 s per
+ * request: a node under emulation is slow to answer). An image
  * without the manifest (built before cluster DNS) is left alone with a
  * warning when enabled, and is no error.
  */
