@@ -47,22 +47,33 @@ jstr(struct json_object *o, const char *path)
 		       : NULL;
 }
 
-/*
- * What the manifest's pods are doing, for the progress line and a timeout
- * ("pod ml-dns-x: ContainerCreating"); *ret_fatal when a container waits
- * for an image the node lacks, which no waiting mends. Caller frees; NULL
- * when there is no pod yet.
- */
-static char *
-pod_state(struct ml_k8s *c, const char *ns, struct json_object *selector,
-	  bool *ret_fatal)
+/* An RFC 3339 UTC time of the API ("2026-12-01T17:16:10Z"), or 0. */
+static time_t
+api_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+
+	return end && *end == 'Z' ? timegm(&tm) : 0;
+}
+
+/* What the manifest's pods are doing. */
+struct pods {
+	char *state; /* "pod ml-dns-x: ContainerCreating", or NULL: no pod */
+	bool fatal;  /* a container waits for an image the node lacks, which
+		      * no waiting mends */
+	bool fresh;  /* a pod has every container ready and started at or
+		      * after started_after */
+};
+
+static void
+pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
+	  time_t started_after, struct pods *ret)
 {
 	ml_autofree char *sel = NULL, *path = NULL;
-	struct json_object *list = NULL, *items, *pod, *sts;
-	const char *phase, *why = NULL;
-	char *out = NULL;
+	struct json_object *list = NULL, *items;
 
-	*ret_fatal = false;
+	*ret = (struct pods){ 0 };
 	json_object_object_foreach(selector, k, v)
 	{
 		char *s = ml_xasprintf("%s%s%s%%3D%s", sel ? sel : "",
@@ -72,38 +83,47 @@ pod_state(struct ml_k8s *c, const char *ns, struct json_object *selector,
 		sel = s;
 	}
 	if (!sel)
-		return NULL;
+		return;
 	path = ml_xasprintf("/api/v1/namespaces/%s/pods?labelSelector=%s", ns,
 			    sel);
 	if (ml_k8s_list(c, path, false, 0, NULL, &list) < 0)
-		return NULL;
+		return;
 	items = jget(list, "items");
-	if (!items || json_object_array_length(items) == 0)
-		goto out;
-	pod = json_object_array_get_idx(items, 0);
-	phase = jstr(pod, "status.phase");
-	sts = jget(pod, "status.containerStatuses");
-	for (size_t i = 0; sts && i < json_object_array_length(sts); i++) {
-		struct json_object *cs = json_object_array_get_idx(sts, i);
-		const char *reason = jstr(cs, "state.waiting.reason");
+	for (size_t p = 0; items && p < json_object_array_length(items); p++) {
+		struct json_object *pod = json_object_array_get_idx(items, p);
+		struct json_object *sts = jget(pod, "status.containerStatuses");
+		const char *phase = jstr(pod, "status.phase"), *why = NULL;
+		size_t n = sts ? json_object_array_length(sts) : 0;
+		bool fresh = n > 0;
 
-		if (!reason)
-			reason = jstr(cs, "state.terminated.reason");
-		if (reason) {
-			why = reason;
-			if (strcmp(reason, "ErrImageNeverPull") == 0 ||
-			    strcmp(reason, "InvalidImageName") == 0)
-				*ret_fatal = true;
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *cs = json_object_array_get_idx(sts, i);
+			const char *reason = jstr(cs, "state.waiting.reason");
+			struct json_object *ready = jget(cs, "ready");
+
+			if (!reason)
+				reason = jstr(cs, "state.terminated.reason");
+			if (reason) {
+				why = reason;
+				if (strcmp(reason, "ErrImageNeverPull") == 0 ||
+				    strcmp(reason, "InvalidImageName") == 0)
+					ret->fatal = true;
+			}
+			if (!ready || !json_object_get_boolean(ready) ||
+			    api_time(jstr(cs, "state.running.startedAt")) <
+				    started_after)
+				fresh = false;
 		}
+		ret->fresh = ret->fresh || fresh;
+		if (ret->state)
+			continue; /* the first pod's state is shown */
+		if (!why && phase && strcmp(phase, "Running") == 0)
+			why = fresh ? "Running" : "Running, not ready";
+		ret->state = ml_xasprintf("pod %s: %s",
+					  jstr(pod, "metadata.name"),
+					  why ? why : phase ? phase : "Unknown");
 	}
-	if (!why && phase && strcmp(phase, "Running") == 0)
-		why = "Running, not ready";
-	if (!why)
-		why = phase ? phase : "Unknown";
-	out = ml_xasprintf("pod %s: %s", jstr(pod, "metadata.name"), why);
-out:
 	json_object_put(list);
-	return out;
 }
 
 /* Failures a busy API server gives for a while and then no more. */
@@ -134,20 +154,24 @@ apply_until(struct ml_k8s *c, const struct ml_manifest *m, time_t deadline)
 	}
 }
 
-/* Polls the Deployment d until it has an available replica. */
+/*
+ * Polls the Deployment d until it has an available replica of its
+ * generation and a pod ready since started_after: after a reboot the
+ * statuses stored in the API still say "available" until the kubelet
+ * reports the restarted pod.
+ */
 static int
 wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
-	       time_t deadline)
+	       time_t started_after, time_t deadline)
 {
 	ml_autofree char *path = ml_manifest_path(d, true);
 	const char *ns = d->namespace ? d->namespace : "default";
 	time_t start = time(NULL);
 
 	for (;;) {
-		ml_autofree char *state = NULL;
 		struct json_object *dep = NULL;
+		struct pods pods;
 		int64_t gen, seen, avail;
-		bool fatal = false;
 		int r;
 
 		r = ml_k8s_get(c, path, &dep);
@@ -163,29 +187,33 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 			jget(dep, "status.observedGeneration"));
 		avail = json_object_get_int64(
 			jget(dep, "status.availableReplicas"));
-		if (seen >= gen && avail >= 1) {
-			json_object_put(dep);
-			return 0;
-		}
-		state = pod_state(c, ns, jget(dep, "spec.selector.matchLabels"),
-				  &fatal);
+		pods_look(c, ns, jget(dep, "spec.selector.matchLabels"),
+			  started_after, &pods);
 		json_object_put(dep);
-		if (fatal)
-			return ml_err(-ENOENT, "cluster DNS cannot start (deployment %s/%s, %s): the node image lacks its image; rebuild it with 'make iso'",
-				      ns, d->name, state);
-		if (time(NULL) >= deadline)
-			return ml_err(-ETIMEDOUT, "cluster DNS not available after %lld s (deployment %s/%s, %s)",
-				      (long long)(time(NULL) - start), ns,
-				      d->name, state ? state : "no pod yet");
-		ml_progress_tick("(%s)", state ? state : "no pod yet");
+		if (seen >= gen && avail >= 1 && pods.fresh)
+			r = 0;
+		else if (pods.fatal)
+			r = ml_err(-ENOENT, "cluster DNS cannot start (deployment %s/%s, %s): the node image lacks its image; rebuild it with 'make iso'",
+				   ns, d->name, pods.state);
+		else if (time(NULL) >= deadline)
+			r = ml_err(-ETIMEDOUT, "cluster DNS not available after %lld s (deployment %s/%s, %s)",
+				   (long long)(time(NULL) - start), ns, d->name,
+				   pods.state ? pods.state : "no pod yet");
+		else
+			r = 1;
+		if (r <= 0) {
+			free(pods.state);
+			return r;
+		}
+		ml_progress_tick("(%s)", pods.state ? pods.state : "no pod yet");
+		free(pods.state);
 		sleep(1);
 	}
 }
 
 int
 ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
-		     const char *manifest, bool enabled, bool wait,
-		     time_t deadline)
+		     const char *manifest, const struct ml_cluster_dns_opts *o)
 {
 	struct ml_manifest *m = NULL;
 	const struct ml_manifest_doc *dep = NULL;
@@ -194,10 +222,10 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
 	r = ml_manifest_parse(source, manifest, strlen(manifest), &m);
 	if (r < 0)
 		return r;
-	if (!enabled) {
+	if (!o->enabled) {
 		while ((r = ml_manifest_delete_by_label(
 				c, m, ML_CLUSTER_DNS_SELECTOR, &deleted)) < 0 &&
-		       transient(r) && time(NULL) < deadline) {
+		       transient(r) && time(NULL) < o->deadline) {
 			ml_progress_tick("(%s; trying again)", ml_err_msg());
 			sleep(2);
 		}
@@ -206,14 +234,14 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
 				     source);
 		goto out;
 	}
-	r = apply_until(c, m, deadline);
-	if (r < 0 || !wait)
+	r = apply_until(c, m, o->deadline);
+	if (r < 0 || !o->wait)
 		goto out;
 	for (size_t i = 0; i < m->n && !dep; i++)
 		if (strcmp(m->docs[i].kind, "Deployment") == 0)
 			dep = &m->docs[i];
 	if (dep)
-		r = wait_available(c, dep, deadline);
+		r = wait_available(c, dep, o->started_after, o->deadline);
 out:
 	ml_manifest_free(m);
 	return r;
@@ -241,8 +269,8 @@ client(const char *home, const char *profile, int port, struct ml_k8s **ret)
 
 int
 ml_cluster_dns_ensure(const char *home, const char *profile,
-		      int apiserver_port, const char *iso_path, bool enabled,
-		      bool wait, time_t deadline)
+		      int apiserver_port, const char *iso_path,
+		      const struct ml_cluster_dns_opts *o)
 {
 	ml_autofree char *manifest = NULL;
 	ml_autofree char *source = NULL;
@@ -252,7 +280,7 @@ ml_cluster_dns_ensure(const char *home, const char *profile,
 	r = ml_iso_read_file(iso_path, ML_CLUSTER_DNS_MANIFEST, &manifest,
 			     NULL);
 	if (r == -ENOENT) {
-		if (enabled)
+		if (o->enabled)
 			ml_log_warn("the node image '%s' has no cluster DNS (no /%s): pods cannot resolve service names; rebuild it with 'make iso', ignoring",
 				    iso_path, ML_CLUSTER_DNS_MANIFEST);
 		ml_err_clear();
@@ -266,7 +294,7 @@ ml_cluster_dns_ensure(const char *home, const char *profile,
 	/* a node under emulation answers slowly, more so just after boot */
 	ml_k8s_set_timeout(c, 60000);
 	source = ml_xasprintf("%s:/%s", iso_path, ML_CLUSTER_DNS_MANIFEST);
-	r = ml_cluster_dns_apply(c, source, manifest, enabled, wait, deadline);
+	r = ml_cluster_dns_apply(c, source, manifest, o);
 	ml_k8s_free(c);
 	return r;
 }

@@ -24,33 +24,44 @@ struct ml_k8s;
 /* Where the manifest is on the node image. */
 #define ML_CLUSTER_DNS_MANIFEST "minilaunch/dns.yaml"
 
+/* What to do. */
+struct ml_cluster_dns_opts {
+	bool enabled;	      /* apply, or delete */
+	bool wait;	      /* wait until it serves */
+	time_t deadline;      /* for every retry and the wait */
+	time_t started_after; /* with wait, the pod must have started at or
+			       * after this (0: any); the VM's boot, because
+			       * the statuses in the API outlive a reboot */
+};
+
 /*
- * Through c: with enabled, parses manifest (text named source in
- * messages), applies it and, with wait, polls its Deployment every second
- * until it has an available replica of its current generation, or until
- * deadline (-ETIMEDOUT, the message saying what its pod is doing; a pod
- * whose image is not on the node fails at once with -ENOENT). Without
- * enabled, deletes the objects of ML_CLUSTER_DNS_SELECTOR in the
- * manifest's collections and does not wait. Failures a busy API server
- * gives for a while (-ETIMEDOUT, -EAGAIN, -EIO, -ECONNREFUSED,
- * -ECONNRESET) are tried again every 2 s until deadline.
+ * Through c: with o->enabled, parses manifest (text named source in
+ * messages), applies it and, with o->wait, polls its Deployment every
+ * second until it has an available replica of its current generation and
+ * a pod with every container ready and started at or after
+ * o->started_after, or until o->deadline (-ETIMEDOUT, the message saying
+ * what its pod is doing; a pod whose image is not on the node fails at
+ * once with -ENOENT). Without o->enabled, deletes the objects of
+ * ML_CLUSTER_DNS_SELECTOR in the manifest's collections and does not wait.
+ * Failures a busy API server gives for a while (-ETIMEDOUT, -EAGAIN, -EIO,
+ * -ECONNREFUSED, -ECONNRESET) are tried again every 2 s until the
+ * deadline.
  */
 int
 ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
-		     const char *manifest, bool enabled, bool wait,
-		     time_t deadline);
+		     const char *manifest, const struct ml_cluster_dns_opts *o);
 
 /*
  * The step of `start`: reads ML_CLUSTER_DNS_MANIFEST out of the node image
  * iso_path and runs ml_cluster_dns_apply() against the profile's API
  * server (127.0.0.1:apiserver_port, as the profile's admin, 60 s per
- * request: a node under emulation is slow to answer). An image
- * without the manifest (built before cluster DNS) is left alone with a
- * warning when enabled, and is no error.
+ * request: a node under emulation is slow to answer). An image without
+ * the manifest (built before cluster DNS) is left alone with a warning
+ * when enabled, and is no error.
  */
 int
 ml_cluster_dns_ensure(const char *home, const char *profile,
-		      int apiserver_port, const char *iso_path, bool enabled,
-		      bool wait, time_t deadline);
+		      int apiserver_port, const char *iso_path,
+		      const struct ml_cluster_dns_opts *o);
 
 #endif

@@ -478,14 +478,21 @@ save_state(struct start *s, const char *status)
 
 /* Cluster DNS on or off as the profile says (docs/dns.md). */
 static int
-ensure_dns(struct start *s, bool wait)
+ensure_dns(struct start *s, bool wait, bool booted)
 {
-	bool on = strcmp(ml_profile_get_or_default(s->p, "dns"), "true") == 0;
+	struct ml_cluster_dns_opts o = {
+		.enabled = strcmp(ml_profile_get_or_default(s->p, "dns"), "true") == 0,
+		.wait = wait,
+		.deadline = s->deadline,
+		/* the deadline was set right after booting; 10 s spare a
+		 * guest clock a little behind the host's */
+		.started_after = booted ? s->deadline - s->timeout_s - 10 : 0,
+	};
 	int r;
 
-	ml_progress_begin(on ? "Enabling cluster DNS" : "Turning cluster DNS off");
+	ml_progress_begin(o.enabled ? "Enabling cluster DNS" : "Turning cluster DNS off");
 	r = ml_cluster_dns_ensure(s->g->home, s->g->profile, s->ports[2], s->iso,
-				  on, wait, s->deadline);
+				  &o);
 	ml_progress_end(r);
 	return r;
 }
@@ -634,7 +641,7 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 			goto out;
 	}
 	if (s.kubernetes && wait >= WAIT_APISERVER) {
-		r = ensure_dns(&s, wait >= WAIT_NODE);
+		r = ensure_dns(&s, wait >= WAIT_NODE, st != ML_MACHINE_RUNNING);
 		if (r < 0)
 			goto out;
 	}

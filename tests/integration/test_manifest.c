@@ -269,7 +269,8 @@ START_TEST(test_cluster_dns_on_then_off)
 		text = sub;
 	}
 	/* no wait: applied and back at once */
-	r = ml_cluster_dns_apply(c, "dns.yaml", text, true, false, time(NULL) + 60);
+	r = ml_cluster_dns_apply(c, "dns.yaml", text,
+				 &(struct ml_cluster_dns_opts){ .enabled = true, .deadline = time(NULL) + 60 });
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
 	out = kubectl_ok("-n kube-system get service kube-dns -o 'jsonpath={.spec.clusterIP}/{.metadata.labels.k8s-app}/{.metadata.labels.kubernetes\\.io/name}'");
 	ck_assert_str_eq(out, "10.96.0.10/kube-dns/KubeDNS");
@@ -283,7 +284,8 @@ START_TEST(test_cluster_dns_on_then_off)
 
 	/* with wait: no kubelet here, so the deadline ends it, naming the pod */
 	t0 = time(NULL);
-	r = ml_cluster_dns_apply(c, "dns.yaml", text, true, true, time(NULL) + 3);
+	r = ml_cluster_dns_apply(c, "dns.yaml", text,
+				 &(struct ml_cluster_dns_opts){ .enabled = true, .wait = true, .deadline = time(NULL) + 3 });
 	ck_assert_int_eq(r, -ETIMEDOUT);
 	ck_assert_msg(time(NULL) - t0 <= 15, "the wait took %lld s", (long long)(time(NULL) - t0));
 	ck_assert_msg(strstr(ml_err_msg(), "cluster DNS not available") &&
@@ -292,12 +294,14 @@ START_TEST(test_cluster_dns_on_then_off)
 
 	/* deleted by hand, applied again: back */
 	free(kubectl_ok("-n kube-system delete deployment ml-dns"));
-	r = ml_cluster_dns_apply(c, "dns.yaml", text, true, false, time(NULL) + 60);
+	r = ml_cluster_dns_apply(c, "dns.yaml", text,
+				 &(struct ml_cluster_dns_opts){ .enabled = true, .deadline = time(NULL) + 60 });
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
 	free(kubectl_ok("-n kube-system get deployment ml-dns"));
 
 	/* off: every object of ours gone, the namespace's others kept */
-	r = ml_cluster_dns_apply(c, "dns.yaml", text, false, true, time(NULL) + 60);
+	r = ml_cluster_dns_apply(c, "dns.yaml", text,
+				 &(struct ml_cluster_dns_opts){ .enabled = false, .wait = true, .deadline = time(NULL) + 60 });
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
 	kubectl_gone("-n kube-system deployment ml-dns");
 	kubectl_gone("-n kube-system service kube-dns");
