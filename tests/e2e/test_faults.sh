@@ -2,7 +2,8 @@
 # Faults around a real VM under libvirt:
 #   a wrong checksum on --iso-url -> refused, cache not polluted
 #   qemu killed -> status says so -> start recovers, with the data
-#   stop -> start: image and deployment still there, pod Running again
+#   stop -> start: image and deployment still there, pod Running again,
+#   cluster DNS answers
 #   start killed midway -> the next start succeeds
 P=e2efault
 . "$ML_TOP_SRCDIR/tests/e2e/lib.sh"
@@ -56,6 +57,7 @@ eval "$(ml docker-env)"
 t_check "image survived stop/start" bash -c "docker images --format '{{.Repository}}:{{.Tag}}' | grep -qx hello:1"
 t_check "deployment survived stop/start" kubectl get deployment hello
 t_check "pod Running again" kubectl wait --for=condition=Ready pod -l app=hello --timeout=300s
+e2e_dns_check "after stop/start"
 t_run -p $P start
 t_eq "start on a running cluster checks and returns" 0 "$T_RC"
 

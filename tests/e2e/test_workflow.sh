@@ -6,6 +6,7 @@
 #   two starts at once -> the second fails cleanly
 #   start -> use-context -> docker-env -> docker build -> deployment
 #   (imagePullPolicy: Never) -> NodePort -> service --url -> curl -> logs, exec
+#   -> cluster DNS (names, headless, NXDOMAIN, re-created, --dns=false/true)
 #   -> a log bundle -> delete: no domain, pool, volume, context or profile left
 P=e2e
 . "$ML_TOP_SRCDIR/tests/e2e/lib.sh"
@@ -91,6 +92,35 @@ t_eq "curl gets the page through the NodePort" "hello from minilaunch" "$page"
 t_check "kubectl logs shows the request" bash -c "kubectl logs deploy/hello | grep -q 'response:200'"
 t_eq "kubectl exec runs in the pod" "hi" "$(kubectl exec deploy/hello -- /bin/busybox echo hi)"
 t_check "ssh runs a command" bash -c "'$MINILAUNCH' -p $P ssh -- docker images --format '{{.Repository}}:{{.Tag}}' | grep -qx hello:1"
+
+# --- cluster DNS: names, a headless service, NXDOMAIN; re-made by start; off, on
+e2e_dns_check workflow
+LF=${ML_TEST_LOAD_FACTOR:-1}
+dns_objects() {
+	kubectl get deployment,service,serviceaccount -n kube-system -l app.kubernetes.io/part-of=cluster-dns -o name
+	kubectl get clusterrole,clusterrolebinding -l app.kubernetes.io/part-of=cluster-dns -o name
+}
+t_check "dns: deployment deleted by hand" kubectl -n kube-system delete deployment ml-dns
+t_check "dns: start re-creates it" ml start --wait-timeout "$WAIT"
+t_eq "dns: back with an available replica" 1 \
+	"$(kubectl -n kube-system get deployment ml-dns -o jsonpath='{.status.availableReplicas}')"
+t_check "start --dns=false" ml start --dns=false --wait-timeout "$WAIT"
+t_eq "dns off: no object of it left" "" "$(dns_objects)"
+for _ in $(seq 1 $((120 * LF))); do
+	[ -z "$(kubectl get pods -n kube-system -l k8s-app=kube-dns -o name)" ] && break
+	sleep 1
+done
+t_eq "dns off: its pod goes" "" "$(kubectl get pods -n kube-system -l k8s-app=kube-dns -o name)"
+t_eq "dns off: kept in the profile" false "$(ml config get dns)"
+t_check "start --dns=true" ml start --dns=true --wait-timeout "$WAIT"
+t_eq "dns on again: five objects" 5 "$(dns_objects | wc -l)"
+# kube-proxy may take a few seconds more to route the new Service
+for _ in $(seq 1 $((30 * LF))); do
+	page=$(kubectl exec deploy/hello -- /bin/busybox timeout $((20 * LF)) /bin/busybox wget -qO- http://hello.default:8080/index.html 2>/dev/null) &&
+		[ -n "$page" ] && break
+	sleep 1
+done
+t_eq "dns on again: the page by name" "hello from minilaunch" "$page"
 
 # --- bundle of logs
 t_check "logs --file" ml logs --file "$T_TMP/bundle.tar.gz"
