@@ -84,7 +84,7 @@ t_summary() {
 t_free_port() {
 	local port
 	while :; do
-		port=$((20000 + RANDOM % 30000))
+		port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
 		ss -Htln "sport = :$port" | grep -q . || break
 	done
 	echo "$port"

@@ -48,7 +48,7 @@
 #define EXIT_USAGE 64
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define RESOLV_CONF "/etc/resolv.conf"
-#define UNBOUND_START_MS 10000
+#define UNBOUND_START_MS 30000 /* a loaded TCG node is slow */
 #define UNBOUND_STOP_MS 5000
 #define CONTROL_MS 5000
 #define API_TIMEOUT_MS 5000L
