@@ -116,6 +116,13 @@ START_TEST(test_profile_set_validates)
 	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "https://a b/"), -ML_EUSAGE);
 	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http://127.0.0.1:8080/k8s"), 0);
 	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "file://localhost/srv/k8s"), 0);
+	ck_assert_str_eq(ml_profile_get_or_default(p, "dns"), "true");
+	ck_assert_int_eq(ml_profile_set(p, "dns", "OFF"), 0);
+	ck_assert_str_eq(ml_profile_get(p, "dns"), "false");
+	ck_assert_int_eq(ml_profile_set(p, "dns", "yes"), 0);
+	ck_assert_str_eq(ml_profile_get(p, "dns"), "true");
+	ck_assert_int_eq(ml_profile_set(p, "dns", "maybe"), -ML_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "invalid dns 'maybe'"));
 	ck_assert_int_eq(ml_profile_set(p, "disk-size", "1g"), -ML_EUSAGE);
 	ck_assert_int_eq(ml_profile_set(p, "nope", "1"), -ML_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "'nope'"));
