@@ -601,9 +601,11 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 		const char *acc = ml_profile_state_str(s.p, "accel");
 		const char *cpu = ml_profile_state_str(s.p, "cpu");
 
-		if (!acc || ml_accel_parse(acc, &s.accel) < 0 ||
-		    !cpu || ml_cpu_model_parse(cpu, &s.cpu) < 0)
+		if (!acc || ml_accel_parse(acc, &s.accel) < 0)
 			s.accel = ML_ACCEL_TCG;
+		/* a profile from before the CPU was recorded */
+		if (!cpu || ml_cpu_model_parse(cpu, &s.cpu) < 0)
+			s.cpu = ML_CPU_HOST_PASSTHROUGH;
 		ml_err_clear();
 	} else {
 		r = choose_accel(&s, want);
