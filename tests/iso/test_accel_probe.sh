@@ -42,10 +42,12 @@ t_eq "an unknown CPU model: did not boot" 1 "$RC"
 t_check "qemu's own message is the reason" grep -q "qemu exited (status 1): qemu-system-x86_64: .*no-such-cpu-model" <<<"$OUT"
 t_check "an unknown CPU model fails at once" test "$SECS" -le "$(t_scaled 10)"
 
-head -c 65536 /dev/urandom >"$T_TMP/not-a-kernel"
+# Short enough that QEMU refuses it before running anything (random bytes
+# of kernel size may instead run as junk and print nothing).
+printf '#!/bin/sh\necho not a kernel\n' >"$T_TMP/not-a-kernel"
 probe boot "$QEMU" "$T_TMP/not-a-kernel" tcg qemu64 20000
 t_eq "a file that is not a kernel: did not boot" 1 "$RC"
-t_check "qemu says why" grep -q "qemu exited" <<<"$OUT"
+t_check "qemu says why" grep -q "qemu exited.*invalid kernel header" <<<"$OUT"
 
 probe boot "$T_TMP/no-such-qemu" "$VM_KERNEL" tcg qemu64 20000
 t_eq "a missing emulator: did not boot" 1 "$RC"
