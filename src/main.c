@@ -7,11 +7,11 @@
  */
 #include "config.h"
 
-#include "command.h"
-#include "log.h"
-#include "paths.h"
-#include "profile.h"
-#include "util.h"
+#include "cmd/command.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "base/profile.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,10 +1,10 @@
 /* dns_records.c: Services and Endpoints to DNS records (see the header). */
 #include "config.h"
 
-#include "dns_records.h"
+#include "guest/dns_records.h"
 
-#include "log.h"
-#include "util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

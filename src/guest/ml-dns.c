@@ -18,12 +18,12 @@
  */
 #include "config.h"
 
-#include "dns_records.h"
-#include "unbound_ctl.h"
+#include "guest/dns_records.h"
+#include "guest/unbound_ctl.h"
 
-#include "k8s.h"
-#include "log.h"
-#include "util.h"
+#include "kube/k8s.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

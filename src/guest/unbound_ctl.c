@@ -1,9 +1,9 @@
 /* unbound_ctl.c: unbound's configuration, process and remote control. */
 #include "config.h"
 
-#include "unbound_ctl.h"
+#include "guest/unbound_ctl.h"
 
-#include "util.h"
+#include "base/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -15,7 +15,7 @@
 #include "tui/dashboard.h"
 #include "tui/table.h"
 #include "tui/yaml.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <curses.h>
 #include <errno.h>

@@ -10,7 +10,7 @@
 #ifndef ML_TUI_DASHBOARD_H
 #define ML_TUI_DASHBOARD_H
 
-#include "k8s.h"
+#include "kube/k8s.h"
 
 struct tui_dashboard_opts {
 	const struct ml_k8s_config *cfg; /* borrowed: context and server shown */

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "tui/table.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "tui/yaml.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <stdio.h>

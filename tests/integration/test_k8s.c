@@ -7,9 +7,9 @@
  */
 #include "config.h"
 
-#include "k8s.h"
-#include "k8s_stream.h"
-#include "util.h"
+#include "kube/k8s.h"
+#include "kube/k8s_stream.h"
+#include "base/util.h"
 
 #include <arpa/inet.h>
 #include <check.h>

@@ -7,10 +7,10 @@
  */
 #include "config.h"
 
-#include "cluster_dns.h"
-#include "k8s.h"
-#include "manifest.h"
-#include "util.h"
+#include "kube/cluster_dns.h"
+#include "kube/k8s.h"
+#include "kube/manifest.h"
+#include "base/util.h"
 
 #include <check.h>
 #include <errno.h>

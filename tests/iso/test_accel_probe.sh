@@ -1,6 +1,6 @@
 #!/bin/bash
 # The accelerator's boot probe with the real qemu-system binary and the node
-# image's own kernel (src/accel.c, through tests/tools/ml_accel_probe):
+# image's own kernel (src/machine/accel.c, through tests/tools/ml_accel_probe):
 #   the kernel boots to its panic under TCG, and the probe says so
 #   a deadline too short for it -> "did not boot", on time, with the reason
 #   qemu refusing a CPU model -> its own message, at once

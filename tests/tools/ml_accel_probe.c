@@ -12,8 +12,8 @@
  */
 #include "config.h"
 
-#include "accel.h"
-#include "util.h"
+#include "machine/accel.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

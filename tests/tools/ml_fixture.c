@@ -8,9 +8,9 @@
  */
 #include "config.h"
 
-#include "pki.h"
-#include "profile.h"
-#include "util.h"
+#include "base/pki.h"
+#include "base/profile.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

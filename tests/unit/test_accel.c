@@ -6,8 +6,8 @@
  */
 #include "config.h"
 
-#include "accel.h"
-#include "util.h"
+#include "machine/accel.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include "guest/dns_records.h"
-#include "util.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

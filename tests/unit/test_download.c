@@ -2,8 +2,8 @@
  * (busybox httpd on 127.0.0.1) and from file URLs. */
 #include "config.h"
 
-#include "download.h"
-#include "util.h"
+#include "base/download.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

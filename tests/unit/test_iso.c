@@ -1,10 +1,10 @@
 /* test_iso.c: ISO9660 writing and reading, and the config drive. */
 #include "config.h"
 
-#include "iso.h"
-#include "node.h"
-#include "pki.h"
-#include "util.h"
+#include "machine/iso.h"
+#include "machine/node.h"
+#include "base/pki.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

@@ -5,8 +5,8 @@
  */
 #include "config.h"
 
-#include "kubeconfig.h"
-#include "util.h"
+#include "kube/kubeconfig.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

@@ -2,8 +2,8 @@
  * their REST paths and the errors that name the file and the line. */
 #include "config.h"
 
-#include "manifest.h"
-#include "util.h"
+#include "kube/manifest.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

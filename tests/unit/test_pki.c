@@ -5,9 +5,9 @@
  */
 #include "config.h"
 
-#include "paths.h"
-#include "pki.h"
-#include "util.h"
+#include "base/paths.h"
+#include "base/pki.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

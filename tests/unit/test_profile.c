@@ -1,9 +1,9 @@
 /* test_profile.c: profile names, settings, atomic saves, locks, listing. */
 #include "config.h"
 
-#include "paths.h"
-#include "profile.h"
-#include "util.h"
+#include "base/paths.h"
+#include "base/profile.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

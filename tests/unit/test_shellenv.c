@@ -2,8 +2,8 @@
  * evaluate this output in tests/cli/test_docker_env.sh. */
 #include "config.h"
 
-#include "shellenv.h"
-#include "util.h"
+#include "base/shellenv.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

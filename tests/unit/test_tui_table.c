@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "tui/table.h"
-#include "util.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

@@ -1,7 +1,7 @@
 /* test_util.c: files, locks and the error slot. */
 #include "config.h"
 
-#include "util.h"
+#include "base/util.h"
 #include "check_run.h"
 
 #include <check.h>

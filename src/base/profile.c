@@ -1,0 +1,688 @@
+/* profile.c: a cluster's settings and state in config.json. */
+#include "config.h"
+
+#include "base/profile.h"
+
+#include "base/paths.h"
+#include "base/util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MEMORY_MIN_MIB 1800
+#define DISK_MIN_MIB 2000
+
+struct ml_profile {
+	char *name;
+	char *dir;
+	char *path;
+	struct json_object *root;
+	int lock_fd;
+};
+
+/* --- validators --- */
+
+static long
+host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
+static uint64_t
+host_memory_mib(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || size <= 0)
+		return UINT64_MAX;
+	return (uint64_t)pages * (uint64_t)size / (1024 * 1024);
+}
+
+int
+ml_profile_parse_size_mib(const char *what, const char *value,
+			  uint64_t *ret_mib)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1 },	  { "m", 1 },	     { "mb", 1 },
+		{ "mi", 1 },	  { "mib", 1 },	     { "g", 1024 },
+		{ "gb", 1024 },	  { "gi", 1024 },    { "gib", 1024 },
+		{ "t", 1048576 }, { "tb", 1048576 }, { "tib", 1048576 },
+	};
+	const char *p = value;
+	uint64_t n = 0;
+
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (n > (UINT64_MAX - 9) / 10 / 1048576)
+			goto bad;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	for (size_t i = 0; i < ML_ARRAY_SIZE(units); i++) {
+		if (strcasecmp(p, units[i].suffix) == 0) {
+			*ret_mib = n * units[i].mult;
+			return 0;
+		}
+	}
+bad:
+	return ml_err(-ML_EUSAGE, "invalid %s '%s': give a size such as 2048m or 4g",
+		      what, value);
+}
+
+static int
+validate_cpus(const char *key, const char *value, char **ret)
+{
+	char *end;
+	long n, max = host_cpus();
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (!*value || *end || errno || n < 1 || n > max)
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': give a whole number from 1 to %ld (this host's CPU count)",
+			      key, value, max);
+	*ret = ml_xasprintf("%ld", n);
+	return 0;
+}
+
+static int
+validate_memory(const char *key, const char *value, char **ret)
+{
+	uint64_t mib, max = host_memory_mib();
+	int r = ml_profile_parse_size_mib(key, value, &mib);
+
+	if (r < 0)
+		return r;
+	if (mib < MEMORY_MIN_MIB)
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': a node needs at least %dm",
+			      key, value, MEMORY_MIN_MIB);
+	if (mib > max)
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': this host has only %llum",
+			      key, value, (unsigned long long)max);
+	*ret = ml_xstrdup(value);
+	for (char *c = *ret; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return 0;
+}
+
+static int
+validate_disk(const char *key, const char *value, char **ret)
+{
+	uint64_t mib;
+	int r = ml_profile_parse_size_mib(key, value, &mib);
+
+	if (r < 0)
+		return r;
+	if (mib < DISK_MIN_MIB)
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': give at least %dm",
+			      key, value, DISK_MIN_MIB);
+	*ret = ml_xstrdup(value);
+	for (char *c = *ret; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return 0;
+}
+
+static int
+validate_version(const char *key, const char *value, char **ret)
+{
+	const char *p = value + (value[0] == 'v');
+	int parts = 0;
+
+	while (*p) {
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		while (isdigit((unsigned char)*p))
+			p++;
+		parts++;
+		if (*p == '.' && parts < 3)
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	if (parts != 3)
+		goto bad;
+	*ret = ml_xasprintf("v%s", value + (value[0] == 'v'));
+	return 0;
+bad:
+	return ml_err(-ML_EUSAGE, "invalid %s '%s': give a version such as v1.20.2",
+		      key, value);
+}
+
+static int
+validate_driver_uri(const char *key, const char *value, char **ret)
+{
+	const char *sep = strstr(value, "://");
+	size_t n = sep ? (size_t)(sep - value) : 0;
+
+	if (!sep || !ml_startswith(value, "qemu") ||
+	    (n > 4 && value[4] != '+') ||
+	    !(ml_endswith(value, "/system") || ml_endswith(value, "/session")))
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': give a libvirt QEMU URI such as qemu:///system or qemu:///session",
+			      key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
+static int
+validate_runtime(const char *key, const char *value, char **ret)
+{
+	if (strcmp(value, "docker") != 0)
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': the node image runs 'docker' only",
+			      key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
+/*
+ * http://HOST[:PORT][/PATH], https://... or file:///ABSOLUTE/PATH. Checked
+ * by hand rather than with libcurl's URL parser so that the light front end
+ * (config, docker-env) does not load libcurl.
+ */
+static bool
+url_ok(const char *value)
+{
+	const char *rest, *host_end;
+
+	for (const char *c = value; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return false;
+	if (ml_startswith(value, "file://")) {
+		rest = value + strlen("file://");
+		if (ml_startswith(rest, "localhost/"))
+			rest += strlen("localhost");
+		return rest[0] == '/' && rest[1] != '\0';
+	}
+	if (ml_startswith(value, "http://"))
+		rest = value + strlen("http://");
+	else if (ml_startswith(value, "https://"))
+		rest = value + strlen("https://");
+	else
+		return false;
+	host_end = rest + strcspn(rest, "/?#");
+	return host_end > rest && rest[0] != ':' && rest[0] != '@';
+}
+
+static int
+validate_url(const char *key, const char *value, char **ret)
+{
+	if (!url_ok(value))
+		return ml_err(-ML_EUSAGE, "invalid %s '%s': give an http://, https:// or file:///PATH URL",
+			      key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
+/* true or false; yes/no, on/off and 1/0 are taken and normalised. */
+static int
+validate_bool(const char *key, const char *value, char **ret)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*ret = ml_xstrdup("true");
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*ret = ml_xstrdup("false");
+			return 0;
+		}
+	}
+	return ml_err(-ML_EUSAGE, "invalid %s '%s': give true or false", key,
+		      value);
+}
+
+const struct ml_profile_key ml_profile_keys[] = {
+	{ "cpus", "virtual CPUs of the node (1 to the host's count)", validate_cpus },
+	{ "memory", "memory of the node, such as 3072m or 4g (at least 1800m)", validate_memory },
+	{ "disk-size", "size of the node's data disk, such as 20g", validate_disk },
+	{ "kubernetes-version", "Kubernetes version, such as v1.20.2", validate_version },
+	{ "driver-uri", "libvirt URI, such as qemu:///system or qemu:///session", validate_driver_uri },
+	{ "container-runtime", "container runtime of the node (docker)", validate_runtime },
+	{ "iso-url", "node image to boot instead of the bundled one (http, https or file URL)", validate_url },
+	{ "binary-mirror", "mirror of Kubernetes binaries for other versions (http, https or file URL)", validate_url },
+	{ "dns", "cluster DNS for pods (kube-dns at 10.96.0.10): true or false", validate_bool },
+	{ NULL, NULL, NULL },
+};
+
+static const struct ml_profile_key *
+find_key(const char *key)
+{
+	for (size_t i = 0; ml_profile_keys[i].name; i++)
+		if (strcmp(ml_profile_keys[i].name, key) == 0)
+			return &ml_profile_keys[i];
+	return NULL;
+}
+
+static int
+unknown_key(const char *key)
+{
+	return ml_err(-ML_EUSAGE, "unknown config key '%s': see 'minilaunch config --help' for the keys",
+		      key);
+}
+
+int
+ml_profile_check_key(const char *key)
+{
+	return find_key(key) ? 0 : unknown_key(key);
+}
+
+int
+ml_profile_check_value(const char *key, const char *value)
+{
+	const struct ml_profile_key *k = find_key(key);
+	char *norm = NULL;
+	int r;
+
+	if (!k)
+		return unknown_key(key);
+	r = k->validate(key, value, &norm);
+	free(norm);
+	return r;
+}
+
+const char *
+ml_profile_default(const char *key)
+{
+	if (strcmp(key, "cpus") == 0)
+		return "2";
+	if (strcmp(key, "memory") == 0)
+		return "3072m";
+	if (strcmp(key, "disk-size") == 0)
+		return "20g";
+	if (strcmp(key, "kubernetes-version") == 0)
+		return "v1.20.2";
+	if (strcmp(key, "driver-uri") == 0)
+		return geteuid() == 0 ? "qemu:///system" : "qemu:///session";
+	if (strcmp(key, "container-runtime") == 0)
+		return "docker";
+	if (strcmp(key, "dns") == 0)
+		return "true";
+	return "";
+}
+
+/* --- names and files --- */
+
+int
+ml_profile_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	bool ok = n >= 1 && n <= 63 &&
+		  (islower((unsigned char)name[0]) ||
+		   isdigit((unsigned char)name[0]));
+
+	for (size_t i = 1; ok && i < n; i++)
+		ok = islower((unsigned char)name[i]) ||
+		     isdigit((unsigned char)name[i]) || name[i] == '-';
+	if (!ok)
+		return ml_err(-ML_EUSAGE, "invalid profile name '%s': use 1 to 63 lowercase letters, digits and '-', starting with a letter or digit",
+			      name);
+	return 0;
+}
+
+bool
+ml_profile_exists(const char *home, const char *name)
+{
+	ml_autofree char *dir = ml_paths_profile_dir(home, name);
+	ml_autofree char *path = ml_xasprintf("%s/config.json", dir);
+	return ml_path_exists(path);
+}
+
+static struct json_object *
+new_document(const char *name)
+{
+	struct json_object *root = json_object_new_object();
+
+	json_object_object_add(root, "schema",
+			       json_object_new_int(ML_PROFILE_SCHEMA));
+	json_object_object_add(root, "name", json_object_new_string(name));
+	json_object_object_add(root, "config", json_object_new_object());
+	json_object_object_add(root, "state", json_object_new_object());
+	return root;
+}
+
+static int
+load_document(const char *path, struct json_object **ret)
+{
+	ml_autofree char *data = NULL;
+	struct json_tokener *tok;
+	struct json_object *root, *v;
+	size_t len, end;
+	int r;
+
+	r = ml_read_file(path, &data, &len);
+	if (r < 0)
+		return r;
+	tok = json_tokener_new();
+	root = json_tokener_parse_ex(tok, data, (int)len);
+	end = root ? json_tokener_get_parse_end(tok) : 0;
+	while (end < len && isspace((unsigned char)data[end]))
+		end++;
+	if (!root || end != len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+		json_tokener_free(tok);
+		json_object_put(root);
+		return ml_err(-EBADMSG, "profile config '%s' is corrupted (%s): fix it or delete the profile directory",
+			      path,
+			      e == json_tokener_success	 ? "trailing data"
+			      : e == json_tokener_continue ? "unexpected end of file"
+							   : json_tokener_error_desc(e));
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "schema", &v) ||
+	    !json_object_is_type(v, json_type_int)) {
+		json_object_put(root);
+		return ml_err(-EBADMSG, "profile config '%s' has no schema version: fix it or delete the profile directory",
+			      path);
+	}
+	if (json_object_get_int(v) != ML_PROFILE_SCHEMA) {
+		int version = json_object_get_int(v);
+		json_object_put(root);
+		return ml_err(-EBADMSG, "profile config '%s' has schema version %d but this minilaunch reads version %d: use a matching minilaunch",
+			      path, version, ML_PROFILE_SCHEMA);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		const char *section = i ? "state" : "config";
+		if (!json_object_object_get_ex(root, section, &v))
+			json_object_object_add(root, section,
+					       json_object_new_object());
+		else if (!json_object_is_type(v, json_type_object)) {
+			json_object_put(root);
+			return ml_err(-EBADMSG, "profile config '%s' has a malformed '%s' section: fix it or delete the profile directory",
+				      path, section);
+		}
+	}
+	*ret = root;
+	return 0;
+}
+
+int
+ml_profile_open(const char *home, const char *name, unsigned flags,
+		struct ml_profile **ret)
+{
+	struct ml_profile *p;
+	int r;
+
+	r = ml_profile_name_valid(name);
+	if (r < 0)
+		return r;
+	p = ml_xcalloc(1, sizeof(*p));
+	p->lock_fd = -1;
+	p->name = ml_xstrdup(name);
+	p->dir = ml_paths_profile_dir(home, name);
+	p->path = ml_xasprintf("%s/config.json", p->dir);
+
+	if (!ml_path_exists(p->path) && !(flags & ML_PROFILE_CREATE)) {
+		r = ml_err(-ENOENT, "profile '%s' not found in '%s': create it with 'minilaunch -p %s start' or 'minilaunch -p %s config set'",
+			   name, home, name, name);
+		goto fail;
+	}
+	if (flags & ML_PROFILE_LOCK) {
+		ml_autofree char *lock = ml_xasprintf("%s/.lock", p->dir);
+		r = ml_mkdir_p(p->dir, 0700);
+		if (r < 0)
+			goto fail;
+		r = ml_lock_file(lock, true, !(flags & ML_PROFILE_NOWAIT));
+		if (r < 0)
+			goto fail;
+		p->lock_fd = r;
+	}
+	/* Read only now: a writer may have replaced the file while we waited. */
+	if (ml_path_exists(p->path))
+		r = load_document(p->path, &p->root);
+	else if (flags & ML_PROFILE_CREATE)
+		p->root = new_document(name), r = 0;
+	else
+		r = ml_err(-ENOENT, "profile '%s' was deleted while waiting for its lock",
+			   name);
+	if (r < 0)
+		goto fail;
+	*ret = p;
+	return 0;
+fail:
+	ml_profile_free(p);
+	return r;
+}
+
+struct ml_profile *
+ml_profile_free(struct ml_profile *p)
+{
+	if (!p)
+		return NULL;
+	if (p->lock_fd >= 0)
+		close(p->lock_fd);
+	json_object_put(p->root);
+	free(p->name);
+	free(p->dir);
+	free(p->path);
+	free(p);
+	return NULL;
+}
+
+int
+ml_profile_save(struct ml_profile *p)
+{
+	const char *text;
+	int r;
+
+	if (p->lock_fd < 0)
+		return ml_err(-EPERM, "profile '%s' saved without its lock (a minilaunch bug)",
+			      p->name);
+	r = ml_mkdir_p(p->dir, 0700);
+	if (r < 0)
+		return r;
+	text = json_object_to_json_string_ext(
+		p->root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				 JSON_C_TO_STRING_NOSLASHESCAPE);
+	ml_autofree char *data = ml_xasprintf("%s\n", text);
+	return ml_write_file_atomic(p->path, data, strlen(data), 0600);
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+ml_profile_list(const char *home, char ***ret_names)
+{
+	ml_autofree char *dir = ml_paths_profiles_dir(home);
+	DIR *d = opendir(dir);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+
+	if (!d && errno != ENOENT)
+		return ml_err(-errno, "cannot read '%s': %s", dir,
+			      strerror(errno));
+	while (d && (de = readdir(d))) {
+		ml_autofree char *cfg = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (ml_profile_name_valid(de->d_name) < 0) {
+			ml_err_clear();
+			continue;
+		}
+		cfg = ml_xasprintf("%s/%s/config.json", dir, de->d_name);
+		if (!ml_path_exists(cfg))
+			continue;
+		names = ml_xrealloc(names, (n + 2) * sizeof(*names));
+		names[n++] = ml_xstrdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (!names)
+		names = ml_xcalloc(1, sizeof(*names));
+	names[n] = NULL;
+	qsort(names, n, sizeof(*names), cmp_names);
+	*ret_names = names;
+	return 0;
+}
+
+const char *
+ml_profile_name(const struct ml_profile *p)
+{
+	return p->name;
+}
+
+const char *
+ml_profile_path(const struct ml_profile *p)
+{
+	return p->path;
+}
+
+static struct json_object *
+section(const struct ml_profile *p, const char *name)
+{
+	struct json_object *v = NULL;
+	json_object_object_get_ex(p->root, name, &v);
+	return v;
+}
+
+const char *
+ml_profile_get(const struct ml_profile *p, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(section(p, "config"), key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+const char *
+ml_profile_get_or_default(const struct ml_profile *p, const char *key)
+{
+	const char *v = ml_profile_get(p, key);
+	return v ? v : ml_profile_default(key);
+}
+
+int
+ml_profile_set(struct ml_profile *p, const char *key, const char *value)
+{
+	const struct ml_profile_key *k = find_key(key);
+	char *norm = NULL;
+	int r;
+
+	if (!k)
+		return unknown_key(key);
+	r = k->validate(key, value, &norm);
+	if (r < 0)
+		return r;
+	json_object_object_add(section(p, "config"), key,
+			       json_object_new_string(norm));
+	free(norm);
+	return 0;
+}
+
+int
+ml_profile_unset(struct ml_profile *p, const char *key)
+{
+	struct json_object *cfg = section(p, "config");
+
+	if (!find_key(key))
+		return unknown_key(key);
+	if (!json_object_object_get_ex(cfg, key, NULL))
+		return 0;
+	json_object_object_del(cfg, key);
+	return 1;
+}
+
+void
+ml_profile_foreach_set(const struct ml_profile *p,
+		       void (*fn)(const char *key, const char *value, void *ud),
+		       void *ud)
+{
+	for (size_t i = 0; ml_profile_keys[i].name; i++) {
+		const char *v = ml_profile_get(p, ml_profile_keys[i].name);
+		if (v)
+			fn(ml_profile_keys[i].name, v, ud);
+	}
+}
+
+const char *
+ml_profile_state_str(const struct ml_profile *p, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(section(p, "state"), key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void
+ml_profile_state_set_str(struct ml_profile *p, const char *key,
+			 const char *value)
+{
+	if (value)
+		json_object_object_add(section(p, "state"), key,
+				       json_object_new_string(value));
+	else
+		json_object_object_del(section(p, "state"), key);
+}
+
+int
+ml_profile_state_port(const struct ml_profile *p, const char *name)
+{
+	struct json_object *ports, *v;
+	int port;
+
+	if (!json_object_object_get_ex(section(p, "state"), "ports", &ports) ||
+	    !json_object_object_get_ex(ports, name, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	port = json_object_get_int(v);
+	return port > 0 && port < 65536 ? port : 0;
+}
+
+void
+ml_profile_state_set_port(struct ml_profile *p, const char *name, int port)
+{
+	struct json_object *state = section(p, "state"), *ports;
+
+	if (!json_object_object_get_ex(state, "ports", &ports) ||
+	    !json_object_is_type(ports, json_type_object)) {
+		ports = json_object_new_object();
+		json_object_object_add(state, "ports", ports);
+	}
+	if (port > 0)
+		json_object_object_add(ports, name, json_object_new_int(port));
+	else
+		json_object_object_del(ports, name);
+}
+
+void
+ml_profile_state_clear_ports(struct ml_profile *p, const char *prefix)
+{
+	struct json_object *ports;
+	bool again = true;
+
+	if (!json_object_object_get_ex(section(p, "state"), "ports", &ports) ||
+	    !json_object_is_type(ports, json_type_object))
+		return;
+	/* deleting invalidates the iteration: start over after each */
+	while (again) {
+		again = false;
+		json_object_object_foreach(ports, k, v) {
+			(void)v;
+			if (ml_startswith(k, prefix)) {
+				json_object_object_del(ports, k);
+				again = true;
+				break;
+			}
+		}
+	}
+}

@@ -1,0 +1,339 @@
+/* util.c: memory, strings, files and the error slot. */
+#include "config.h"
+
+#include "base/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char err_buf[1024];
+static bool err_set;
+
+static void
+oom(void)
+{
+	fputs("minilaunch: error: out of memory\n", stderr);
+	abort();
+}
+
+void
+ml_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void
+ml_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+void *
+ml_xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *
+ml_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *
+ml_xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *
+ml_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *
+ml_xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *
+ml_xvasprintf(const char *fmt, va_list ap)
+{
+	char *p;
+	if (vasprintf(&p, fmt, ap) < 0)
+		oom();
+	return p;
+}
+
+char *
+ml_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = ml_xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+int
+ml_err(int r, const char *fmt, ...)
+{
+	char msg[sizeof(err_buf)];
+	va_list ap;
+
+	/* through a copy: the arguments may include ml_err_msg() itself */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	memcpy(err_buf, msg, sizeof(err_buf));
+	err_set = true;
+	return r;
+}
+
+const char *
+ml_err_msg(void)
+{
+	return err_set ? err_buf : NULL;
+}
+
+void
+ml_err_clear(void)
+{
+	err_set = false;
+	err_buf[0] = '\0';
+}
+
+bool
+ml_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+ml_endswith(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+int
+ml_read_file(const char *path, char **ret_data, size_t *ret_len)
+{
+	ml_autoclose int fd = -1;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ml_err(-errno, "cannot open '%s': %s", path,
+			      strerror(errno));
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = ml_xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			int r = -errno;
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return ml_err(r, "cannot read '%s': %s", path,
+				      strerror(-r));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!buf)
+		buf = ml_xmalloc(1);
+	buf[len] = '\0';
+	*ret_data = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+	ml_autofree char *copy = ml_xstrdup(path);
+	ml_autoclose int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY |
+							   O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+ml_write_file_atomic(const char *path, const void *data, size_t len,
+		     mode_t mode)
+{
+	ml_autofree char *tmp = ml_xasprintf("%s.tmpXXXXXX", path);
+	const char *p = data;
+	int fd, r;
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return ml_err(-errno, "cannot create a temporary file beside '%s': %s",
+			      path, strerror(errno));
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	(void)fsync_dir_of(path);
+	return 0;
+fail:
+	r = -errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return ml_err(r, "cannot write '%s': %s", path, strerror(-r));
+}
+
+int
+ml_mkdir_p(const char *path, mode_t mode)
+{
+	ml_autofree char *copy = ml_xstrdup(path);
+	char *p;
+
+	for (p = copy + 1;; p++) {
+		bool end = *p == '\0';
+		if (*p != '/' && !end)
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return ml_err(-errno, "cannot create directory '%s': %s",
+				      copy, strerror(errno));
+		if (end)
+			break;
+		*p = '/';
+	}
+	return 0;
+}
+
+int
+ml_lock_file(const char *path, bool exclusive, bool wait)
+{
+	int fd, op = exclusive ? LOCK_EX : LOCK_SH;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ml_err(-errno, "cannot open lock file '%s': %s", path,
+			      strerror(errno));
+	if (!wait)
+		op |= LOCK_NB;
+	while (flock(fd, op) < 0) {
+		int r = -errno;
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		if (r == -EWOULDBLOCK)
+			return ml_err(r, "'%s' is locked by another minilaunch process: wait for it to finish",
+				      path);
+		return ml_err(r, "cannot lock '%s': %s", path, strerror(-r));
+	}
+	return fd;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
+	    errno != ENOENT)
+		return errno;
+	return 0;
+}
+
+int
+ml_rm_rf(const char *path)
+{
+	int r;
+
+	if (!ml_path_exists(path))
+		return 0;
+	r = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (r == -1)
+		r = errno;
+	if (r != 0)
+		return ml_err(-r, "cannot remove '%s': %s", path, strerror(r));
+	return 0;
+}
+
+bool
+ml_path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+bool
+ml_tcp_port_open(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}

@@ -1,0 +1,121 @@
+/*
+ * cmd_dashboard.c: `minilaunch dashboard`: a live terminal view of a
+ * cluster (src/tui/) over the k8s client, opened on the profile's
+ * kubeconfig context or any other one.
+ */
+#include "config.h"
+
+#include "cmd/command.h"
+#include "kube/k8s.h"
+#include "base/profile.h"
+#include "tui/dashboard.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OPT_CONTEXT, OPT_KUBECONFIG, OPT_NAMESPACE, OPT_ALL, OPT_VIEW };
+
+static const char *const view_words[] = {
+	"pods", "deployments", "replicasets", "services", "configmaps",
+	"secrets", "nodes", "namespaces", "events", NULL,
+};
+
+static const struct ml_option dashboard_options[] = {
+	[OPT_CONTEXT] = { "context", 0, "NAME", "kubeconfig context to open (default: the profile's, named after it)", NULL },
+	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE", "kubeconfig file (default: $KUBECONFIG's first file, else ~/.kube/config)", NULL },
+	[OPT_NAMESPACE] = { "namespace", 'n', "NS", "namespace to show (default: the context's)", NULL },
+	[OPT_ALL] = { "all-namespaces", 'A', NULL, "show every namespace", NULL },
+	[OPT_VIEW] = { "view", 0, "VIEW", "first view: pods, deployments, replicasets, services, configmaps, secrets, nodes, namespaces or events", view_words },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+extern const struct ml_command ml_cmd_dashboard;
+
+/* The profile must exist and run when its context is the one opened. */
+static int
+check_profile(const struct ml_globals *g)
+{
+	struct ml_profile *p = NULL;
+	const char *status;
+	int r = ml_profile_open(g->home, g->profile, 0, &p);
+
+	if (r < 0)
+		return r;
+	status = ml_profile_state_str(p, "status");
+	if (!status || strcmp(status, "Running") != 0)
+		r = ml_err(-EHOSTDOWN, "profile '%s' is not running (status: %s): start it with 'minilaunch -p %s start', or open another cluster with --context NAME",
+			   g->profile, status ? status : "Not created",
+			   g->profile);
+	ml_profile_free(p);
+	return r;
+}
+
+static int
+run_dashboard(const struct ml_globals *g, const struct ml_args *a)
+{
+	const char *context = a->opt[OPT_CONTEXT];
+	struct ml_k8s_config *cfg = NULL;
+	struct ml_k8s *c = NULL;
+	struct tui_dashboard_opts o = { 0 };
+	int r;
+
+	if (a->argc)
+		return ml_command_usage_error(&ml_cmd_dashboard, "dashboard takes no arguments");
+	if (a->opt[OPT_ALL] && a->opt[OPT_NAMESPACE])
+		return ml_command_usage_error(&ml_cmd_dashboard, "--namespace and --all-namespaces exclude each other");
+	if (context && !*context)
+		return ml_command_usage_error(&ml_cmd_dashboard, "--context needs a context name");
+	if (a->opt[OPT_VIEW] && !tui_view_lookup(a->opt[OPT_VIEW]))
+		return ml_command_usage_error(&ml_cmd_dashboard, "unknown view '%s'", a->opt[OPT_VIEW]);
+	if (!context) {
+		r = check_profile(g);
+		if (r < 0)
+			return r;
+		context = g->profile;
+	}
+	r = ml_k8s_config_load(a->opt[OPT_KUBECONFIG], context, &cfg);
+	if (r < 0) {
+		if (!a->opt[OPT_CONTEXT]) {
+			ml_autofree char *msg =
+				ml_xstrdup(ml_err_msg() ? ml_err_msg() : "");
+			r = ml_err(r, "%s: the profile's context is '%s'; pass --context NAME to open another cluster",
+				   msg, context);
+		}
+		return r;
+	}
+	if (!isatty(0) || !isatty(1))
+		r = ml_err(-ENOTTY, "dashboard needs a terminal: run it in an interactive shell, not with input or output redirected");
+	else
+		r = ml_k8s_new(cfg, &c);
+	if (r >= 0) {
+		o.cfg = cfg;
+		o.ns = a->opt[OPT_ALL] ? NULL
+		       : a->opt[OPT_NAMESPACE] ? a->opt[OPT_NAMESPACE]
+		       : cfg->namespace ? cfg->namespace : "default";
+		o.view = a->opt[OPT_VIEW];
+		r = tui_dashboard_run(c, &o);
+	}
+	ml_k8s_free(c);
+	ml_k8s_config_free(cfg);
+	return r;
+}
+
+const struct ml_command ml_cmd_dashboard = {
+	.name = "dashboard",
+	.summary = "Open a live terminal view of the cluster's workloads",
+	.usage = "dashboard [--context NAME] [--kubeconfig FILE] [-n NS | -A] [--view VIEW]",
+	.description =
+		"Shows the cluster's pods, deployments, replicasets, services,\n"
+		"configmaps, secrets, nodes, namespaces and events as `kubectl get`\n"
+		"prints them, kept live by watches. Without --context it opens the\n"
+		"profile's context (named after the profile), and the profile must be\n"
+		"running. Press ? inside for the keys: ':' switches view, '/' filters,\n"
+		"Enter describes, 'l' follows a log, 'x' deletes, 's' scales, 'Q' quits.\n"
+		"Needs a terminal on stdin and stdout; exits 1 without one.",
+	.options = dashboard_options,
+	.run = run_dashboard,
+};

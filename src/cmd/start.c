@@ -1,0 +1,699 @@
+/*
+ * cmd_start.c: `minilaunch start`: a running cluster in a libvirt VM, and
+ * a kubeconfig context pointing at it. Idempotent: a running cluster is
+ * checked and left alone, a stopped one boots with its data, and whatever
+ * an interrupted start left behind is picked up by the next one.
+ */
+#include "config.h"
+
+#include "machine/accel.h"
+#include "kube/cluster_dns.h"
+#include "cmd/command.h"
+#include "machine/driver.h"
+#include "machine/iso.h"
+#include "kube/kubeconfig.h"
+#include "base/log.h"
+#include "machine/node.h"
+#include "base/paths.h"
+#include "base/pki.h"
+#include "base/profile.h"
+#include "base/progress.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_DISK,
+	OPT_K8S_VERSION,
+	OPT_NO_K8S,
+	OPT_ISO_URL,
+	OPT_MIRROR,
+	OPT_WAIT,
+	OPT_WAIT_TIMEOUT,
+	OPT_ACCEL,
+	OPT_DRIVER_URI,
+	OPT_DNS,
+};
+
+static const char *const wait_values[] = { "all", "none", "docker", "apiserver", "node", NULL };
+static const char *const accel_values[] = { "auto", "kvm", "tcg", NULL };
+static const char *const bool_values[] = { "true", "false", NULL };
+
+static const struct ml_option start_options[] = {
+	[OPT_CPUS] = { "cpus", 0, "N", "virtual CPUs (default 2)", NULL },
+	[OPT_MEMORY] = { "memory", 0, "SIZE", "memory, such as 3072m or 4g (default 3072m)", NULL },
+	[OPT_DISK] = { "disk-size", 0, "SIZE", "data disk size, such as 20g (default 20g)", NULL },
+	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION", "Kubernetes version (default: the bundled v1.20.2)", NULL },
+	[OPT_NO_K8S] = { "no-kubernetes", 0, NULL, "run Docker only, no Kubernetes", NULL },
+	[OPT_ISO_URL] = { "iso-url", 0, "URL", "node image to boot instead of the bundled one (http, https or file URL, verified against URL.sha256)", NULL },
+	[OPT_MIRROR] = { "binary-mirror", 0, "URL", "mirror of Kubernetes binaries for other versions", NULL },
+	[OPT_WAIT] = { "wait", 0, "WHAT", "all (default), none, docker, apiserver or node", wait_values },
+	[OPT_WAIT_TIMEOUT] = { "wait-timeout", 0, "DURATION", "how long to wait, such as 10m or 600s (default 10m)", NULL },
+	[OPT_ACCEL] = { "accel", 0, "ACCEL", "auto (default: KVM when the node's kernel boots under it, else TCG), kvm or tcg", accel_values },
+	[OPT_DRIVER_URI] = { "driver-uri", 0, "URI", "libvirt URI (default qemu:///system as root, else qemu:///session)", NULL },
+	[OPT_DNS] = { "dns", 0, "BOOL", "cluster DNS for pods: true (default) or false", bool_values },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+extern const struct ml_command ml_cmd_start;
+
+enum wait_for { WAIT_NONE, WAIT_DOCKER, WAIT_APISERVER, WAIT_NODE };
+
+static int
+parse_duration(const char *s, int *ret_s)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || n <= 0 || end == s)
+		goto bad;
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		;
+	else if (strcmp(end, "m") == 0)
+		n *= 60;
+	else if (strcmp(end, "h") == 0)
+		n *= 3600;
+	else
+		goto bad;
+	if (n > 24 * 3600)
+		goto bad;
+	*ret_s = (int)n;
+	return 0;
+bad:
+	return ml_command_usage_error(&ml_cmd_start, "invalid --wait-timeout '%s': give a duration such as 10m or 600s",
+				      s);
+}
+
+/* Flags that are profile settings, saved by start. */
+static const struct {
+	int opt;
+	const char *key;
+} flag_keys[] = {
+		{ OPT_CPUS, "cpus" },
+		{ OPT_MEMORY, "memory" },
+		{ OPT_DISK, "disk-size" },
+		{ OPT_K8S_VERSION, "kubernetes-version" },
+		{ OPT_ISO_URL, "iso-url" },
+		{ OPT_MIRROR, "binary-mirror" },
+	{ OPT_DRIVER_URI, "driver-uri" },
+	{ OPT_DNS, "dns" },
+};
+
+/* Checked before the profile is opened: a usage error creates nothing. */
+static int
+check_flags(const struct ml_args *a)
+{
+	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++) {
+		const char *v = a->opt[flag_keys[i].opt];
+		if (v && ml_profile_check_value(flag_keys[i].key, v) < 0)
+			return ml_command_usage_error(&ml_cmd_start, "%s", ml_err_msg());
+	}
+	return 0;
+}
+
+static int
+apply_flags(struct ml_profile *p, const struct ml_args *a)
+{
+	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++) {
+		const char *v = a->opt[flag_keys[i].opt];
+		int r = v ? ml_profile_set(p, flag_keys[i].key, v) : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct start {
+	const struct ml_globals *g;
+	struct ml_profile *p;
+	struct ml_node_paths paths;
+	struct ml_driver *d;
+	char *iso;
+	char *cmdline;
+	enum ml_accel accel;
+	enum ml_cpu_model cpu;
+	struct ml_driver_host host;
+	struct ml_accel_host probe; /* what the accelerator was probed with */
+	char *accel_cache;
+	bool kubernetes;
+	int ports[3]; /* ssh, docker, apiserver */
+	int timeout_s;
+	time_t deadline;
+};
+
+static int
+choose_ports(struct start *s, bool keep)
+{
+	static const char *const names[] = { "ssh", "docker", "apiserver" };
+
+	for (int i = 0; i < 3; i++) {
+		int old = ml_profile_state_port(s->p, names[i]);
+		int r;
+
+		if (keep && old) {
+			s->ports[i] = old;
+			continue;
+		}
+		r = ml_node_pick_port(old, s->ports, i, &s->ports[i]);
+		if (r < 0)
+			return r;
+		ml_profile_state_set_port(s->p, names[i], s->ports[i]);
+	}
+	return 0;
+}
+
+static int
+prepare_image(struct start *s)
+{
+	static const char *const boot_files[] = { "boot/vmlinuz", "boot/initrd.img",
+						  "boot/cmdline", NULL };
+	int r;
+
+	ml_progress_begin("Finding the node image");
+	r = ml_node_find_iso(s->g->home, ml_profile_get(s->p, "iso-url"), &s->iso);
+	ml_progress_end(r);
+	if (r < 0)
+		return r;
+	r = ml_mkdir_p(s->paths.machine_dir, 0700);
+	if (r < 0)
+		return r;
+	/* direct kernel boot: no bootloader, and the command line is ours */
+	r = ml_iso_extract(s->iso, boot_files, s->paths.machine_dir);
+	if (r < 0)
+		return r;
+	r = ml_read_file(s->paths.cmdline, &s->cmdline, NULL);
+	if (r < 0)
+		return r;
+	s->cmdline[strcspn(s->cmdline, "\n")] = '\0';
+	return 0;
+}
+
+/* Tests only: take KVM without probing, so that the domain-level fallback
+ * below runs where no broken KVM exists to trigger it. */
+#define ASSUME_KVM_ENV "ML_TEST_ASSUME_KVM"
+/* A KVM guest that works reaches the initramfs in a second or two. */
+#define KVM_CONSOLE_TIMEOUT_S 30
+#define CONSOLE_MARK "minilaunch-initrd:"
+
+static int
+choose_accel(struct start *s, enum ml_accel want)
+{
+	struct ml_accel_choice c;
+	int r;
+
+	if (want == ML_ACCEL_TCG) {
+		s->accel = ML_ACCEL_TCG;
+		return 0;
+	}
+	ml_progress_begin("Asking libvirt which QEMU it runs");
+	r = ml_driver_host(s->d, &s->host);
+	ml_progress_end(r);
+	if (r < 0)
+		return r;
+	{
+		ml_autofree char *cache = ml_paths_cache_dir(s->g->home);
+		s->accel_cache = ml_xasprintf("%s/accel", cache);
+	}
+	s->probe = (struct ml_accel_host){
+		.emulator = s->host.emulator,
+		.qemu_version = s->host.version,
+		.kernel = s->paths.kernel,
+		.cache_dir = s->accel_cache,
+	};
+	if (getenv(ASSUME_KVM_ENV)) {
+		ml_log_info("%s is set: taking KVM with %s without probing (for tests)",
+			    ASSUME_KVM_ENV, ml_cpu_model_name(ML_CPU_HOST_PASSTHROUGH));
+		s->accel = ML_ACCEL_KVM;
+		s->cpu = ML_CPU_HOST_PASSTHROUGH;
+		return 0;
+	}
+	ml_progress_begin("Probing KVM with the node's kernel (QEMU %s)",
+			  s->host.version);
+	r = ml_accel_choose(want, &s->probe, &c);
+	ml_progress_end(r);
+	if (r < 0)
+		return r;
+	s->accel = c.accel;
+	s->cpu = c.cpu;
+	ml_log_debug("%s verdict in %ld ms: %s%s%s", c.cached ? "cached" : "new",
+		     c.probe_ms,
+		     c.accel == ML_ACCEL_KVM ? "KVM with " : "TCG",
+		     c.accel == ML_ACCEL_KVM ? ml_cpu_model_name(c.cpu) : "",
+		     c.reason ? "" : ", nothing failed");
+	if (c.reason && c.accel == ML_ACCEL_KVM)
+		ml_log_debug("CPU models that did not boot: %s", c.reason);
+	else if (c.reason)
+		ml_log_info("KVM cannot run the node (%s): using TCG software emulation, which is much slower",
+			    c.reason);
+	ml_accel_choice_clear(&c);
+	return 0;
+}
+
+/*
+ * The KVM domain did not run after all: the verdict is recorded so the
+ * next start skips that CPU model, and the machine is redefined for TCG.
+ */
+static void
+fall_back_to_tcg(struct start *s, struct ml_machine_spec *spec,
+		 const char *reason)
+{
+	/* reason may be ml_err_msg(), which what follows may replace */
+	ml_autofree char *why = ml_xstrdup(reason);
+
+	ml_accel_record_failure(&s->probe, s->cpu, why);
+	ml_log_info("KVM did not run the node with %s (%s): redefining it for TCG software emulation, which is much slower",
+		    ml_cpu_model_name(s->cpu), why);
+	ml_driver_kill(s->d, s->g->profile);
+	ml_err_clear();
+	s->accel = spec->accel = ML_ACCEL_TCG;
+}
+
+/* Whether the console shows the initramfs within the bound; false as soon
+ * as the machine is not running. */
+static bool
+console_alive(struct start *s)
+{
+	time_t end = time(NULL) + KVM_CONSOLE_TIMEOUT_S;
+
+	for (;;) {
+		ml_autofree char *log = NULL;
+		enum ml_machine_state st;
+
+		if (ml_read_file(s->paths.serial_log, &log, NULL) >= 0 &&
+		    strstr(log, CONSOLE_MARK))
+			return true;
+		ml_err_clear();
+		if (time(NULL) >= end ||
+		    (ml_driver_state(s->d, s->g->profile, &st) >= 0 &&
+		     st != ML_MACHINE_RUNNING))
+			return false;
+		usleep(250000);
+	}
+}
+
+static int
+define_machine(struct start *s, const struct ml_machine_spec *spec,
+	       bool *new_disk)
+{
+	bool made = false;
+	int r;
+
+	ml_progress_begin("Defining the machine (%s%s%s, %u CPUs, %llum, %s)",
+			  ml_accel_name(spec->accel),
+			  spec->accel == ML_ACCEL_KVM ? " " : "",
+			  spec->accel == ML_ACCEL_KVM ? ml_cpu_model_name(spec->cpu) : "",
+			  spec->cpus, (unsigned long long)spec->memory_mib,
+			  ml_profile_get_or_default(s->p, "disk-size"));
+	r = ml_driver_define(s->d, spec, &made);
+	ml_progress_end(r);
+	/* a define that failed may still have made the disk */
+	*new_disk = *new_disk || made;
+	return r;
+}
+
+static int
+start_machine(struct start *s)
+{
+	int r;
+
+	/* each boot has fresh host keys: forget the old ones */
+	unlink(s->paths.known_hosts);
+	if (truncate(s->paths.serial_log, 0) < 0 && errno != ENOENT)
+		ml_log_debug("cannot truncate the serial log: %s", strerror(errno));
+	ml_progress_begin("Booting the VM");
+	r = ml_driver_start(s->d, s->g->profile);
+	ml_progress_end(r);
+	return r;
+}
+
+static int
+boot(struct start *s, bool running)
+{
+	uint64_t mem, disk;
+	struct ml_machine_spec spec;
+	bool new_disk = false;
+	int r;
+
+	ml_profile_parse_size_mib("memory", ml_profile_get_or_default(s->p, "memory"), &mem);
+	ml_profile_parse_size_mib("disk-size", ml_profile_get_or_default(s->p, "disk-size"), &disk);
+	spec = (struct ml_machine_spec){
+		.name = s->g->profile,
+		.machine_dir = s->paths.machine_dir,
+		.kernel = s->paths.kernel,
+		.initrd = s->paths.initrd,
+		.cmdline = s->cmdline,
+		.iso = s->iso,
+		.config_iso = s->paths.config_iso,
+		.serial_log = s->paths.serial_log,
+		.cpus = (unsigned)atoi(ml_profile_get_or_default(s->p, "cpus")),
+		.memory_mib = mem,
+		.disk_mib = disk,
+		.accel = s->accel,
+		.cpu = s->cpu,
+		.ssh_port = s->ports[0],
+		.docker_port = s->ports[1],
+		.apiserver_port = s->ports[2],
+	};
+	if (!running) {
+		ml_progress_begin("Writing the config drive");
+		r = ml_node_write_config_drive(s->g->home, s->g->profile, &s->paths,
+					       s->kubernetes);
+		ml_progress_end(r);
+		if (r < 0)
+			return r;
+	}
+	if (running)
+		return 0;
+	r = define_machine(s, &spec, &new_disk);
+	if (r < 0 && spec.accel == ML_ACCEL_KVM) {
+		fall_back_to_tcg(s, &spec, ml_err_msg());
+		r = define_machine(s, &spec, &new_disk);
+	}
+	if (r < 0)
+		return r;
+	if (new_disk)
+		ml_log_info("created the %s data disk", ml_profile_get_or_default(s->p, "disk-size"));
+	ml_profile_state_clear_ports(s->p, "nodeport-");
+	r = start_machine(s);
+	if (spec.accel == ML_ACCEL_KVM && (r < 0 || !console_alive(s))) {
+		ml_autofree char *why =
+			r < 0 ? ml_xstrdup(ml_err_msg())
+			      : ml_xasprintf("no output from its kernel on the console within %d s",
+					     KVM_CONSOLE_TIMEOUT_S);
+		fall_back_to_tcg(s, &spec, why);
+		r = define_machine(s, &spec, &new_disk);
+		if (r >= 0)
+			r = start_machine(s);
+	}
+	return r;
+}
+
+/* Waits for one probe, failing early when the boot failed or the VM died. */
+static int
+wait_for(struct start *s, const char *what,
+	 int (*fn)(const char *, const char *, int, long), int port)
+{
+	int r;
+
+	ml_progress_begin("Waiting for %s", what);
+	for (;;) {
+		enum ml_machine_state st;
+		ml_autofree char *fail = NULL;
+
+		r = fn(s->g->home, s->g->profile, port, 3000);
+		if (r >= 0)
+			break;
+		if (time(NULL) >= s->deadline) {
+			r = ml_err(-ETIMEDOUT, "%s not ready after %d s (%s): see 'minilaunch -p %s logs'",
+				   what, s->timeout_s, ml_err_msg(), s->g->profile);
+			break;
+		}
+		fail = ml_node_boot_failure(&s->paths);
+		if (fail) {
+			r = ml_err(-EIO, "the node reported a failure: %s: see 'minilaunch -p %s logs'",
+				   fail, s->g->profile);
+			break;
+		}
+		if (ml_driver_state(s->d, s->g->profile, &st) >= 0 &&
+		    st != ML_MACHINE_RUNNING) {
+			r = ml_err(-EIO, "the VM stopped while booting (%s): see 'minilaunch -p %s logs'",
+				   ml_machine_state_name(st), s->g->profile);
+			break;
+		}
+		ml_progress_tick("(%s)", ml_err_msg() ? ml_err_msg() : "");
+		usleep(500000);
+	}
+	ml_progress_end(r);
+	return r;
+}
+
+static int
+merge_kubeconfig(struct start *s)
+{
+	ml_autofree char *kc = ml_kubeconfig_default_path();
+	ml_autofree char *server = ml_xasprintf("https://127.0.0.1:%d", s->ports[2]);
+	ml_autofree char *ca = ml_xasprintf("%s/ca.crt", s->paths.ca_dir);
+	ml_autofree char *cert = ml_xasprintf("%s/admin.crt", s->paths.certs_dir);
+	ml_autofree char *key = ml_xasprintf("%s/admin.key", s->paths.certs_dir);
+	int r;
+
+	ml_progress_begin("Updating kubeconfig '%s'", kc);
+	r = ml_kubeconfig_merge(kc,
+				&(struct ml_kubeconfig_entry){
+					.name = s->g->profile,
+					.server = server,
+					.ca_file = ca,
+					.cert_file = cert,
+					.key_file = key,
+				},
+				true);
+	ml_progress_end(r);
+	return r;
+}
+
+static int
+save_state(struct start *s, const char *status)
+{
+	ml_profile_state_set_str(s->p, "status", status);
+	ml_profile_state_set_str(s->p, "accel", ml_accel_name(s->accel));
+	ml_profile_state_set_str(s->p, "cpu", s->accel == ML_ACCEL_KVM
+						      ? ml_cpu_model_name(s->cpu)
+						      : ml_cpu_model_name(ML_CPU_QEMU64));
+	ml_profile_state_set_str(s->p, "ip", ML_NODE_IP);
+	ml_profile_state_set_str(s->p, "iso", s->iso);
+	ml_profile_state_set_str(s->p, "kubernetes", s->kubernetes ? "true" : "false");
+	return ml_profile_save(s->p);
+}
+
+/* Cluster DNS on or off as the profile says (docs/dns.md). */
+static int
+ensure_dns(struct start *s, bool wait, bool booted)
+{
+	struct ml_cluster_dns_opts o = {
+		.enabled = strcmp(ml_profile_get_or_default(s->p, "dns"), "true") == 0,
+		.wait = wait,
+		.deadline = s->deadline,
+		/* the deadline was set right after booting; 10 s spare a
+		 * guest clock a little behind the host's */
+		.started_after = booted ? s->deadline - s->timeout_s - 10 : 0,
+	};
+	int r;
+
+	ml_progress_begin(o.enabled ? "Enabling cluster DNS" : "Turning cluster DNS off");
+	r = ml_cluster_dns_ensure(s->g->home, s->g->profile, s->ports[2], s->iso,
+				  &o);
+	ml_progress_end(r);
+	/* The cluster works without it for now, and its Deployment comes up
+	 * by itself: on a slow (emulated, loaded) host the controllers may
+	 * take minutes after the API server to create its pod. */
+	if (r == -ETIMEDOUT && o.enabled) {
+		ml_log_warn("%s: it keeps starting by itself (kubectl -n kube-system get pods -l k8s-app=kube-dns), ignoring",
+			    ml_err_msg());
+		ml_err_clear();
+		r = 0;
+	}
+	return r;
+}
+
+static int
+run_start(const struct ml_globals *g, const struct ml_args *a)
+{
+	struct start s = { .g = g, .timeout_s = 600 };
+	enum ml_accel want = ML_ACCEL_AUTO;
+	enum wait_for wait = WAIT_NODE;
+	enum ml_machine_state st;
+	const char *uri;
+	bool existed;
+	int r;
+
+	if (a->argc)
+		return ml_command_usage_error(&ml_cmd_start, "start takes no arguments");
+	if (a->opt[OPT_ACCEL] && (r = ml_accel_parse(a->opt[OPT_ACCEL], &want)) < 0)
+		return ml_command_usage_error(&ml_cmd_start, "%s", ml_err_msg());
+	if (a->opt[OPT_WAIT_TIMEOUT] &&
+	    (r = parse_duration(a->opt[OPT_WAIT_TIMEOUT], &s.timeout_s)) < 0)
+		return r;
+	if (a->opt[OPT_WAIT]) {
+		const char *w = a->opt[OPT_WAIT];
+		if (strcmp(w, "none") == 0)
+			wait = WAIT_NONE;
+		else if (strcmp(w, "docker") == 0)
+			wait = WAIT_DOCKER;
+		else if (strcmp(w, "apiserver") == 0)
+			wait = WAIT_APISERVER;
+		else if (strcmp(w, "node") == 0 || strcmp(w, "all") == 0)
+			wait = WAIT_NODE;
+		else
+			return ml_command_usage_error(&ml_cmd_start, "invalid --wait '%s': use all, none, docker, apiserver or node", w);
+	}
+	r = check_flags(a);
+	if (r < 0)
+		return r;
+	s.kubernetes = !a->opt[OPT_NO_K8S];
+	if (!s.kubernetes && wait > WAIT_DOCKER)
+		wait = WAIT_DOCKER;
+
+	/* A forced KVM without a working /dev/kvm: said at once, and nothing
+	 * is made (the boot probe, which needs the image, comes later). */
+	if (want == ML_ACCEL_KVM) {
+		ml_autofree char *why = NULL;
+		if (!ml_accel_probe_kvm(NULL, 0, &why))
+			return ml_accel_err_unusable(why);
+	}
+
+	/* One start per profile at a time; a second one fails cleanly. */
+	existed = ml_profile_exists(g->home, g->profile);
+	r = ml_profile_open(g->home, g->profile,
+			    ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT,
+			    &s.p);
+	if (r == -EWOULDBLOCK)
+		return ml_err(r, "profile '%s' is busy: another minilaunch command is working on it; wait for it to finish",
+			      g->profile);
+	if (r < 0)
+		return r;
+	r = apply_flags(s.p, a);
+	if (r < 0)
+		goto out;
+	if (strcmp(ml_profile_get_or_default(s.p, "kubernetes-version"),
+		   ML_KUBERNETES_VERSION) != 0) {
+		r = ml_err(-ENOTSUP, "Kubernetes %s is not available: this minilaunch runs the bundled " ML_KUBERNETES_VERSION " only so far; use --kubernetes-version " ML_KUBERNETES_VERSION,
+			   ml_profile_get_or_default(s.p, "kubernetes-version"));
+		goto out;
+	}
+	ml_node_paths_init(&s.paths, g->home, g->profile);
+
+	uri = ml_profile_get_or_default(s.p, "driver-uri");
+	r = ml_driver_open(uri, &s.d);
+	if (r < 0)
+		goto out;
+	r = ml_driver_state(s.d, g->profile, &st);
+	if (r < 0)
+		goto out;
+	if (st == ML_MACHINE_PAUSED || st == ML_MACHINE_CRASHED) {
+		ml_log_info("the VM of '%s' is %s: restarting it", g->profile,
+			    ml_machine_state_name(st));
+		r = ml_driver_kill(s.d, g->profile);
+		if (r < 0)
+			goto out;
+		st = ML_MACHINE_STOPPED;
+	}
+	fprintf(stderr, "%s '%s' (%s)\n",
+		st == ML_MACHINE_RUNNING ? "Checking running cluster" :
+		st == ML_MACHINE_STOPPED ? "Starting stopped cluster" : "Creating cluster",
+		g->profile, uri);
+
+	r = prepare_image(&s);
+	if (r < 0)
+		goto out;
+	if (st == ML_MACHINE_RUNNING) {
+		/* as it was booted */
+		const char *acc = ml_profile_state_str(s.p, "accel");
+		const char *cpu = ml_profile_state_str(s.p, "cpu");
+
+		if (!acc || ml_accel_parse(acc, &s.accel) < 0)
+			s.accel = ML_ACCEL_TCG;
+		/* a profile from before the CPU was recorded */
+		if (!cpu || ml_cpu_model_parse(cpu, &s.cpu) < 0)
+			s.cpu = ML_CPU_HOST_PASSTHROUGH;
+		ml_err_clear();
+	} else {
+		r = choose_accel(&s, want);
+		if (r < 0) {
+			/* --accel kvm where KVM cannot run the node: a
+			 * profile this start made goes again */
+			if (!existed) {
+				ml_autofree char *dir = ml_paths_profile_dir(g->home, g->profile);
+				ml_rm_rf(dir);
+			}
+			goto out;
+		}
+	}
+
+	ml_progress_begin("Preparing certificates");
+	r = ml_pki_ensure(g->home, g->profile, g->profile, NULL);
+	ml_progress_end(r);
+	if (r < 0)
+		goto out;
+	r = choose_ports(&s, st == ML_MACHINE_RUNNING);
+	if (r < 0)
+		goto out;
+	/* Saved before booting: an interrupted start leaves a state the next
+	 * one reads (ports, image) and repairs. */
+	r = save_state(&s, "Starting");
+	if (r < 0)
+		goto out;
+	r = boot(&s, st == ML_MACHINE_RUNNING);
+	if (r < 0)
+		goto out;
+
+	s.deadline = time(NULL) + s.timeout_s;
+	if (wait >= WAIT_DOCKER)
+		r = wait_for(&s, "dockerd (TLS)", ml_node_probe_docker, s.ports[1]);
+	if (r >= 0 && wait >= WAIT_APISERVER)
+		r = wait_for(&s, "the API server", ml_node_probe_apiserver, s.ports[2]);
+	if (r >= 0 && wait >= WAIT_NODE)
+		r = wait_for(&s, "the node to be Ready", ml_node_probe_node_ready, s.ports[2]);
+	if (r < 0)
+		goto out;
+	if (s.kubernetes) {
+		r = merge_kubeconfig(&s);
+		if (r < 0)
+			goto out;
+	}
+	if (s.kubernetes && wait >= WAIT_APISERVER) {
+		r = ensure_dns(&s, wait >= WAIT_NODE, st != ML_MACHINE_RUNNING);
+		if (r < 0)
+			goto out;
+	}
+	r = save_state(&s, "Running");
+	if (r < 0)
+		goto out;
+	fprintf(stderr, "Done in %.0f s. '%s' is running (%s).\n",
+		ml_progress_total(), g->profile, ml_accel_name(s.accel));
+	if (s.kubernetes)
+		fprintf(stderr, "  kubectl config use-context %s\n", g->profile);
+	fprintf(stderr, "  eval $(minilaunch%s%s docker-env)\n",
+		strcmp(g->profile, ML_PROFILE_DEFAULT) ? " -p " : "",
+		strcmp(g->profile, ML_PROFILE_DEFAULT) ? g->profile : "");
+	if (s.kubernetes)
+		fprintf(stderr, "  minilaunch dashboard\n");
+out:
+	ml_driver_close(s.d);
+	ml_driver_host_clear(&s.host);
+	free(s.accel_cache);
+	ml_node_paths_clear(&s.paths);
+	free(s.iso);
+	free(s.cmdline);
+	ml_profile_free(s.p);
+	return r;
+}
+
+const struct ml_command ml_cmd_start = {
+	.name = "start",
+	.summary = "Create or start the cluster's VM and wait until it is ready",
+	.usage = "start [--cpus N] [--memory SIZE] [--disk-size SIZE] [--no-kubernetes]\n"
+		 "start [--accel auto|kvm|tcg] [--driver-uri URI] [--wait WHAT] [--wait-timeout D]",
+	.description =
+		"Boots the profile's node in a libvirt VM from the bundled node image,\n"
+		"with Docker (TLS only) and a Kubernetes control plane, forwards ssh,\n"
+		"Docker and the API server to 127.0.0.1, waits until they answer and\n"
+		"merges a kubeconfig context named after the profile. On a running\n"
+		"cluster it only checks it; a stopped one boots with its data. Flags are\n"
+		"saved in the profile. Acceleration: KVM when the node image's kernel\n"
+		"boots under it in the QEMU libvirt runs, with the best CPU model that\n"
+		"does (the verdict is cached per host); else TCG (software emulation,\n"
+		"much slower). A KVM machine that still fails is redefined for TCG.",
+	.options = start_options,
+	.run = run_start,
+};

@@ -1,0 +1,300 @@
+/* cluster_dns.c: the cluster DNS manifest applied, awaited or deleted. */
+#include "config.h"
+
+#include "kube/cluster_dns.h"
+
+#include "machine/iso.h"
+#include "kube/k8s.h"
+#include "base/log.h"
+#include "kube/manifest.h"
+#include "base/paths.h"
+#include "base/progress.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* o's value at a '.'-separated path of keys, or NULL. Borrowed. */
+static struct json_object *
+jget(struct json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static const char *
+jstr(struct json_object *o, const char *path)
+{
+	struct json_object *v = jget(o, path);
+
+	return v && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+/* An RFC 3339 UTC time of the API ("2026-12-01T17:16:10Z"), or 0. */
+static time_t
+api_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+
+	return end && *end == 'Z' ? timegm(&tm) : 0;
+}
+
+/* What the manifest's pods are doing. */
+struct pods {
+	char *state; /* "pod ml-dns-x: ContainerCreating", or NULL: no pod */
+	bool fatal;  /* a container waits for an image the node lacks, which
+		      * no waiting mends */
+	bool fresh;  /* a pod has every container ready and started at or
+		      * after started_after */
+};
+
+static void
+pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
+	  time_t started_after, struct pods *ret)
+{
+	ml_autofree char *sel = NULL, *path = NULL;
+	struct json_object *list = NULL, *items;
+
+	*ret = (struct pods){ 0 };
+	json_object_object_foreach(selector, k, v)
+	{
+		char *s = ml_xasprintf("%s%s%s%%3D%s", sel ? sel : "",
+				       sel ? "%2C" : "", k,
+				       json_object_get_string(v));
+		free(sel);
+		sel = s;
+	}
+	if (!sel)
+		return;
+	path = ml_xasprintf("/api/v1/namespaces/%s/pods?labelSelector=%s", ns,
+			    sel);
+	if (ml_k8s_list(c, path, false, 0, NULL, &list) < 0)
+		return;
+	items = jget(list, "items");
+	for (size_t p = 0; items && p < json_object_array_length(items); p++) {
+		struct json_object *pod = json_object_array_get_idx(items, p);
+		struct json_object *sts = jget(pod, "status.containerStatuses");
+		const char *phase = jstr(pod, "status.phase"), *why = NULL;
+		size_t n = sts ? json_object_array_length(sts) : 0;
+		bool fresh = n > 0;
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *cs = json_object_array_get_idx(sts, i);
+			const char *reason = jstr(cs, "state.waiting.reason");
+			struct json_object *ready = jget(cs, "ready");
+
+			if (!reason)
+				reason = jstr(cs, "state.terminated.reason");
+			if (reason) {
+				why = reason;
+				if (strcmp(reason, "ErrImageNeverPull") == 0 ||
+				    strcmp(reason, "InvalidImageName") == 0)
+					ret->fatal = true;
+			}
+			if (!ready || !json_object_get_boolean(ready) ||
+			    api_time(jstr(cs, "state.running.startedAt")) <
+				    started_after)
+				fresh = false;
+		}
+		ret->fresh = ret->fresh || fresh;
+		if (ret->state)
+			continue; /* the first pod's state is shown */
+		if (!why && phase && strcmp(phase, "Running") == 0)
+			why = fresh ? "Running" : "Running, not ready";
+		ret->state = ml_xasprintf("pod %s: %s",
+					  jstr(pod, "metadata.name"),
+					  why ? why : phase ? phase : "Unknown");
+	}
+	json_object_put(list);
+}
+
+/* Failures a busy API server gives for a while and then no more. */
+static bool
+transient(int r)
+{
+	return r == -ETIMEDOUT || r == -EAGAIN || r == -ECONNREFUSED ||
+	       r == -ECONNRESET || r == -EIO;
+}
+
+/*
+ * Applies m, again while the API server fails in a transient way and
+ * deadline allows: right after its start, a server under emulation may
+ * take longer than a request's timeout to answer the first writes.
+ * Applying is idempotent, so the whole manifest is sent again.
+ */
+static int
+apply_until(struct ml_k8s *c, const struct ml_manifest *m, time_t deadline)
+{
+	for (;;) {
+		int r = ml_manifest_apply(c, m);
+
+		if (r >= 0 || !transient(r) || time(NULL) >= deadline)
+			return r;
+		ml_log_debug("%s, trying again", ml_err_msg());
+		ml_progress_tick("(%s; trying again)", ml_err_msg());
+		sleep(2);
+	}
+}
+
+/*
+ * Polls the Deployment d until it has an available replica of its
+ * generation and a pod ready since started_after: after a reboot the
+ * statuses stored in the API still say "available" until the kubelet
+ * reports the restarted pod.
+ */
+static int
+wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
+	       time_t started_after, time_t deadline)
+{
+	ml_autofree char *path = ml_manifest_path(d, true);
+	const char *ns = d->namespace ? d->namespace : "default";
+	time_t start = time(NULL);
+
+	for (;;) {
+		struct json_object *dep = NULL;
+		struct pods pods;
+		int64_t gen, seen, avail;
+		int r;
+
+		r = ml_k8s_get(c, path, &dep);
+		if (r < 0 && transient(r) && time(NULL) < deadline) {
+			ml_progress_tick("(%s; trying again)", ml_err_msg());
+			sleep(2);
+			continue;
+		}
+		if (r < 0)
+			return r;
+		gen = json_object_get_int64(jget(dep, "metadata.generation"));
+		seen = json_object_get_int64(
+			jget(dep, "status.observedGeneration"));
+		avail = json_object_get_int64(
+			jget(dep, "status.availableReplicas"));
+		pods_look(c, ns, jget(dep, "spec.selector.matchLabels"),
+			  started_after, &pods);
+		json_object_put(dep);
+		if (seen >= gen && avail >= 1 && pods.fresh)
+			r = 0;
+		else if (pods.fatal)
+			r = ml_err(-ENOENT, "cluster DNS cannot start (deployment %s/%s, %s): the node image lacks its image; rebuild it with 'make iso'",
+				   ns, d->name, pods.state);
+		else if (time(NULL) >= deadline)
+			r = ml_err(-ETIMEDOUT, "cluster DNS not available after %lld s (deployment %s/%s, %s)",
+				   (long long)(time(NULL) - start), ns, d->name,
+				   pods.state ? pods.state : "no pod yet");
+		else
+			r = 1;
+		if (r <= 0) {
+			free(pods.state);
+			return r;
+		}
+		ml_progress_tick("(%s)", pods.state ? pods.state : "no pod yet");
+		free(pods.state);
+		sleep(1);
+	}
+}
+
+int
+ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
+		     const char *manifest, const struct ml_cluster_dns_opts *o)
+{
+	struct ml_manifest *m = NULL;
+	const struct ml_manifest_doc *dep = NULL;
+	int deleted = 0, r;
+
+	r = ml_manifest_parse(source, manifest, strlen(manifest), &m);
+	if (r < 0)
+		return r;
+	if (!o->enabled) {
+		while ((r = ml_manifest_delete_by_label(
+				c, m, ML_CLUSTER_DNS_SELECTOR, &deleted)) < 0 &&
+		       transient(r) && time(NULL) < o->deadline) {
+			ml_progress_tick("(%s; trying again)", ml_err_msg());
+			sleep(2);
+		}
+		if (r >= 0)
+			ml_log_debug("deleted %d objects of %s", deleted,
+				     source);
+		goto out;
+	}
+	r = apply_until(c, m, o->deadline);
+	if (r < 0 || !o->wait)
+		goto out;
+	for (size_t i = 0; i < m->n && !dep; i++)
+		if (strcmp(m->docs[i].kind, "Deployment") == 0)
+			dep = &m->docs[i];
+	if (dep)
+		r = wait_available(c, dep, o->started_after, o->deadline);
+out:
+	ml_manifest_free(m);
+	return r;
+}
+
+/* A client for the profile's API server, as its admin. */
+static int
+client(const char *home, const char *profile, int port, struct ml_k8s **ret)
+{
+	struct ml_k8s_config *cfg = ml_xcalloc(1, sizeof(*cfg));
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+	ml_autofree char *cadir = ml_paths_ca_dir(home);
+	int r;
+
+	cfg->context = ml_xstrdup(profile);
+	cfg->server = ml_xasprintf("https://127.0.0.1:%d", port);
+	cfg->namespace = ml_xstrdup("default");
+	cfg->ca_file = ml_xasprintf("%s/ca.crt", cadir);
+	cfg->cert_file = ml_xasprintf("%s/admin.crt", certs);
+	cfg->key_file = ml_xasprintf("%s/admin.key", certs);
+	r = ml_k8s_new(cfg, ret);
+	ml_k8s_config_free(cfg);
+	return r;
+}
+
+int
+ml_cluster_dns_ensure(const char *home, const char *profile,
+		      int apiserver_port, const char *iso_path,
+		      const struct ml_cluster_dns_opts *o)
+{
+	ml_autofree char *manifest = NULL;
+	ml_autofree char *source = NULL;
+	struct ml_k8s *c = NULL;
+	int r;
+
+	r = ml_iso_read_file(iso_path, ML_CLUSTER_DNS_MANIFEST, &manifest,
+			     NULL);
+	if (r == -ENOENT) {
+		if (o->enabled)
+			ml_log_warn("the node image '%s' has no cluster DNS (no /%s): pods cannot resolve service names; rebuild it with 'make iso', ignoring",
+				    iso_path, ML_CLUSTER_DNS_MANIFEST);
+		ml_err_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = client(home, profile, apiserver_port, &c);
+	if (r < 0)
+		return r;
+	/* a node under emulation answers slowly, more so just after boot */
+	ml_k8s_set_timeout(c, 60000);
+	source = ml_xasprintf("%s:/%s", iso_path, ML_CLUSTER_DNS_MANIFEST);
+	r = ml_cluster_dns_apply(c, source, manifest, o);
+	ml_k8s_free(c);
+	return r;
+}

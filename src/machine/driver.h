@@ -1,0 +1,109 @@
+/*
+ * driver.h: the VM lifecycle, whatever runs the VM. driver_libvirt.c
+ * implements it over libvirt's C API; no libvirt type appears here, so
+ * that other drivers can follow. A NULL slot means "not supported by this
+ * driver" and is reported as -ENOTSUP by the ml_driver_* wrappers.
+ */
+#ifndef ML_DRIVER_H
+#define ML_DRIVER_H
+
+#include "machine/accel.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum ml_machine_state {
+	ML_MACHINE_NONE,    /* not defined */
+	ML_MACHINE_STOPPED, /* defined, not running */
+	ML_MACHINE_RUNNING,
+	ML_MACHINE_PAUSED,
+	ML_MACHINE_CRASHED,
+};
+
+/* Everything a driver needs to define one node. */
+struct ml_machine_spec {
+	const char *name;	 /* the profile name */
+	const char *machine_dir; /* absolute: data disk, serial log */
+	const char *kernel, *initrd, *cmdline;
+	const char *iso;	 /* the node image, attached read-only */
+	const char *config_iso;	 /* the config drive, read-only */
+	const char *extra_iso;	 /* other Kubernetes binaries, or NULL */
+	const char *serial_log;
+	unsigned cpus;
+	uint64_t memory_mib;
+	uint64_t disk_mib;
+	enum ml_accel accel; /* KVM or TCG, resolved */
+	enum ml_cpu_model cpu; /* with KVM: the virtual CPU */
+	/* 127.0.0.1 ports forwarded to the guest's 22, 2376 and 8443 */
+	int ssh_port, docker_port, apiserver_port;
+};
+
+struct ml_driver;
+
+/* What the hypervisor behind the driver runs; strings owned. */
+struct ml_driver_host {
+	char *emulator;	    /* the qemu-system binary for x86_64 guests */
+	char *version;	    /* the hypervisor's version, "7.2.0" */
+};
+
+struct ml_driver_ops {
+	const char *name;
+	int (*open)(const char *uri, void **ret_priv);
+	void (*close)(void *priv);
+	/* Asks the hypervisor what it runs. The first call on a host may be
+	 * slow: libvirt probes QEMU's capabilities then. */
+	int (*host)(void *priv, struct ml_driver_host *ret);
+	/* Defines (or redefines) the machine and creates its storage when
+	 * missing; *ret_new_disk tells whether the data disk was created. */
+	int (*define)(void *priv, const struct ml_machine_spec *spec,
+		      bool *ret_new_disk);
+	int (*start)(void *priv, const char *name);
+	/* Graceful shutdown, forced off after timeout_s seconds. */
+	int (*stop)(void *priv, const char *name, int timeout_s);
+	int (*kill)(void *priv, const char *name);
+	/* Removes the machine, its disks and storage; absent parts are fine. */
+	int (*remove)(void *priv, const char *name);
+	int (*state)(void *priv, const char *name, enum ml_machine_state *ret);
+	/* Adds a 127.0.0.1:host_port -> guest_port TCP forward to a running
+	 * machine. */
+	int (*forward)(void *priv, const char *name, int host_port,
+		       int guest_port);
+};
+
+/* Opens the driver for uri ("qemu:///system", "qemu:///session", ...). */
+int
+ml_driver_open(const char *uri, struct ml_driver **ret);
+struct ml_driver *
+ml_driver_close(struct ml_driver *d);
+
+int
+ml_driver_host(struct ml_driver *d, struct ml_driver_host *ret);
+void
+ml_driver_host_clear(struct ml_driver_host *h);
+
+int
+ml_driver_define(struct ml_driver *d, const struct ml_machine_spec *spec,
+		 bool *ret_new_disk);
+int
+ml_driver_start(struct ml_driver *d, const char *name);
+int
+ml_driver_stop(struct ml_driver *d, const char *name, int timeout_s);
+int
+ml_driver_kill(struct ml_driver *d, const char *name);
+int
+ml_driver_remove(struct ml_driver *d, const char *name);
+int
+ml_driver_state(struct ml_driver *d, const char *name,
+		enum ml_machine_state *ret);
+int
+ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
+		  int guest_port);
+
+const char *
+ml_machine_state_name(enum ml_machine_state s);
+
+/* The default URI: qemu:///system as root, qemu:///session otherwise. */
+const char *
+ml_driver_default_uri(void);
+
+#endif

@@ -1,0 +1,260 @@
+/* iso.c: ISO9660 images through libarchive. */
+#include "config.h"
+
+#include "machine/iso.h"
+
+#include "base/util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *
+strip_dot(const char *p)
+{
+	if (ml_startswith(p, "./"))
+		p += 2;
+	while (*p == '/')
+		p++;
+	return p;
+}
+
+static struct archive *
+open_iso(const char *iso_path, int *ret)
+{
+	struct archive *a = archive_read_new();
+
+	archive_read_support_format_iso9660(a);
+	if (archive_read_open_filename(a, iso_path, 64 * 1024) != ARCHIVE_OK) {
+		*ret = ml_err(-EIO, "cannot read node image '%s': %s: check the path or rebuild it with 'make iso'",
+			      iso_path, archive_error_string(a));
+		archive_read_free(a);
+		return NULL;
+	}
+	*ret = 0;
+	return a;
+}
+
+static int
+read_entry(struct archive *a, const char *iso_path, const char *name,
+	   char **ret_data, size_t *ret_len)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		la_ssize_t n;
+
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			buf = ml_xrealloc(buf, cap);
+		}
+		n = archive_read_data(a, buf + len, cap - len - 1);
+		if (n < 0) {
+			free(buf);
+			return ml_err(-EIO, "cannot read '%s' from '%s': %s",
+				      name, iso_path, archive_error_string(a));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!buf)
+		buf = ml_xmalloc(1);
+	buf[len] = '\0';
+	*ret_data = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int
+ml_iso_read_file(const char *iso_path, const char *name, char **ret_data,
+		 size_t *ret_len)
+{
+	struct archive_entry *e;
+	struct archive *a;
+	size_t len;
+	int r;
+
+	a = open_iso(iso_path, &r);
+	if (!a)
+		return r;
+	r = ml_err(-ENOENT, "node image '%s' has no '%s': rebuild it with 'make iso'",
+		   iso_path, name);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		if (strcmp(strip_dot(archive_entry_pathname(e)), name) != 0)
+			continue;
+		r = read_entry(a, iso_path, name, ret_data, &len);
+		if (r >= 0 && ret_len)
+			*ret_len = len;
+		break;
+	}
+	if (r >= 0)
+		ml_err_clear();
+	archive_read_free(a);
+	return r;
+}
+
+int
+ml_iso_extract(const char *iso_path, const char *const *names,
+	       const char *out_dir)
+{
+	struct archive_entry *e;
+	struct archive *a;
+	size_t want = 0, found = 0;
+	int r;
+
+	while (names[want])
+		want++;
+	a = open_iso(iso_path, &r);
+	if (!a)
+		return r;
+	while (found < want && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *p = strip_dot(archive_entry_pathname(e));
+		const char *base;
+		ml_autofree char *data = NULL, *out = NULL;
+		size_t len;
+		bool wanted = false;
+
+		for (size_t i = 0; i < want && !wanted; i++)
+			wanted = strcmp(p, names[i]) == 0;
+		if (!wanted)
+			continue;
+		r = read_entry(a, iso_path, p, &data, &len);
+		if (r < 0)
+			goto out;
+		base = strrchr(p, '/');
+		out = ml_xasprintf("%s/%s", out_dir, base ? base + 1 : p);
+		r = ml_write_file_atomic(out, data, len, 0644);
+		if (r < 0)
+			goto out;
+		found++;
+	}
+	r = found == want ? 0 : ml_err(-ENOENT, "node image '%s' lacks some of its boot files (%s...): rebuild it with 'make iso'",
+				       iso_path, names[0]);
+out:
+	archive_read_free(a);
+	return r;
+}
+
+/* Adds the directories leading to path once each. */
+static int
+add_parents(struct archive *a, const char *path, char ***seen, size_t *nseen)
+{
+	ml_autofree char *copy = ml_xstrdup(path);
+
+	for (char *s = strchr(copy, '/'); s; s = strchr(s + 1, '/')) {
+		struct archive_entry *e;
+		bool known = false;
+
+		*s = '\0';
+		for (size_t i = 0; i < *nseen && !known; i++)
+			known = strcmp((*seen)[i], copy) == 0;
+		if (!known) {
+			*seen = ml_xrealloc(*seen, (*nseen + 1) * sizeof(**seen));
+			(*seen)[(*nseen)++] = ml_xstrdup(copy);
+			e = archive_entry_new();
+			archive_entry_set_pathname(e, copy);
+			archive_entry_set_filetype(e, AE_IFDIR);
+			archive_entry_set_perm(e, 0755);
+			if (archive_write_header(a, e) != ARCHIVE_OK) {
+				archive_entry_free(e);
+				return -EIO;
+			}
+			archive_entry_free(e);
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+int
+ml_iso_write(const char *path, const char *volume_id,
+	     const struct ml_iso_file *files, size_t n)
+{
+	ml_autofree char *tmp = ml_xasprintf("%s.tmpXXXXXX", path);
+	ml_autofree char *vol = ml_xasprintf("%s", volume_id);
+	struct archive *a = archive_write_new();
+	char **seen = NULL;
+	size_t nseen = 0;
+	int fd, r = 0;
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		archive_write_free(a);
+		return ml_err(-errno, "cannot create a temporary file beside '%s': %s",
+			      path, strerror(errno));
+	}
+	if (archive_write_set_format_iso9660(a) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "volume-id", vol) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "rockridge", "1") != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "joliet", "1") != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		r = -EIO;
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e;
+
+		if (add_parents(a, files[i].path, &seen, &nseen) < 0) {
+			r = -EIO;
+			goto fail;
+		}
+		e = archive_entry_new();
+		archive_entry_set_pathname(e, files[i].path);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)files[i].len);
+		if (archive_write_header(a, e) != ARCHIVE_OK ||
+		    archive_write_data(a, files[i].data, files[i].len) !=
+			    (la_ssize_t)files[i].len) {
+			archive_entry_free(e);
+			r = -EIO;
+			goto fail;
+		}
+		archive_entry_free(e);
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		r = -EIO;
+		goto fail;
+	}
+	archive_write_free(a);
+	a = NULL;
+	if (fchmod(fd, 0600) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+	return 0;
+fail:
+	if (a) {
+		r = ml_err(r, "cannot write ISO image '%s': %s", path,
+			   archive_error_string(a) ? archive_error_string(a)
+						   : strerror(-r));
+		archive_write_free(a);
+	} else {
+		r = ml_err(r, "cannot write ISO image '%s': %s", path,
+			   strerror(-r));
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+	return r;
+}
