@@ -1,4 +1,4 @@
-/* download.c: verified, resumable downloads into the cache. */
+/* base/download.c: verified, resumable downloads into the cache. */
 #include "config.h"
 
 #include "base/download.h"

@@ -1,5 +1,5 @@
 /*
- * download.h: fetch a file over http, https or file URLs into the cache,
+ * base/download.h: fetch a file over http, https or file URLs into the cache,
  * verified by sha256, resumable, with progress on a terminal (bytes, rate
  * and time left) and plain lines elsewhere.
  */

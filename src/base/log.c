@@ -1,4 +1,4 @@
-/* log.c: leveled diagnostics on stderr. */
+/* base/log.c: leveled diagnostics on stderr. */
 #include "config.h"
 
 #include "base/log.h"

@@ -1,5 +1,5 @@
 /*
- * log.h: leveled diagnostics on stderr.
+ * base/log.h: leveled diagnostics on stderr.
  *
  * Diagnostics never go to stdout, which carries only requested output.
  * Debug lines are shown with -v and start with the calling function's name.

@@ -1,4 +1,4 @@
-/* paths.c: where minilaunch keeps its files. */
+/* base/paths.c: where minilaunch keeps its files. */
 #include "config.h"
 
 #include "base/paths.h"

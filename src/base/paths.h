@@ -1,5 +1,5 @@
 /*
- * paths.h: where minilaunch keeps its files.
+ * base/paths.h: where minilaunch keeps its files.
  *
  *   HOME/                      MINILAUNCH_HOME, --home, else ~/.minilaunch
  *   HOME/certs/                cluster CA shared by all profiles (0700)

@@ -1,5 +1,5 @@
 /*
- * pki.c: keys and X.509 certificates for a cluster, made with libcrypto.
+ * base/pki.c: keys and X.509 certificates for a cluster, made with libcrypto.
  *
  * Every key is ECDSA P-256: generating one takes well under a millisecond,
  * so a cold start is not slowed down, and kube-apiserver, the kubelet,

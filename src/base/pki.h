@@ -1,5 +1,5 @@
 /*
- * pki.h: keys and X.509 certificates for a cluster, made with libcrypto.
+ * base/pki.h: keys and X.509 certificates for a cluster, made with libcrypto.
  *
  * Files, all PEM; private keys 0600, directories 0700:
  *

@@ -1,5 +1,5 @@
 /*
- * pki_paths.c: where the pki module's files are, without libcrypto, so that
+ * base/pki_paths.c: where the pki module's files are, without libcrypto, so that
  * the light front end (docker-env) can find them without loading OpenSSL.
  */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* profile.c: a cluster's settings and state in config.json. */
+/* base/profile.c: a cluster's settings and state in config.json. */
 #include "config.h"
 
 #include "base/profile.h"

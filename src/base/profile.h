@@ -1,5 +1,5 @@
 /*
- * profile.h: one cluster's settings and state, kept in
+ * base/profile.h: one cluster's settings and state, kept in
  * HOME/profiles/NAME/config.json (json-c), with a schema version.
  *
  *   {

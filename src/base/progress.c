@@ -1,4 +1,4 @@
-/* progress.c: step lines with elapsed time. */
+/* base/progress.c: step lines with elapsed time. */
 #include "config.h"
 
 #include "base/progress.h"

@@ -1,5 +1,5 @@
 /*
- * progress.h: what a long command shows while it works. One line per step
+ * base/progress.h: what a long command shows while it works. One line per step
  * with its elapsed time; on a terminal the current step's line is redrawn
  * (at most every 250 ms) with the time so far and a detail, elsewhere only
  * the finished lines are printed. Everything goes to stderr.

@@ -1,4 +1,4 @@
-/* shellenv.c: environment assignments for each shell. */
+/* base/shellenv.c: environment assignments for each shell. */
 #include "config.h"
 
 #include "base/shellenv.h"

@@ -1,5 +1,5 @@
 /*
- * shellenv.h: environment assignments in the syntax of each shell, quoted
+ * base/shellenv.h: environment assignments in the syntax of each shell, quoted
  * so that any value (spaces, quotes, '$', backslashes) survives the shell's
  * eval unchanged. Used by docker-env and, later, other *-env commands.
  */

@@ -1,4 +1,4 @@
-/* util.c: memory, strings, files and the error slot. */
+/* base/util.c: memory, strings, files and the error slot. */
 #include "config.h"
 
 #include "base/util.h"

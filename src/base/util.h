@@ -1,5 +1,5 @@
 /*
- * util.h: memory, strings, files and the error slot shared by every module.
+ * base/util.h: memory, strings, files and the error slot shared by every module.
  *
  * Error model: functions return int, >= 0 on success and -errno on failure.
  * The code that detects a failure records one message with ml_err() and

@@ -1,4 +1,4 @@
-/* command.c: argument parsing and help text, generated from the table. */
+/* cmd/command.c: argument parsing and help text, generated from the table. */
 #include "config.h"
 
 #include "cmd/command.h"

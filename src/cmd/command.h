@@ -1,5 +1,5 @@
 /*
- * command.h: the command table and the one argument parser every command
+ * cmd/command.h: the command table and the one argument parser every command
  * shares, so that parsing, --help, the man page check and the shell
  * completions all come from the same declarations.
  */

@@ -1,5 +1,5 @@
 /*
- * commands.c: the one command table, in the order help lists them.
+ * cmd/commands.c: the one command table, in the order help lists them.
  *
  * It is compiled twice. src/minilaunch-core has every command. The front
  * end src/minilaunch (ML_FRONTEND) keeps only the commands that need no

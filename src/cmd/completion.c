@@ -1,5 +1,5 @@
 /*
- * cmd_completion.c: `minilaunch completion bash|zsh`: completion scripts
+ * cmd/completion.c: `minilaunch completion bash|zsh`: completion scripts
  * generated from the command table, so they cannot drift from the flags.
  */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* cmd_config.c: `minilaunch config set|get|unset|view` on a profile. */
+/* cmd/config.c: `minilaunch config set|get|unset|view` on a profile. */
 #include "config.h"
 
 #include "cmd/command.h"

@@ -1,5 +1,5 @@
 /*
- * cmd_dashboard.c: `minilaunch dashboard`: a live terminal view of a
+ * cmd/dashboard.c: `minilaunch dashboard`: a live terminal view of a
  * cluster (src/tui/) over the k8s client, opened on the profile's
  * kubeconfig context or any other one.
  */

@@ -1,5 +1,5 @@
 /*
- * cmd_delete.c: `minilaunch delete`: the VM, its disks and pool, the
+ * cmd/delete.c: `minilaunch delete`: the VM, its disks and pool, the
  * kubeconfig entry and the profile directory; works on half-made profiles.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * cmd_docker_env.c: `minilaunch docker-env`: what a shell needs to point
+ * cmd/docker_env.c: `minilaunch docker-env`: what a shell needs to point
  * its docker CLI at the profile's Docker daemon, over TLS only.
  */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* cmd_help.c: `minilaunch help [COMMAND]`. */
+/* cmd/help.c: `minilaunch help [COMMAND]`. */
 #include "config.h"
 
 #include "cmd/command.h"

@@ -1,4 +1,4 @@
-/* cmd_ip.c: `minilaunch ip`: where the host reaches the node. */
+/* cmd/ip.c: `minilaunch ip`: where the host reaches the node. */
 #include "config.h"
 
 #include "cmd/command.h"

@@ -1,4 +1,4 @@
-/* cmd_kubectl.c: `minilaunch kubectl -- ARGS`: kubectl with our context. */
+/* cmd/kubectl.c: `minilaunch kubectl -- ARGS`: kubectl with our context. */
 #include "config.h"
 
 #include "cmd/command.h"

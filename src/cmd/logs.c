@@ -1,5 +1,5 @@
 /*
- * cmd_logs.c: `minilaunch logs`: the node's serial console, followed with
+ * cmd/logs.c: `minilaunch logs`: the node's serial console, followed with
  * -f, or a bundle (tar.gz, libarchive) of everything useful for a report.
  */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* cmd_profile.c: `minilaunch profile list`. */
+/* cmd/profile.c: `minilaunch profile list`. */
 #include "config.h"
 
 #include "cmd/command.h"

@@ -1,5 +1,5 @@
 /*
- * cmd_service.c: `minilaunch service NAME [-n NS] [--url]`: reach a
+ * cmd/service.c: `minilaunch service NAME [-n NS] [--url]`: reach a
  * NodePort service from the host. The VM's NodePort is forwarded to a free
  * port on 127.0.0.1 through the QEMU monitor, once per boot.
  */

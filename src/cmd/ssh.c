@@ -1,5 +1,5 @@
 /*
- * cmd_ssh.c: `minilaunch ssh [-- COMMAND...]`: the system ssh client with
+ * cmd/ssh.c: `minilaunch ssh [-- COMMAND...]`: the system ssh client with
  * the profile's key, port and a known_hosts file of our own.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * cmd_start.c: `minilaunch start`: a running cluster in a libvirt VM, and
+ * cmd/start.c: `minilaunch start`: a running cluster in a libvirt VM, and
  * a kubeconfig context pointing at it. Idempotent: a running cluster is
  * checked and left alone, a stopped one boots with its data, and whatever
  * an interrupted start left behind is picked up by the next one.

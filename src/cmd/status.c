@@ -1,5 +1,5 @@
 /*
- * cmd_status.c: `minilaunch status`: host, docker, kubelet, apiserver and
+ * cmd/status.c: `minilaunch status`: host, docker, kubelet, apiserver and
  * kubeconfig, measured, with minikube's exit-code bitmask: 1 host not
  * running, 2 kubelet or apiserver not running, 4 kubeconfig not pointing
  * at the cluster.

@@ -1,4 +1,4 @@
-/* cmd_stop.c: `minilaunch stop`: power the VM off, keeping its data. */
+/* cmd/stop.c: `minilaunch stop`: power the VM off, keeping its data. */
 #include "config.h"
 
 #include "cmd/command.h"

@@ -1,5 +1,5 @@
 /*
- * cmd_update_context.c: `minilaunch update-context`: rewrite the profile's
+ * cmd/update_context.c: `minilaunch update-context`: rewrite the profile's
  * kubeconfig entry from the profile's state.
  */
 #include "config.h"

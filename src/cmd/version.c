@@ -1,4 +1,4 @@
-/* cmd_version.c: `minilaunch version`, with the linked library versions. */
+/* cmd/version.c: `minilaunch version`, with the linked library versions. */
 #include "config.h"
 
 #include "cmd/command.h"

@@ -1,4 +1,4 @@
-/* cluster_dns.c: the cluster DNS manifest applied, awaited or deleted. */
+/* kube/cluster_dns.c: the cluster DNS manifest applied, awaited or deleted. */
 #include "config.h"
 
 #include "kube/cluster_dns.h"

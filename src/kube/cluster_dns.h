@@ -1,5 +1,5 @@
 /*
- * cluster_dns.h: the cluster's DNS service (docs/dns.md), kept as the
+ * kube/cluster_dns.h: the cluster's DNS service (docs/dns.md), kept as the
  * profile says at every start.
  *
  * The node image carries the manifest (/minilaunch/dns.yaml on the ISO:

@@ -1,5 +1,5 @@
 /*
- * k8s.c: the Kubernetes API client (libcurl, json-c).
+ * kube/k8s.c: the Kubernetes API client (libcurl, json-c).
  *
  * Synchronous calls share one easy handle, so that they reuse one
  * connection. Every stream (watch or followed log) owns an easy handle in

@@ -1,5 +1,5 @@
 /*
- * k8s.h: a Kubernetes API client in C (libcurl, json-c).
+ * kube/k8s.h: a Kubernetes API client in C (libcurl, json-c).
  *
  * One client talks to one API server, chosen from a kubeconfig context.
  * Requests are synchronous with bounded timeouts; watches are streams

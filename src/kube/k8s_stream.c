@@ -1,5 +1,5 @@
 /*
- * k8s_stream.c: incremental parsing of watch and log streams.
+ * kube/k8s_stream.c: incremental parsing of watch and log streams.
  */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /*
- * k8s_stream.h: incremental parsers for the API server's streams, private
+ * kube/k8s_stream.h: incremental parsers for the API server's streams, private
  * to k8s.c and its tests.
  *
  * A watch answers with one JSON object per line, a followed log with lines

@@ -1,5 +1,5 @@
 /*
- * kubeconfig.c: edit kubeconfig files as a YAML event stream.
+ * kube/kubeconfig.c: edit kubeconfig files as a YAML event stream.
  *
  * The file is parsed into an array of libyaml events and written back by
  * replaying them through the emitter, swapping in minilaunch's entries on

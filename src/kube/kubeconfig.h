@@ -1,5 +1,5 @@
 /*
- * kubeconfig.h: read, merge and remove minilaunch's entries in a
+ * kube/kubeconfig.h: read, merge and remove minilaunch's entries in a
  * kubeconfig file, as kubectl does, with libyaml.
  *
  * Every cluster, user, context, preference and extension that is not ours

@@ -1,4 +1,4 @@
-/* manifest.c: multi-document manifests split, mapped and applied. */
+/* kube/manifest.c: multi-document manifests split, mapped and applied. */
 #include "config.h"
 
 #include "kube/manifest.h"

@@ -1,5 +1,5 @@
 /*
- * manifest.h: Kubernetes manifests, multi-document YAML as kubectl takes
+ * kube/manifest.h: Kubernetes manifests, multi-document YAML as kubectl takes
  * it, applied through the API without kubectl.
  *
  * A manifest is split with libyaml into its documents; each keeps its own

@@ -1,4 +1,4 @@
-/* accel.c: KVM only where the node's own kernel boots under it, else TCG. */
+/* machine/accel.c: KVM only where the node's own kernel boots under it, else TCG. */
 #include "config.h"
 
 #include "machine/accel.h"

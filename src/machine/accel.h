@@ -1,5 +1,5 @@
 /*
- * accel.h: which accelerator, and which virtual CPU, runs the node.
+ * machine/accel.h: which accelerator, and which virtual CPU, runs the node.
  *
  * /dev/kvm opening, or even a few real-mode instructions running to HLT,
  * proves nothing where nested virtualisation is broken: QEMU may abort on

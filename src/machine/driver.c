@@ -1,4 +1,4 @@
-/* driver.c: dispatch to the driver's slots; NULL means not supported. */
+/* machine/driver.c: dispatch to the driver's slots; NULL means not supported. */
 #include "config.h"
 
 #include "machine/driver.h"

@@ -1,5 +1,5 @@
 /*
- * driver.h: the VM lifecycle, whatever runs the VM. driver_libvirt.c
+ * machine/driver.h: the VM lifecycle, whatever runs the VM. driver_libvirt.c
  * implements it over libvirt's C API; no libvirt type appears here, so
  * that other drivers can follow. A NULL slot means "not supported by this
  * driver" and is reported as -ENOTSUP by the ml_driver_* wrappers.

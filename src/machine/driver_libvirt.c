@@ -1,5 +1,5 @@
 /*
- * driver_libvirt.c: the machine lifecycle through libvirt's C API.
+ * machine/driver_libvirt.c: the machine lifecycle through libvirt's C API.
  *
  * One node per profile: a domain named after the profile (marked with our
  * metadata element, and never touched when the mark is missing), a dir

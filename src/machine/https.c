@@ -1,4 +1,4 @@
-/* https.c: one-shot HTTPS requests with client certificates. */
+/* machine/https.c: one-shot HTTPS requests with client certificates. */
 #include "config.h"
 
 #include "machine/https.h"

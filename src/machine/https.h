@@ -1,5 +1,5 @@
 /*
- * https.h: one-shot HTTPS requests with client certificates (libcurl), for
+ * machine/https.h: one-shot HTTPS requests with client certificates (libcurl), for
  * readiness probes of the node's Docker daemon and API server. TLS
  * verification is always on.
  */

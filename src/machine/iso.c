@@ -1,4 +1,4 @@
-/* iso.c: ISO9660 images through libarchive. */
+/* machine/iso.c: ISO9660 images through libarchive. */
 #include "config.h"
 
 #include "machine/iso.h"

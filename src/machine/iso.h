@@ -1,5 +1,5 @@
 /*
- * iso.h: ISO9660 images through libarchive: reading files out of the node
+ * machine/iso.h: ISO9660 images through libarchive: reading files out of the node
  * image without booting it, and writing the config drive.
  */
 #ifndef ML_ISO_H

@@ -1,4 +1,4 @@
-/* node.c: one profile's node: files, ports, config drive, probes. */
+/* machine/node.c: one profile's node: files, ports, config drive, probes. */
 #include "config.h"
 
 #include "machine/node.h"

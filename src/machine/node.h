@@ -1,5 +1,5 @@
 /*
- * node.h: the pieces `start`, `status` and friends share about one
+ * machine/node.h: the pieces `start`, `status` and friends share about one
  * profile's node: where its image and files are, its ports, its config
  * drive, and probes of its Docker daemon, API server and kubelet.
  */
