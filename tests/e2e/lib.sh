@@ -76,6 +76,16 @@ e2e_dns_check() {
 	e2e_a_records() {
 		e2e_in_pod nslookup "$1" 2>/dev/null | sed -n 's/^Address: \([0-9.]*\)$/\1/p' | sort -u | xargs
 	}
+	# e2e_peer_records N: how many A records peers has, once N or after 30s
+	e2e_peer_records() {
+		local i got
+		for i in $(seq 1 $((30 * lf))); do
+			got=$(e2e_a_records peers.default.svc.cluster.local | wc -w)
+			[ "$got" = "$1" ] && break
+			sleep 1
+		done
+		echo "$got"
+	}
 
 	t_check "$n: kube-dns pod Ready" kubectl -n kube-system wait --for=condition=Ready \
 		pod -l k8s-app=kube-dns --timeout=$((300 * lf))s
@@ -114,21 +124,13 @@ e2e_dns_check() {
 	kubectl create deployment peers --image=hello:1 --replicas=3 >/dev/null
 	kubectl create service clusterip peers --clusterip=None --tcp=8080:8080 >/dev/null
 	t_check "$n: 3 peers ready" kubectl rollout status deployment/peers --timeout=$((300 * lf))s
-	for i in $(seq 1 $((30 * lf))); do
-		got=$(e2e_a_records peers.default.svc.cluster.local | wc -w)
-		[ "$got" = 3 ] && break
-		sleep 1
-	done
+	got=$(e2e_peer_records 3)
 	t_eq "$n: headless service: 3 A records" 3 "$got"
 	t_eq "$n: ... the pods' IPs" \
 		"$(kubectl get pods -l app=peers -o jsonpath='{.items[*].status.podIP}' | xargs -n1 | sort | xargs)" \
 		"$(e2e_a_records peers.default.svc.cluster.local)"
 	kubectl scale deployment peers --replicas=2 >/dev/null
-	for i in $(seq 1 $((30 * lf))); do
-		got=$(e2e_a_records peers.default.svc.cluster.local | wc -w)
-		[ "$got" = 2 ] && break
-		sleep 1
-	done
+	got=$(e2e_peer_records 2)
 	t_eq "$n: scaled to 2: 2 A records" 2 "$got"
 
 	# a name in cluster.local that does not exist: NXDOMAIN, at once

@@ -10,6 +10,7 @@
 #include "kube/k8s.h"
 #include "kube/k8s_stream.h"
 #include "base/util.h"
+#include "fixture.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -24,11 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char fixture[PATH_MAX]; /* the control-plane script */
-static char dir[PATH_MAX];     /* its directory */
-static char kubeconfig[PATH_MAX + 32];
-static char srcdir[PATH_MAX];
-
 /* --- helpers ----------------------------------------------------------------
  */
 
@@ -42,35 +38,10 @@ elapsed_ms(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Runs "control-plane VERB DIR"; 0 on success. */
-static int
-fixture_run(const char *verb)
-{
-	ml_autofree char *cmd =
-	    ml_xasprintf("'%s' %s '%s' >&2", fixture, verb, dir);
-
-	return system(cmd);
-}
-
-static struct ml_k8s *
-client_for(const char *context)
-{
-	struct ml_k8s_config *cfg = NULL;
-	struct ml_k8s *c = NULL;
-	int r;
-
-	r = ml_k8s_config_load(kubeconfig, context, &cfg);
-	ck_assert_msg(r == 0, "config_load %s: %s", context, ml_err_msg());
-	r = ml_k8s_new(cfg, &c);
-	ck_assert_msg(r == 0, "new: %s", ml_err_msg());
-	ml_k8s_config_free(cfg);
-	return c;
-}
-
 static struct ml_k8s *
 client(void)
 {
-	return client_for("fixture");
+	return fixture_client("fixture");
 }
 
 static const char *
@@ -215,7 +186,7 @@ static char *
 data_file(const char *name, size_t *len)
 {
 	ml_autofree char *path =
-	    ml_xasprintf("%s/tests/data/k8s/%s", srcdir, name);
+	    ml_xasprintf("%s/tests/data/k8s/%s", fixture_srcdir, name);
 	char *data;
 
 	ck_assert_msg(ml_read_file(path, &data, len) == 0, "%s", ml_err_msg());
@@ -318,23 +289,27 @@ END_TEST
 /* --- configuration
  * -------------------------------------------------------------- */
 
+/* A client made from cfg (which the caller still frees) can GET. */
 static void
-check_get_works(struct ml_k8s *c)
+check_get_works(const struct ml_k8s_config *cfg)
 {
 	struct json_object *ns = NULL;
-	int r = ml_k8s_get(c, "/api/v1/namespaces/default", &ns);
+	struct ml_k8s *c = NULL;
+	int r;
 
+	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
+	r = ml_k8s_get(c, "/api/v1/namespaces/default", &ns);
 	ck_assert_msg(r == 0, "get: %s", ml_err_msg());
 	ck_assert_str_eq(jstr(ns, "metadata.name"), "default");
 	json_object_put(ns);
+	ml_k8s_free(c);
 }
 
 START_TEST(test_k8s_config_load_cert_file)
 {
 	struct ml_k8s_config *cfg = NULL;
-	struct ml_k8s *c = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, NULL, &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, NULL, &cfg), 0);
 	ck_assert_str_eq(cfg->context, "fixture");
 	ck_assert_str_eq(cfg->namespace, "default");
 	ck_assert(ml_startswith(cfg->server, "https://127.0.0.1:"));
@@ -343,59 +318,50 @@ START_TEST(test_k8s_config_load_cert_file)
 	ck_assert(ml_endswith(cfg->key_file, "/pki/admin.key"));
 	ck_assert_ptr_null(cfg->cert_data);
 	ck_assert_ptr_null(cfg->token);
-	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
+	check_get_works(cfg);
 	ml_k8s_config_free(cfg);
-	check_get_works(c);
-	ml_k8s_free(c);
 }
 END_TEST
 
 START_TEST(test_k8s_config_load_inline_data)
 {
 	struct ml_k8s_config *cfg = NULL;
-	struct ml_k8s *c = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, "fixture-inline", &cfg),
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture-inline", &cfg),
 			 0);
 	ck_assert_ptr_null(cfg->ca_file);
 	ck_assert_ptr_null(cfg->cert_file);
 	ck_assert(ml_startswith(cfg->ca_data, "-----BEGIN CERTIFICATE-----"));
 	ck_assert(ml_startswith(cfg->cert_data, "-----BEGIN CERTIFICATE-----"));
 	ck_assert(ml_startswith(cfg->key_data, "-----BEGIN PRIVATE KEY-----"));
-	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
+	check_get_works(cfg);
 	ml_k8s_config_free(cfg);
-	check_get_works(c);
-	ml_k8s_free(c);
 }
 END_TEST
 
 START_TEST(test_k8s_config_load_token)
 {
 	struct ml_k8s_config *cfg = NULL;
-	struct ml_k8s *c = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, "fixture-token", &cfg),
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture-token", &cfg),
 			 0);
 	ck_assert_ptr_nonnull(cfg->token);
 	ck_assert_ptr_null(cfg->cert_file);
-	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
+	check_get_works(cfg);
 	ml_k8s_config_free(cfg);
-	check_get_works(c);
-	ml_k8s_free(c);
 }
 END_TEST
 
 START_TEST(test_k8s_config_load_relative_paths)
 {
-	ml_autofree char *path = ml_xasprintf("%s/relative.kubeconfig", dir);
+	ml_autofree char *path = ml_xasprintf("%s/relative.kubeconfig", fixture_dir);
 	ml_autofree char *text = NULL;
 	struct ml_k8s_config *cfg = NULL;
-	struct ml_k8s *c = NULL;
 	struct ml_k8s *probe = client();
 	FILE *f;
 
 	/* The server URL, taken from the fixture's context. */
-	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, NULL, &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, NULL, &cfg), 0);
 	text = ml_xasprintf(
 	    "apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster:\n"
 	    "    server: %s\n    certificate-authority: pki/ca.crt\n"
@@ -410,9 +376,7 @@ START_TEST(test_k8s_config_load_relative_paths)
 	ck_assert_int_eq(ml_k8s_config_load(path, "r", &cfg), 0);
 	ck_assert_str_eq(cfg->namespace, "kube-system");
 	ck_assert_int_eq(cfg->ca_file[0], '/');
-	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
-	check_get_works(c);
-	ml_k8s_free(c);
+	check_get_works(cfg);
 	ml_k8s_free(probe);
 	ml_k8s_config_free(cfg);
 	/* A context that is not there is an error naming it and the file. */
@@ -646,10 +610,10 @@ START_TEST(test_k8s_error_bad_ca_names_server)
 	struct json_object *o = NULL;
 	ml_autofree char *want = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, NULL, &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, NULL, &cfg), 0);
 	free(cfg->ca_file);
 	/* A CA file that does not hold the fixture's CA. */
-	cfg->ca_file = ml_xasprintf("%s/pki/admin.crt", dir);
+	cfg->ca_file = ml_xasprintf("%s/pki/admin.crt", fixture_dir);
 	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
 	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces", &o), -EPROTO);
 	want = ml_xasprintf("GET /api/v1/namespaces: TLS with %s failed: ",
@@ -677,7 +641,7 @@ START_TEST(test_k8s_error_timeout_bounded)
 	ck_assert_int_eq(listen(fd, 4), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	cfg.server = ml_xasprintf("https://127.0.0.1:%d", ntohs(sa.sin_port));
-	cfg.ca_file = ml_xasprintf("%s/pki/ca.crt", dir);
+	cfg.ca_file = ml_xasprintf("%s/pki/ca.crt", fixture_dir);
 	ck_assert_int_eq(ml_k8s_new(&cfg, &c), 0);
 	ml_k8s_set_timeout(c, 1000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -952,77 +916,8 @@ k8s_suite(void)
 	return s;
 }
 
-/* Starts the control plane; on failure says why and returns -1. */
-static int
-fixture_start(void)
-{
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	ml_autofree char *cmd = NULL;
-	char line[PATH_MAX + 64] = "";
-	FILE *p;
-	int st;
-
-	snprintf(dir, sizeof(dir), "%s/ml-k8s-XXXXXX", tmp);
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "test_k8s: mkdtemp: %s\n", strerror(errno));
-		return -1;
-	}
-	cmd = ml_xasprintf("'%s' start '%s'", fixture, dir);
-	p = popen(cmd, "r");
-	if (!p) {
-		fprintf(stderr, "test_k8s: cannot run %s: %s\n", fixture,
-			strerror(errno));
-		return -1;
-	}
-	if (!fgets(line, sizeof(line), p))
-		line[0] = '\0';
-	st = pclose(p);
-	line[strcspn(line, "\n")] = '\0';
-	if (st != 0 || !*line) {
-		fprintf(
-		    stderr,
-		    "test_k8s: FAIL: the control plane did not start (%s exited with status %d; its reason is above, logs in %s)\n",
-		    cmd, WEXITSTATUS(st), dir);
-		return -1;
-	}
-	snprintf(kubeconfig, sizeof(kubeconfig), "%s", line);
-	return 0;
-}
-
 int
 main(void)
 {
-	const char *top = getenv("ML_TOP_SRCDIR");
-	SRunner *sr;
-	int failed;
-
-#ifdef ML_SRCDIR
-	if (!top)
-		top = ML_SRCDIR;
-#endif
-	if (!top)
-		top = ".";
-	snprintf(srcdir, sizeof(srcdir), "%s", top);
-	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/control-plane",
-		 top);
-	unsetenv("KUBECONFIG");
-	if (fixture_start() < 0) {
-		fixture_run("stop");
-		return 1;
-	}
-	sr = srunner_create(k8s_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	fixture_run("stop");
-	if (failed == 0) {
-		ml_autofree char *rm = ml_xasprintf("rm -rf '%s'", dir);
-
-		if (system(rm) != 0)
-			fprintf(stderr,
-				"test_k8s: cannot remove %s, ignoring\n", dir);
-	} else {
-		fprintf(stderr, "test_k8s: logs kept in %s\n", dir);
-	}
-	return failed == 0 ? 0 : 1;
+	return fixture_main("test_k8s", k8s_suite);
 }

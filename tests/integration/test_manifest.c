@@ -11,6 +11,7 @@
 #include "kube/k8s.h"
 #include "kube/manifest.h"
 #include "base/util.h"
+#include "fixture.h"
 
 #include <check.h>
 #include <errno.h>
@@ -22,33 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static char fixture[PATH_MAX]; /* the control-plane script */
-static char dir[PATH_MAX];     /* its directory */
-static char kubeconfig[PATH_MAX + 32];
-static char srcdir[PATH_MAX];
-
-static int
-fixture_run(const char *verb)
-{
-	ml_autofree char *cmd =
-		ml_xasprintf("'%s' %s '%s' >&2", fixture, verb, dir);
-
-	return system(cmd);
-}
-
 static struct ml_k8s *
 client(void)
 {
-	struct ml_k8s_config *cfg = NULL;
-	struct ml_k8s *c = NULL;
-	int r;
-
-	r = ml_k8s_config_load(kubeconfig, "fixture", &cfg);
-	ck_assert_msg(r == 0, "config_load: %s", ml_err_msg());
-	r = ml_k8s_new(cfg, &c);
-	ck_assert_msg(r == 0, "new: %s", ml_err_msg());
-	ml_k8s_config_free(cfg);
-	return c;
+	return fixture_client("fixture");
 }
 
 /* kubectl ARGS against the fixture: its stdout (caller frees), its exit
@@ -69,7 +47,7 @@ kubectl(int *ret_status, const char *fmt, ...)
 	args = ml_xvasprintf(fmt, ap);
 	va_end(ap);
 	cmd = ml_xasprintf("kubectl --kubeconfig '%s' %s 2>/dev/null",
-			   kubeconfig, args);
+			   fixture_kubeconfig, args);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	while ((got = fread(buf, 1, sizeof(buf), p)) > 0) {
@@ -91,6 +69,15 @@ kubectl_ok(const char *args)
 
 	ck_assert_msg(st == 0, "kubectl %s failed (%d): %s", args, st, out);
 	return out;
+}
+
+/* kubectl's output, which must succeed, must be want. */
+static void
+assert_kubectl(const char *args, const char *want)
+{
+	ml_autofree char *out = kubectl_ok(args);
+
+	ck_assert_str_eq(out, want);
 }
 
 /* kubectl get must say NotFound (exit 1 with nothing on stdout). */
@@ -172,36 +159,29 @@ START_TEST(test_manifest_apply_multi_document)
 {
 	struct ml_k8s *c = client();
 	struct ml_manifest *m = NULL;
-	char *out;
 	int deleted = -1;
 
 	ck_assert_int_eq(ml_manifest_parse("app.yaml", app, strlen(app), &m), 0);
 	ck_assert_uint_eq(m->n, 8);
 	ck_assert_msg(ml_manifest_apply(c, m) == 0, "%s", ml_err_msg());
 
-	out = kubectl_ok("-n mtest get configmap web-config -o 'jsonpath={.data.greeting}/{.data.port}'");
-	ck_assert_str_eq(out, "h\xc3\xa9llo/8080");
-	free(out);
-	out = kubectl_ok("-n mtest get deployment web -o 'jsonpath={.spec.replicas}/{.spec.template.spec.serviceAccountName}'");
-	ck_assert_str_eq(out, "2/web");
-	free(out);
-	out = kubectl_ok("-n mtest get service web -o 'jsonpath={.spec.ports[0].port}'");
-	ck_assert_str_eq(out, "80");
-	free(out);
-	out = kubectl_ok("get clusterrolebinding mtest:reader -o 'jsonpath={.subjects[0].name}'");
-	ck_assert_str_eq(out, "web");
-	free(out);
-	out = kubectl_ok("-n mtest get serviceaccount web -o 'jsonpath={.metadata.managedFields[0].manager}'");
-	ck_assert_str_eq(out, "minilaunch");
-	free(out);
+	assert_kubectl("-n mtest get configmap web-config -o 'jsonpath={.data.greeting}/{.data.port}'",
+		       "h\xc3\xa9llo/8080");
+	assert_kubectl("-n mtest get deployment web -o 'jsonpath={.spec.replicas}/{.spec.template.spec.serviceAccountName}'",
+		       "2/web");
+	assert_kubectl("-n mtest get service web -o 'jsonpath={.spec.ports[0].port}'",
+		       "80");
+	assert_kubectl("get clusterrolebinding mtest:reader -o 'jsonpath={.subjects[0].name}'",
+		       "web");
+	assert_kubectl("-n mtest get serviceaccount web -o 'jsonpath={.metadata.managedFields[0].manager}'",
+		       "minilaunch");
 
 	/* applying again changes nothing and fails nothing; a change made by
 	 * hand to a field of ours is put back */
 	free(kubectl_ok("-n mtest scale deployment web --replicas=5"));
 	ck_assert_msg(ml_manifest_apply(c, m) == 0, "%s", ml_err_msg());
-	out = kubectl_ok("-n mtest get deployment web -o 'jsonpath={.spec.replicas}'");
-	ck_assert_str_eq(out, "2");
-	free(out);
+	assert_kubectl("-n mtest get deployment web -o 'jsonpath={.spec.replicas}'",
+		       "2");
 
 	/* delete by label: what carries it, and nothing else */
 	ck_assert_msg(ml_manifest_delete_by_label(c, m, "app.kubernetes.io/managed-by=minilaunch,t=m",
@@ -251,9 +231,8 @@ END_TEST
 START_TEST(test_cluster_dns_on_then_off)
 {
 	struct ml_k8s *c = client();
-	ml_autofree char *path = ml_xasprintf("%s/iso/manifests/dns.yaml", srcdir);
+	ml_autofree char *path = ml_xasprintf("%s/iso/manifests/dns.yaml", fixture_srcdir);
 	ml_autofree char *text = NULL;
-	char *out;
 	time_t t0;
 	int r;
 
@@ -272,15 +251,12 @@ START_TEST(test_cluster_dns_on_then_off)
 	r = ml_cluster_dns_apply(c, "dns.yaml", text,
 				 &(struct ml_cluster_dns_opts){ .enabled = true, .deadline = time(NULL) + 60 });
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
-	out = kubectl_ok("-n kube-system get service kube-dns -o 'jsonpath={.spec.clusterIP}/{.metadata.labels.k8s-app}/{.metadata.labels.kubernetes\\.io/name}'");
-	ck_assert_str_eq(out, "10.96.0.10/kube-dns/KubeDNS");
-	free(out);
-	out = kubectl_ok("-n kube-system get deployment -l k8s-app=kube-dns -o 'jsonpath={.items[0].spec.template.spec.containers[0].image}'");
-	ck_assert_str_eq(out, "minilaunch/dns:test");
-	free(out);
-	out = kubectl_ok("auth can-i watch endpoints --all-namespaces --as=system:serviceaccount:kube-system:ml-dns");
-	ck_assert_str_eq(out, "yes\n");
-	free(out);
+	assert_kubectl("-n kube-system get service kube-dns -o 'jsonpath={.spec.clusterIP}/{.metadata.labels.k8s-app}/{.metadata.labels.kubernetes\\.io/name}'",
+		       "10.96.0.10/kube-dns/KubeDNS");
+	assert_kubectl("-n kube-system get deployment -l k8s-app=kube-dns -o 'jsonpath={.items[0].spec.template.spec.containers[0].image}'",
+		       "minilaunch/dns:test");
+	assert_kubectl("auth can-i watch endpoints --all-namespaces --as=system:serviceaccount:kube-system:ml-dns",
+		       "yes\n");
 
 	/* with wait: no kubelet here, so the deadline ends it, naming the pod */
 	t0 = time(NULL);
@@ -327,76 +303,8 @@ manifest_suite(void)
 	return s;
 }
 
-static int
-fixture_start(void)
-{
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	ml_autofree char *cmd = NULL;
-	char line[PATH_MAX + 64] = "";
-	FILE *p;
-	int st;
-
-	snprintf(dir, sizeof(dir), "%s/ml-manifest-XXXXXX", tmp);
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "test_manifest: mkdtemp: %s\n", strerror(errno));
-		return -1;
-	}
-	cmd = ml_xasprintf("'%s' start '%s'", fixture, dir);
-	p = popen(cmd, "r");
-	if (!p) {
-		fprintf(stderr, "test_manifest: cannot run %s: %s\n", fixture,
-			strerror(errno));
-		return -1;
-	}
-	if (!fgets(line, sizeof(line), p))
-		line[0] = '\0';
-	st = pclose(p);
-	line[strcspn(line, "\n")] = '\0';
-	if (st != 0 || !*line) {
-		fprintf(stderr,
-			"test_manifest: FAIL: the control plane did not start (%s exited with status %d; its reason is above, logs in %s)\n",
-			cmd, WEXITSTATUS(st), dir);
-		return -1;
-	}
-	snprintf(kubeconfig, sizeof(kubeconfig), "%s", line);
-	return 0;
-}
-
 int
 main(void)
 {
-	const char *top = getenv("ML_TOP_SRCDIR");
-	SRunner *sr;
-	int failed;
-
-#ifdef ML_SRCDIR
-	if (!top)
-		top = ML_SRCDIR;
-#endif
-	if (!top)
-		top = ".";
-	snprintf(srcdir, sizeof(srcdir), "%s", top);
-	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/control-plane",
-		 top);
-	unsetenv("KUBECONFIG");
-	if (fixture_start() < 0) {
-		fixture_run("stop");
-		return 1;
-	}
-	sr = srunner_create(manifest_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	fixture_run("stop");
-	if (failed == 0) {
-		ml_autofree char *rm = ml_xasprintf("rm -rf '%s'", dir);
-
-		if (system(rm) != 0)
-			fprintf(stderr,
-				"test_manifest: cannot remove %s, ignoring\n",
-				dir);
-	} else {
-		fprintf(stderr, "test_manifest: logs kept in %s\n", dir);
-	}
-	return failed == 0 ? 0 : 1;
+	return fixture_main("test_manifest", manifest_suite);
 }

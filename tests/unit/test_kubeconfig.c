@@ -191,6 +191,15 @@ jsonpath(const char *path, const char *expr)
 	return kubectl_ok(path, args);
 }
 
+/* kubectl's reading of expr in the kubeconfig at path must be want. */
+static void
+assert_jsonpath(const char *path, const char *expr, const char *want)
+{
+	ml_autofree char *got = jsonpath(path, expr);
+
+	ck_assert_str_eq(got, want);
+}
+
 /*
  * What kubectl sees of the fixture's entries, one string per kept[] entry
  * (one kubectl run: they are slow); free with snapshot_free.
@@ -297,8 +306,7 @@ START_TEST(test_kubeconfig_merge_missing_file)
 	ml_autofree char *dir = home_path(".kube");
 	struct ml_kubeconfig_entry e =
 		entry("minilaunch", "https://127.0.0.1:32771");
-	ml_autofree char *names = NULL, *cur = NULL, *kind = NULL;
-	ml_autofree char *prefs = NULL;
+	ml_autofree char *names = NULL, *cur = NULL;
 
 	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
 		      ml_err_msg());
@@ -306,10 +314,8 @@ START_TEST(test_kubeconfig_merge_missing_file)
 	ck_assert_str_eq(names, "minilaunch");
 	cur = kubectl_ok(path, "config current-context");
 	ck_assert_str_eq(cur, "minilaunch");
-	kind = jsonpath(path, "{.apiVersion}/{.kind}");
-	ck_assert_str_eq(kind, "v1/Config");
-	prefs = jsonpath(path, "{.preferences}");
-	ck_assert_str_eq(prefs, "{}");
+	assert_jsonpath(path, "{.apiVersion}/{.kind}", "v1/Config");
+	assert_jsonpath(path, "{.preferences}", "{}");
 	assert_ours(path, "minilaunch", "https://127.0.0.1:32771");
 	ck_assert_int_eq(file_mode(dir), 0700);
 	assert_no_lock(path);
@@ -339,7 +345,7 @@ START_TEST(test_kubeconfig_merge_keeps_others)
 		entry("minilaunch", "https://192.168.39.2:8443");
 	char **before = snapshot(path), **after;
 	ml_autofree char *names = NULL, *cur = NULL, *text = NULL;
-	ml_autofree char *pw = NULL, *ns = NULL;
+	ml_autofree char *ns = NULL;
 
 	e.namespace = "kube-system";
 	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
@@ -355,8 +361,7 @@ START_TEST(test_kubeconfig_merge_keeps_others)
 	after = snapshot(path);
 	assert_snapshot_eq(before, after);
 	/* "!!str 12345" must stay a string, or kubectl rejects the user. */
-	pw = jsonpath(path, "{.users[?(@.name==\"basic\")].user.password}");
-	ck_assert_str_eq(pw, "12345");
+	assert_jsonpath(path, "{.users[?(@.name==\"basic\")].user.password}", "12345");
 	/* What kubectl does not show must survive too. */
 	text = slurp(path);
 	ck_assert_ptr_nonnull(strstr(text, "x-unknown-key: keep-me"));
@@ -426,7 +431,6 @@ END_TEST
 START_TEST(test_kubeconfig_merge_replaces_duplicates)
 {
 	ml_autofree char *path = home_path("config");
-	ml_autofree char *clusters = NULL, *users = NULL;
 	struct ml_kubeconfig_entry e = entry("dup", "https://127.0.0.1:3");
 
 	spew(path,
@@ -438,10 +442,8 @@ START_TEST(test_kubeconfig_merge_replaces_duplicates)
 	     0600);
 	ck_assert_msg(ml_kubeconfig_merge(path, &e, false) == 0, "%s",
 		      ml_err_msg());
-	clusters = jsonpath(path, "{.clusters[*].name}");
-	ck_assert_str_eq(clusters, "dup keep");
-	users = jsonpath(path, "{.users[*].name}");
-	ck_assert_str_eq(users, "dup");
+	assert_jsonpath(path, "{.clusters[*].name}", "dup keep");
+	assert_jsonpath(path, "{.users[*].name}", "dup");
 	assert_ours(path, "dup", "https://127.0.0.1:3");
 }
 END_TEST
@@ -453,16 +455,13 @@ START_TEST(test_kubeconfig_merge_empty_file)
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(empties); i++) {
 		ml_autofree char *path = home_path("config");
-		ml_autofree char *kind = NULL, *cur = NULL;
 		struct ml_kubeconfig_entry e = entry("ml", "https://h:1");
 
 		spew(path, empties[i], 0600);
 		ck_assert_msg(ml_kubeconfig_merge(path, &e, false) == 0, "%s",
 			      ml_err_msg());
-		kind = jsonpath(path, "{.apiVersion}/{.kind}");
-		ck_assert_str_eq(kind, "v1/Config");
-		cur = jsonpath(path, "{.current-context}");
-		ck_assert_str_eq(cur, "");
+		assert_jsonpath(path, "{.apiVersion}/{.kind}", "v1/Config");
+		assert_jsonpath(path, "{.current-context}", "");
 		assert_ours(path, "ml", "https://h:1");
 	}
 }
@@ -472,14 +471,13 @@ START_TEST(test_kubeconfig_merge_quotes_values)
 {
 	ml_autofree char *path = home_path("config");
 	struct ml_kubeconfig_entry e = entry("0123", "https://h:1");
-	ml_autofree char *ns = NULL, *cur = NULL;
+	ml_autofree char *cur = NULL;
 
 	e.namespace = "yes";
 	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
 		      ml_err_msg());
 	assert_ours(path, "0123", "https://h:1");
-	ns = jsonpath(path, "{.contexts[0].context.namespace}");
-	ck_assert_str_eq(ns, "yes");
+	assert_jsonpath(path, "{.contexts[0].context.namespace}", "yes");
 	cur = kubectl_ok(path, "config current-context");
 	ck_assert_str_eq(cur, "0123");
 }
@@ -526,7 +524,6 @@ START_TEST(test_kubeconfig_remove_clears_current_context)
 	struct ml_kubeconfig_entry e = entry("minilaunch", "https://h:1");
 	char **before = snapshot(path), **after;
 	ml_autofree char *cur = NULL, *names = NULL, *name = NULL;
-	ml_autofree char *raw = NULL;
 	int st;
 
 	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), 0);
@@ -534,8 +531,7 @@ START_TEST(test_kubeconfig_remove_clears_current_context)
 		      ml_err_msg());
 	cur = kubectl(path, &st, "config current-context 2>/dev/null");
 	ck_assert_msg(st != 0, "current-context is still '%s'", cur);
-	raw = jsonpath(path, "{.current-context}");
-	ck_assert_str_eq(raw, "");
+	assert_jsonpath(path, "{.current-context}", "");
 	names = kubectl_ok(path, "config get-contexts -o name");
 	ck_assert_str_eq(names, "bond\nflow\nprod");
 	ck_assert_int_eq(ml_kubeconfig_current_context(path, &name), 0);
