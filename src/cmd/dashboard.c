@@ -60,7 +60,7 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 	const char *context = a->opt[OPT_CONTEXT];
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *c = NULL;
-	struct tui_dashboard_opts o = { 0 };
+	struct ml_tui_dashboard_opts o = { 0 };
 	int r;
 
 	if (a->argc)
@@ -69,7 +69,7 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 		return ml_command_usage_error(&ml_cmd_dashboard, "--namespace and --all-namespaces exclude each other");
 	if (context && !*context)
 		return ml_command_usage_error(&ml_cmd_dashboard, "--context needs a context name");
-	if (a->opt[OPT_VIEW] && !tui_view_lookup(a->opt[OPT_VIEW]))
+	if (a->opt[OPT_VIEW] && !ml_tui_view_lookup(a->opt[OPT_VIEW]))
 		return ml_command_usage_error(&ml_cmd_dashboard, "unknown view '%s'", a->opt[OPT_VIEW]);
 	if (!context) {
 		r = check_profile(g);
@@ -97,7 +97,7 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 		       : a->opt[OPT_NAMESPACE] ? a->opt[OPT_NAMESPACE]
 		       : cfg->namespace ? cfg->namespace : "default";
 		o.view = a->opt[OPT_VIEW];
-		r = tui_dashboard_run(c, &o);
+		r = ml_tui_dashboard_run(c, &o);
 	}
 	ml_k8s_free(c);
 	ml_k8s_config_free(cfg);

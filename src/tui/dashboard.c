@@ -112,12 +112,12 @@ struct dash {
 	const struct view_def *back[16]; /* views left with ':' */
 	size_t nback;
 
-	struct tui_table *table;
+	struct ml_tui_table *table;
 	struct ml_k8s_watch *watch;
 	bool loaded, stale;
 	long long watch_retry; /* ms timestamp to retry a failed watch, or 0 */
 
-	struct tui_table *nodes;
+	struct ml_tui_table *nodes;
 	struct ml_k8s_watch *nodes_watch;
 	long long nodes_retry;
 	size_t nodes_total, nodes_ready;
@@ -235,7 +235,7 @@ now_ms(void)
 }
 
 const char *
-tui_view_lookup(const char *name)
+ml_tui_view_lookup(const char *name)
 {
 	for (size_t i = 0; i < ML_ARRAY_SIZE(views); i++) {
 		if (strcmp(views[i].name, name) == 0)
@@ -250,7 +250,7 @@ tui_view_lookup(const char *name)
 static const struct view_def *
 view_by_name(const char *name)
 {
-	const char *canon = tui_view_lookup(name);
+	const char *canon = ml_tui_view_lookup(name);
 
 	for (size_t i = 0; canon && i < ML_ARRAY_SIZE(views); i++)
 		if (strcmp(views[i].name, canon) == 0)
@@ -302,7 +302,7 @@ list_path(const struct dash *d)
 }
 
 static char *
-object_path(const struct view_def *v, const struct tui_row *r)
+object_path(const struct view_def *v, const struct ml_tui_row *r)
 {
 	if (v->namespaced && r->ns)
 		return ml_xasprintf("%s/namespaces/%s/%s/%s", v->api, r->ns,
@@ -338,7 +338,7 @@ on_view_event(const struct ml_k8s_event *ev, void *ud)
 
 	switch (ev->type) {
 	case ML_K8S_RELISTED:
-		if (tui_table_replace(d->table, ev->obj) < 0)
+		if (ml_tui_table_replace(d->table, ev->obj) < 0)
 			break;
 		d->loaded = true;
 		d->relisted = true;
@@ -351,10 +351,10 @@ on_view_event(const struct ml_k8s_event *ev, void *ud)
 		break;
 	case ML_K8S_ADDED:
 	case ML_K8S_MODIFIED:
-		tui_table_apply(d->table, ev->obj, false);
+		ml_tui_table_apply(d->table, ev->obj, false);
 		break;
 	case ML_K8S_DELETED:
-		tui_table_apply(d->table, ev->obj, true);
+		ml_tui_table_apply(d->table, ev->obj, true);
 		break;
 	case ML_K8S_CONNECTED:
 		set_up(d, &d->view_up, true, NULL);
@@ -378,8 +378,8 @@ count_nodes(struct dash *d)
 	size_t ready = 0;
 
 	for (size_t i = 0; i < d->nodes->nrows; i++)
-		if (tui_table_row_status(d->nodes, d->nodes->rows[i]) ==
-		    TUI_STATUS_OK)
+		if (ml_tui_table_row_status(d->nodes, d->nodes->rows[i]) ==
+		    ML_TUI_STATUS_OK)
 			ready++;
 	if (ready != d->nodes_ready || d->nodes->nrows != d->nodes_total) {
 		d->nodes_ready = ready;
@@ -395,15 +395,15 @@ on_nodes_event(const struct ml_k8s_event *ev, void *ud)
 
 	switch (ev->type) {
 	case ML_K8S_RELISTED:
-		tui_table_replace(d->nodes, ev->obj);
+		ml_tui_table_replace(d->nodes, ev->obj);
 		set_up(d, &d->nodes_up, true, NULL);
 		break;
 	case ML_K8S_ADDED:
 	case ML_K8S_MODIFIED:
-		tui_table_apply(d->nodes, ev->obj, false);
+		ml_tui_table_apply(d->nodes, ev->obj, false);
 		break;
 	case ML_K8S_DELETED:
-		tui_table_apply(d->nodes, ev->obj, true);
+		ml_tui_table_apply(d->nodes, ev->obj, true);
 		break;
 	case ML_K8S_CONNECTED:
 		set_up(d, &d->nodes_up, true, NULL);
@@ -443,8 +443,8 @@ open_view(struct dash *d)
 	if (d->watch)
 		ml_k8s_watch_stop(d->watch);
 	d->watch = NULL;
-	tui_table_free(d->table);
-	d->table = tui_table_new(d->view->namespaced && !d->ns);
+	ml_tui_table_free(d->table);
+	d->table = ml_tui_table_new(d->view->namespaced && !d->ns);
 	d->loaded = false;
 	d->stale = false;
 	d->sel = d->top = 0;
@@ -650,14 +650,14 @@ describe_render(struct dash *d)
 			json_object_object_add(data, key, shown);
 		}
 	}
-	yaml = tui_yaml_from_json(copy);
+	yaml = ml_tui_yaml_from_json(copy);
 	json_object_put(copy);
 	text_clear(t);
 	text_add_all(t, yaml);
 	d->body_dirty = true;
 }
 
-static struct tui_row *
+static struct ml_tui_row *
 selected_row(const struct dash *d)
 {
 	if (d->mode != MODE_TABLE || !d->table || d->sel >= d->table->nvis)
@@ -668,7 +668,7 @@ selected_row(const struct dash *d)
 static void
 describe(struct dash *d)
 {
-	struct tui_row *row = selected_row(d);
+	struct ml_tui_row *row = selected_row(d);
 	struct json_object *obj = NULL;
 	ml_autofree char *path = NULL;
 
@@ -746,7 +746,7 @@ first_container(struct dash *d, const char *path)
 static void
 follow_logs(struct dash *d)
 {
-	struct tui_row *row = selected_row(d);
+	struct ml_tui_row *row = selected_row(d);
 	ml_autofree char *path = NULL, *container = NULL;
 	int r;
 
@@ -851,7 +851,7 @@ start_prompt(struct dash *d, enum prompt p)
 static void
 ask_delete(struct dash *d)
 {
-	struct tui_row *row = selected_row(d);
+	struct ml_tui_row *row = selected_row(d);
 
 	if (!row)
 		return;
@@ -865,7 +865,7 @@ ask_delete(struct dash *d)
 static void
 ask_scale(struct dash *d)
 {
-	struct tui_row *row = selected_row(d);
+	struct ml_tui_row *row = selected_row(d);
 
 	if (!row)
 		return;
@@ -908,7 +908,7 @@ finish_prompt(struct dash *d, bool accept)
 	}
 	case PROMPT_FILTER:
 		if (!accept)
-			tui_table_set_filter(d->table, NULL);
+			ml_tui_table_set_filter(d->table, NULL);
 		d->title_dirty = true;
 		break;
 	case PROMPT_DELETE:
@@ -974,7 +974,7 @@ prompt_key(struct dash *d, int ch)
 	}
 	d->status_dirty = true;
 	if (d->prompt == PROMPT_FILTER) {
-		tui_table_set_filter(d->table, d->input);
+		ml_tui_table_set_filter(d->table, d->input);
 		d->sel = d->top = 0;
 		set_str(&d->sel_key, NULL);
 		d->title_dirty = true;
@@ -1069,7 +1069,7 @@ table_key(struct dash *d, int ch)
 		break;
 	case 27: /* Esc: clear the filter, then back to the previous view */
 		if (d->table->filter) {
-			tui_table_set_filter(d->table, NULL);
+			ml_tui_table_set_filter(d->table, NULL);
 			d->title_dirty = true;
 		} else if (d->nback) {
 			switch_view(d, d->back[--d->nback], false);
@@ -1077,7 +1077,7 @@ table_key(struct dash *d, int ch)
 		break;
 	default:
 		if (ch >= '1' && ch <= '9') {
-			tui_table_sort_by(d->table, ch - '1');
+			ml_tui_table_sort_by(d->table, ch - '1');
 			d->title_dirty = true;
 			d->body_dirty = true; /* the titles show the order */
 		}
@@ -1225,12 +1225,12 @@ static bool utf8;
 static void
 put_cell(const char *s, size_t width, bool pad)
 {
-	size_t bytes = tui_text_fit(s, width);
-	size_t w = tui_text_width(s);
+	size_t bytes = ml_tui_text_fit(s, width);
+	size_t w = ml_tui_text_width(s);
 
 	if (w > width && width > 1) {
 		/* cut one column earlier and mark the cut */
-		bytes = tui_text_fit(s, width - 1);
+		bytes = ml_tui_text_fit(s, width - 1);
 		addnstr(s, (int)bytes);
 		addstr(utf8 ? "\xe2\x80\xa6" : "~");
 		return;
@@ -1259,16 +1259,16 @@ put_line(int y, int x, const char *s, attr_t attr)
 }
 
 static attr_t
-status_attr(enum tui_status st)
+status_attr(enum ml_tui_status st)
 {
 	switch (st) {
-	case TUI_STATUS_OK:
+	case ML_TUI_STATUS_OK:
 		return COLOR_PAIR(PAIR_OK);
-	case TUI_STATUS_PENDING:
+	case ML_TUI_STATUS_PENDING:
 		return COLOR_PAIR(PAIR_PENDING);
-	case TUI_STATUS_FAILED:
+	case ML_TUI_STATUS_FAILED:
 		return COLOR_PAIR(PAIR_FAILED);
-	case TUI_STATUS_DONE:
+	case ML_TUI_STATUS_DONE:
 		return A_DIM;
 	default:
 		return A_NORMAL;
@@ -1319,7 +1319,7 @@ draw_title(struct dash *d)
 {
 	ml_autofree char *s = NULL;
 	char count[64];
-	const struct tui_table *t = d->table;
+	const struct ml_tui_table *t = d->table;
 
 	if (d->mode == MODE_TEXT) {
 		s = ml_xasprintf(" %s   lines %zu-%zu of %zu%s", d->text.title,
@@ -1392,19 +1392,19 @@ draw_status(struct dash *d)
 static void
 compute_widths(const struct dash *d, size_t *w)
 {
-	const struct tui_table *t = d->table;
+	const struct ml_tui_table *t = d->table;
 	ml_autofree size_t *nat = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*nat));
 
 	for (size_t i = 0; i < t->ncols; i++)
 		nat[i] = t->natural[i] + (t->sort_col == (int)i ? 1 : 0);
-	tui_layout(nat, t->ncols, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1, w);
+	ml_tui_layout(nat, t->ncols, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1, w);
 }
 
 static void
-draw_row(const struct dash *d, int y, const struct tui_row *r, bool sel,
+draw_row(const struct dash *d, int y, const struct ml_tui_row *r, bool sel,
 	 const size_t *w)
 {
-	const struct tui_table *t = d->table;
+	const struct ml_tui_table *t = d->table;
 	attr_t a = status_attr(r->status);
 
 	if (d->stale)
@@ -1433,7 +1433,7 @@ draw_row(const struct dash *d, int y, const struct tui_row *r, bool sel,
 static void
 draw_column_titles(const struct dash *d, const size_t *w)
 {
-	const struct tui_table *t = d->table;
+	const struct ml_tui_table *t = d->table;
 
 	move(COLS_LINE, 0);
 	clrtoeol();
@@ -1459,7 +1459,7 @@ draw_column_titles(const struct dash *d, const size_t *w)
 static void
 fix_selection(struct dash *d)
 {
-	const struct tui_table *t = d->table;
+	const struct ml_tui_table *t = d->table;
 	size_t h = body_height(d);
 
 	if (d->sel_key) {
@@ -1486,7 +1486,7 @@ fix_selection(struct dash *d)
 static bool
 draw_table_body(struct dash *d, bool force)
 {
-	const struct tui_table *t = d->table;
+	const struct ml_tui_table *t = d->table;
 	size_t h = body_height(d);
 	ml_autofree size_t *w = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*w));
 	bool any = false;
@@ -1502,7 +1502,7 @@ draw_table_body(struct dash *d, bool force)
 	}
 	for (size_t i = 0; i < h; i++) {
 		size_t idx = d->top + i;
-		const struct tui_row *r = idx < t->nvis ? t->vis[idx] : NULL;
+		const struct ml_tui_row *r = idx < t->nvis ? t->vis[idx] : NULL;
 		unsigned long gen = r ? r->gen : 0;
 		unsigned char sel = r && idx == d->sel;
 
@@ -1592,7 +1592,7 @@ render(struct dash *d)
 		d->header_dirty = d->title_dirty = d->status_dirty = true;
 		force_body = true;
 	}
-	if (d->mode == MODE_TABLE && tui_table_refresh(d->table)) {
+	if (d->mode == MODE_TABLE && ml_tui_table_refresh(d->table)) {
 		d->title_dirty = true;
 		d->sel_moved = true;
 	}
@@ -1659,8 +1659,8 @@ dash_release(struct dash *d)
 		ml_k8s_watch_stop(d->watch);
 	if (d->nodes_watch)
 		ml_k8s_watch_stop(d->nodes_watch);
-	tui_table_free(d->table);
-	tui_table_free(d->nodes);
+	ml_tui_table_free(d->table);
+	ml_tui_table_free(d->nodes);
 	free(d->version);
 	free(d->ns);
 	free(d->conn_reason);
@@ -1708,7 +1708,7 @@ retry_watches(struct dash *d)
 }
 
 int
-tui_dashboard_run(struct ml_k8s *c, const struct tui_dashboard_opts *o)
+ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 {
 	struct dash d = { .c = c, .cfg = o->cfg };
 	int r, ep, pipefd[2] = { -1, -1 };
@@ -1717,8 +1717,6 @@ tui_dashboard_run(struct ml_k8s *c, const struct tui_dashboard_opts *o)
 	if (!d.view)
 		return ml_err(-ML_EUSAGE, "no view '%s': try pods, deploy, rs, svc, cm, sec, no, ns or ev",
 			      o->view);
-	if (!isatty(0) || !isatty(1))
-		return ml_err(-ENOTTY, "dashboard needs a terminal: run it in an interactive shell, not with input or output redirected");
 	r = fetch_version(&d);
 	if (r < 0)
 		return ml_err(r, "cannot reach the API server of context '%s' at %s: %s",
@@ -1727,7 +1725,7 @@ tui_dashboard_run(struct ml_k8s *c, const struct tui_dashboard_opts *o)
 			      ml_err_msg() ? ml_err_msg() : strerror(-r));
 	d.ns = o->ns ? ml_xstrdup(o->ns) : NULL;
 	d.connected = d.view_up = d.nodes_up = true;
-	d.nodes = tui_table_new(false);
+	d.nodes = ml_tui_table_new(false);
 
 	setlocale(LC_ALL, "");
 	utf8 = MB_CUR_MAX > 1;

@@ -12,24 +12,26 @@
 
 #include "kube/k8s.h"
 
-struct tui_dashboard_opts {
+struct ml_tui_dashboard_opts {
 	const struct ml_k8s_config *cfg; /* borrowed: context and server shown */
 	const char *ns;			 /* namespace, or NULL for all */
 	const char *view;		 /* first view name or alias, or NULL */
 };
 
 /*
- * Runs the dashboard on the terminal (stdin and stdout must be one) with
- * client c until the user quits. The terminal is restored on return.
+ * Runs the dashboard on the terminal with client c until the user quits;
+ * the caller has checked that stdin and stdout are a terminal (the one
+ * place that check is made is cmd/dashboard.c). The terminal is restored
+ * on return.
  * Returns 0, or -errno with a message when the screen could not be set up
  * or the first requests failed.
  */
 int
-tui_dashboard_run(struct ml_k8s *c, const struct tui_dashboard_opts *o);
+ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o);
 
 /* Finds a view by name or alias ("po", "deploy", "svc", ...); its
  * canonical name (static) or NULL. */
 const char *
-tui_view_lookup(const char *name);
+ml_tui_view_lookup(const char *name);
 
 #endif

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-static struct tui_row *
-row_free(struct tui_row *r, size_t ncols)
+static struct ml_tui_row *
+row_free(struct ml_tui_row *r, size_t ncols)
 {
 	if (!r)
 		return NULL;
@@ -30,7 +30,7 @@ row_free(struct tui_row *r, size_t ncols)
 }
 
 static void
-clear_rows(struct tui_table *t)
+clear_rows(struct ml_tui_table *t)
 {
 	for (size_t i = 0; i < t->nrows; i++)
 		row_free(t->rows[i], t->ncols);
@@ -39,7 +39,7 @@ clear_rows(struct tui_table *t)
 }
 
 static void
-clear_columns(struct tui_table *t)
+clear_columns(struct ml_tui_table *t)
 {
 	for (size_t i = 0; i < t->ncols; i++)
 		free(t->titles[i]);
@@ -53,18 +53,18 @@ clear_columns(struct tui_table *t)
 	t->have_columns = false;
 }
 
-struct tui_table *
-tui_table_new(bool with_ns)
+struct ml_tui_table *
+ml_tui_table_new(bool with_ns)
 {
-	struct tui_table *t = ml_xcalloc(1, sizeof(*t));
+	struct ml_tui_table *t = ml_xcalloc(1, sizeof(*t));
 
 	t->with_ns = with_ns;
 	t->sort_col = -1;
 	return t;
 }
 
-struct tui_table *
-tui_table_free(struct tui_table *t)
+struct ml_tui_table *
+ml_tui_table_free(struct ml_tui_table *t)
 {
 	if (!t)
 		return NULL;
@@ -88,7 +88,7 @@ upper_dup(const char *s)
 }
 
 static void
-add_column(struct tui_table *t, const char *title, int src)
+add_column(struct ml_tui_table *t, const char *title, int src)
 {
 	t->titles = ml_xrealloc(t->titles, (t->ncols + 1) * sizeof(*t->titles));
 	t->src = ml_xrealloc(t->src, (t->ncols + 1) * sizeof(*t->src));
@@ -99,7 +99,7 @@ add_column(struct tui_table *t, const char *title, int src)
 
 /* Takes the columns of a Table (priority 0) or, for a plain List, NAME. */
 static void
-set_columns(struct tui_table *t, struct json_object *defs)
+set_columns(struct ml_tui_table *t, struct json_object *defs)
 {
 	clear_columns(t);
 	if (t->with_ns)
@@ -172,13 +172,13 @@ metadata_of(struct json_object *o)
 }
 
 /* Builds a row from a Table row or a plain object; NULL without a name. */
-static struct tui_row *
-make_row(struct tui_table *t, struct json_object *o)
+static struct ml_tui_row *
+make_row(struct ml_tui_table *t, struct json_object *o)
 {
 	struct json_object *meta = metadata_of(o), *cells = NULL;
 	const char *name = meta_str(meta, "name");
 	const char *ns = meta_str(meta, "namespace");
-	struct tui_row *r;
+	struct ml_tui_row *r;
 
 	if (!name)
 		return NULL;
@@ -201,13 +201,13 @@ make_row(struct tui_table *t, struct json_object *o)
 		else
 			r->cells[i] = ml_xstrdup("");
 	}
-	r->status = tui_table_row_status(t, r);
+	r->status = ml_tui_table_row_status(t, r);
 	return r;
 }
 
 /* Position of key in rows (sorted by key): found sets *found. */
 static size_t
-row_pos(const struct tui_table *t, const char *key, bool *found)
+row_pos(const struct ml_tui_table *t, const char *key, bool *found)
 {
 	size_t lo = 0, hi = t->nrows;
 
@@ -228,8 +228,8 @@ row_pos(const struct tui_table *t, const char *key, bool *found)
 	return lo;
 }
 
-struct tui_row *
-tui_table_find(const struct tui_table *t, const char *key)
+struct ml_tui_row *
+ml_tui_table_find(const struct ml_tui_table *t, const char *key)
 {
 	bool found;
 	size_t i = row_pos(t, key, &found);
@@ -238,7 +238,7 @@ tui_table_find(const struct tui_table *t, const char *key)
 }
 
 static bool
-same_cells(const struct tui_row *a, const struct tui_row *b, size_t n)
+same_cells(const struct ml_tui_row *a, const struct ml_tui_row *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(a->cells[i], b->cells[i]) != 0)
@@ -248,7 +248,7 @@ same_cells(const struct tui_row *a, const struct tui_row *b, size_t n)
 
 /* Inserts or replaces; returns 1 when something changed. Takes r. */
 static int
-upsert(struct tui_table *t, struct tui_row *r)
+upsert(struct ml_tui_table *t, struct ml_tui_row *r)
 {
 	bool found;
 	size_t i = row_pos(t, r->key, &found);
@@ -277,7 +277,7 @@ upsert(struct tui_table *t, struct tui_row *r)
 }
 
 static int
-remove_key(struct tui_table *t, const char *key)
+remove_key(struct ml_tui_table *t, const char *key)
 {
 	bool found;
 	size_t i = row_pos(t, key, &found);
@@ -294,7 +294,7 @@ remove_key(struct tui_table *t, const char *key)
 }
 
 int
-tui_table_replace(struct tui_table *t, struct json_object *obj)
+ml_tui_table_replace(struct ml_tui_table *t, struct json_object *obj)
 {
 	struct json_object *rows = NULL, *defs = NULL;
 	bool is_table;
@@ -312,7 +312,7 @@ tui_table_replace(struct tui_table *t, struct json_object *obj)
 	if (!is_table || defs || !t->have_columns)
 		set_columns(t, defs);
 	for (size_t i = 0; rows && i < json_object_array_length(rows); i++) {
-		struct tui_row *r =
+		struct ml_tui_row *r =
 			make_row(t, json_object_array_get_idx(rows, i));
 
 		if (r)
@@ -324,7 +324,8 @@ tui_table_replace(struct tui_table *t, struct json_object *obj)
 }
 
 int
-tui_table_apply(struct tui_table *t, struct json_object *obj, bool deleted)
+ml_tui_table_apply(struct ml_tui_table *t, struct json_object *obj,
+		   bool deleted)
 {
 	struct json_object *rows = NULL, *defs = NULL;
 	int changed = 0;
@@ -347,7 +348,7 @@ tui_table_apply(struct tui_table *t, struct json_object *obj, bool deleted)
 		}
 		if (!t->have_columns)
 			set_columns(t, NULL);
-		struct tui_row *r = make_row(t, obj);
+		struct ml_tui_row *r = make_row(t, obj);
 		return r ? upsert(t, r) : 0;
 	}
 	if (json_object_object_get_ex(obj, "columnDefinitions", &defs) &&
@@ -357,7 +358,8 @@ tui_table_apply(struct tui_table *t, struct json_object *obj, bool deleted)
 		set_columns(t, NULL);
 	n = json_object_array_length(rows);
 	for (size_t i = 0; i < n; i++) {
-		struct tui_row *r = make_row(t, json_object_array_get_idx(rows, i));
+		struct ml_tui_row *r =
+		    make_row(t, json_object_array_get_idx(rows, i));
 
 		if (!r)
 			continue;
@@ -372,7 +374,7 @@ tui_table_apply(struct tui_table *t, struct json_object *obj, bool deleted)
 }
 
 void
-tui_table_set_filter(struct tui_table *t, const char *filter)
+ml_tui_table_set_filter(struct ml_tui_table *t, const char *filter)
 {
 	free(t->filter);
 	t->filter = filter && *filter ? ml_xstrdup(filter) : NULL;
@@ -380,7 +382,7 @@ tui_table_set_filter(struct tui_table *t, const char *filter)
 }
 
 void
-tui_table_sort_by(struct tui_table *t, int col)
+ml_tui_table_sort_by(struct ml_tui_table *t, int col)
 {
 	if (col >= (int)t->ncols)
 		return;
@@ -393,7 +395,7 @@ tui_table_sort_by(struct tui_table *t, int col)
 }
 
 int
-tui_table_column(const struct tui_table *t, const char *title)
+ml_tui_table_column(const struct ml_tui_table *t, const char *title)
 {
 	for (size_t i = 0; i < t->ncols; i++)
 		if (strcmp(t->titles[i], title) == 0)
@@ -402,12 +404,12 @@ tui_table_column(const struct tui_table *t, const char *title)
 }
 
 static bool
-row_matches(const struct tui_table *t, const struct tui_row *r)
+row_matches(const struct ml_tui_table *t, const struct ml_tui_row *r)
 {
 	if (!t->filter)
 		return true;
 	for (size_t i = 0; i < t->ncols; i++)
-		if (tui_match(r->cells[i], t->filter))
+		if (ml_tui_match(r->cells[i], t->filter))
 			return true;
 	return false;
 }
@@ -415,13 +417,13 @@ row_matches(const struct tui_table *t, const struct tui_row *r)
 static int
 compare_rows(const void *pa, const void *pb, void *ud)
 {
-	const struct tui_table *t = ud;
-	const struct tui_row *a = *(struct tui_row *const *)pa;
-	const struct tui_row *b = *(struct tui_row *const *)pb;
+	const struct ml_tui_table *t = ud;
+	const struct ml_tui_row *a = *(struct ml_tui_row *const *)pa;
+	const struct ml_tui_row *b = *(struct ml_tui_row *const *)pb;
 	int c = 0;
 
 	if (t->sort_col >= 0 && (size_t)t->sort_col < t->ncols)
-		c = tui_cell_compare(a->cells[t->sort_col],
+		c = ml_tui_cell_compare(a->cells[t->sort_col],
 				     b->cells[t->sort_col]);
 	if (c == 0)
 		c = strcmp(a->key, b->key);
@@ -429,15 +431,15 @@ compare_rows(const void *pa, const void *pb, void *ud)
 }
 
 static void
-compute_widths(struct tui_table *t)
+compute_widths(struct ml_tui_table *t)
 {
 	bool changed = false;
 
 	for (size_t c = 0; c < t->ncols; c++) {
-		size_t w = tui_text_width(t->titles[c]);
+		size_t w = ml_tui_text_width(t->titles[c]);
 
 		for (size_t i = 0; i < t->nrows; i++) {
-			size_t cw = tui_text_width(t->rows[i]->cells[c]);
+			size_t cw = ml_tui_text_width(t->rows[i]->cells[c]);
 
 			if (cw > w)
 				w = cw;
@@ -453,7 +455,7 @@ compute_widths(struct tui_table *t)
 }
 
 bool
-tui_table_refresh(struct tui_table *t)
+ml_tui_table_refresh(struct ml_tui_table *t)
 {
 	if (t->widths_dirty && t->have_columns)
 		compute_widths(t);
@@ -488,7 +490,7 @@ ends_with_n(const char *w, size_t len, const char *suffix)
 	return len >= sl && strncmp(w + len - sl, suffix, sl) == 0;
 }
 
-static enum tui_status
+static enum ml_tui_status
 status_of_part(const char *w, size_t len)
 {
 	static const char *const ok[] = { "Running", "Ready", "Active",
@@ -511,38 +513,38 @@ status_of_part(const char *w, size_t len)
 		w += 5;
 		len -= 5;
 		if (len && isdigit((unsigned char)*w))
-			return TUI_STATUS_PENDING;
+			return ML_TUI_STATUS_PENDING;
 	}
 	if (word_in(w, len, ok))
-		return TUI_STATUS_OK;
+		return ML_TUI_STATUS_OK;
 	if (word_in(w, len, done))
-		return TUI_STATUS_DONE;
+		return ML_TUI_STATUS_DONE;
 	if (word_in(w, len, failed) || ends_with_n(w, len, "BackOff") ||
 	    ends_with_n(w, len, "Error") ||
 	    (len > 7 && strncmp(w, "Signal:", 7) == 0) ||
 	    (len > 9 && strncmp(w, "ExitCode:", 9) == 0))
-		return TUI_STATUS_FAILED;
+		return ML_TUI_STATUS_FAILED;
 	if (word_in(w, len, pending))
-		return TUI_STATUS_PENDING;
-	return TUI_STATUS_NONE;
+		return ML_TUI_STATUS_PENDING;
+	return ML_TUI_STATUS_NONE;
 }
 
-enum tui_status
-tui_status_of_word(const char *s)
+enum ml_tui_status
+ml_tui_status_of_word(const char *s)
 {
-	enum tui_status worst = TUI_STATUS_NONE;
+	enum ml_tui_status worst = ML_TUI_STATUS_NONE;
 	static const int rank[] = {
-		[TUI_STATUS_NONE] = 0, [TUI_STATUS_DONE] = 1,
-		[TUI_STATUS_OK] = 2, [TUI_STATUS_PENDING] = 3,
-		[TUI_STATUS_FAILED] = 4,
+		[ML_TUI_STATUS_NONE] = 0, [ML_TUI_STATUS_DONE] = 1,
+		[ML_TUI_STATUS_OK] = 2, [ML_TUI_STATUS_PENDING] = 3,
+		[ML_TUI_STATUS_FAILED] = 4,
 	};
 
 	if (!s)
-		return TUI_STATUS_NONE;
+		return ML_TUI_STATUS_NONE;
 	/* nodes print "Ready,SchedulingDisabled": the worst part wins */
 	while (*s) {
 		size_t len = strcspn(s, ",");
-		enum tui_status st = status_of_part(s, len);
+		enum ml_tui_status st = status_of_part(s, len);
 
 		if (rank[st] > rank[worst])
 			worst = st;
@@ -553,31 +555,32 @@ tui_status_of_word(const char *s)
 	return worst;
 }
 
-enum tui_status
-tui_table_row_status(const struct tui_table *t, const struct tui_row *row)
+enum ml_tui_status
+ml_tui_table_row_status(const struct ml_tui_table *t,
+			const struct ml_tui_row *row)
 {
-	int c = tui_table_column(t, "STATUS");
+	int c = ml_tui_table_column(t, "STATUS");
 	unsigned long have, want;
 	char tail;
 
 	if (c >= 0)
-		return tui_status_of_word(row->cells[c]);
-	c = tui_table_column(t, "READY");
+		return ml_tui_status_of_word(row->cells[c]);
+	c = ml_tui_table_column(t, "READY");
 	if (c >= 0) {
 		if (sscanf(row->cells[c], "%lu/%lu%c", &have, &want, &tail) != 2)
-			return TUI_STATUS_NONE;
-		return have >= want ? TUI_STATUS_OK : TUI_STATUS_PENDING;
+			return ML_TUI_STATUS_NONE;
+		return have >= want ? ML_TUI_STATUS_OK : ML_TUI_STATUS_PENDING;
 	}
-	c = tui_table_column(t, "TYPE");
+	c = ml_tui_table_column(t, "TYPE");
 	if (c >= 0 && strcmp(row->cells[c], "Warning") == 0)
-		return TUI_STATUS_PENDING;
-	return TUI_STATUS_NONE;
+		return ML_TUI_STATUS_PENDING;
+	return ML_TUI_STATUS_NONE;
 }
 
 /* --- comparison and text --- */
 
 long long
-tui_age_seconds(const char *s)
+ml_tui_age_seconds(const char *s)
 {
 	static const struct {
 		char unit;
@@ -625,15 +628,15 @@ parse_int(const char *s, long long *ret)
 }
 
 int
-tui_cell_compare(const char *a, const char *b)
+ml_tui_cell_compare(const char *a, const char *b)
 {
 	long long x, y;
 	bool ua = strcmp(a, "<unknown>") == 0, ub = strcmp(b, "<unknown>") == 0;
 
 	if (parse_int(a, &x) && parse_int(b, &y))
 		return x < y ? -1 : x > y;
-	x = tui_age_seconds(a);
-	y = tui_age_seconds(b);
+	x = ml_tui_age_seconds(a);
+	y = ml_tui_age_seconds(b);
 	if ((x >= 0 || ua) && (y >= 0 || ub)) {
 		if (ua || ub)
 			return ua - ub;
@@ -643,7 +646,7 @@ tui_cell_compare(const char *a, const char *b)
 }
 
 bool
-tui_match(const char *haystack, const char *needle)
+ml_tui_match(const char *haystack, const char *needle)
 {
 	size_t n = strlen(needle);
 
@@ -656,7 +659,7 @@ tui_match(const char *haystack, const char *needle)
 }
 
 size_t
-tui_text_width(const char *s)
+ml_tui_text_width(const char *s)
 {
 	size_t w = 0;
 
@@ -667,7 +670,7 @@ tui_text_width(const char *s)
 }
 
 size_t
-tui_text_fit(const char *s, size_t width)
+ml_tui_text_fit(const char *s, size_t width)
 {
 	size_t w = 0, i = 0;
 
@@ -682,7 +685,7 @@ tui_text_fit(const char *s, size_t width)
 }
 
 void
-tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
+ml_tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
 	   size_t screen, size_t *ret)
 {
 	size_t total = 0, lo, hi, avail;

@@ -19,33 +19,34 @@
 #include <stddef.h>
 
 /* Colour class of a row, from its STATUS (or READY, or event TYPE) cell. */
-enum tui_status {
-	TUI_STATUS_NONE,    /* no colour */
-	TUI_STATUS_OK,	    /* green: Running, Ready, Active, n/n ready */
-	TUI_STATUS_PENDING, /* yellow: Pending, ContainerCreating, Terminating */
-	TUI_STATUS_FAILED,  /* red: CrashLoopBackOff, Error, NotReady, ... */
-	TUI_STATUS_DONE,    /* dim: Completed, Succeeded */
+enum ml_tui_status {
+	ML_TUI_STATUS_NONE,    /* no colour */
+	ML_TUI_STATUS_OK,      /* green: Running, Ready, Active, n/n ready */
+	ML_TUI_STATUS_PENDING, /* yellow: Pending, ContainerCreating,
+				Terminating */
+	ML_TUI_STATUS_FAILED,  /* red: CrashLoopBackOff, Error, NotReady, ... */
+	ML_TUI_STATUS_DONE,    /* dim: Completed, Succeeded */
 };
 
-struct tui_row {
+struct ml_tui_row {
 	char *key;	   /* "namespace/name" or "name"; owned */
 	char *ns;	   /* metadata.namespace or NULL; owned */
 	char *name;	   /* metadata.name; owned */
 	char **cells;	   /* ncols strings, owned */
 	unsigned long gen; /* unique per row version within its table */
-	enum tui_status status;
+	enum ml_tui_status status;
 };
 
-struct tui_table {
+struct ml_tui_table {
 	size_t ncols;
 	char **titles;	    /* upper-case column titles, owned */
 	int *src;	    /* per column: index in a Table row's cells;
 			     * -1 for NAMESPACE, -2 for the name */
 	bool with_ns;	    /* column 0 is NAMESPACE, filled from metadata */
 	bool have_columns;  /* columnDefinitions seen */
-	struct tui_row **rows; /* sorted by key */
+	struct ml_tui_row **rows; /* sorted by key */
 	size_t nrows, cap;
-	struct tui_row **vis; /* the filtered rows in display order */
+	struct ml_tui_row **vis; /* the filtered rows in display order */
 	size_t nvis;
 	int sort_col; /* -1: by key (namespace, name) */
 	bool sort_desc;
@@ -58,10 +59,10 @@ struct tui_table {
 };
 
 /* A new empty table; with_ns adds a NAMESPACE column in front. */
-struct tui_table *
-tui_table_new(bool with_ns);
-struct tui_table *
-tui_table_free(struct tui_table *t);
+struct ml_tui_table *
+ml_tui_table_new(bool with_ns);
+struct ml_tui_table *
+ml_tui_table_free(struct ml_tui_table *t);
 
 /*
  * Replaces every row with those of a Table (the RELISTED event), taking
@@ -70,7 +71,7 @@ tui_table_free(struct tui_table *t);
  * Returns 0 or -EBADMSG when obj is neither.
  */
 int
-tui_table_replace(struct tui_table *t, struct json_object *obj);
+ml_tui_table_replace(struct ml_tui_table *t, struct json_object *obj);
 
 /*
  * Applies one watch event: deleted false adds or updates the rows in obj
@@ -78,40 +79,42 @@ tui_table_replace(struct tui_table *t, struct json_object *obj);
  * removes them. Returns the number of rows changed.
  */
 int
-tui_table_apply(struct tui_table *t, struct json_object *obj, bool deleted);
+ml_tui_table_apply(struct ml_tui_table *t, struct json_object *obj,
+		   bool deleted);
 
 /* The row with key, or NULL. Borrowed. */
-struct tui_row *
-tui_table_find(const struct tui_table *t, const char *key);
+struct ml_tui_row *
+ml_tui_table_find(const struct ml_tui_table *t, const char *key);
 
 /* Sets the filter (NULL or "" for none); marks the order dirty. */
 void
-tui_table_set_filter(struct tui_table *t, const char *filter);
+ml_tui_table_set_filter(struct ml_tui_table *t, const char *filter);
 
 /* Sorts by column col (-1: by key); choosing the current column again
  * reverses the order. */
 void
-tui_table_sort_by(struct tui_table *t, int col);
+ml_tui_table_sort_by(struct ml_tui_table *t, int col);
 
 /* Rebuilds vis when the order is dirty. Returns true when it did. */
 bool
-tui_table_refresh(struct tui_table *t);
+ml_tui_table_refresh(struct ml_tui_table *t);
 
 /* Index of the column titled title (upper case), or -1. */
 int
-tui_table_column(const struct tui_table *t, const char *title);
+ml_tui_table_column(const struct ml_tui_table *t, const char *title);
 
 /* --- pure helpers --- */
 
 /* Colour class of a status word as kubectl prints it ("Init:0/1",
  * "Ready,SchedulingDisabled", "CrashLoopBackOff", ...). */
-enum tui_status
-tui_status_of_word(const char *s);
+enum ml_tui_status
+ml_tui_status_of_word(const char *s);
 
 /* Colour class of a row of t: its STATUS cell, else a READY "n/m" cell,
  * else an event's TYPE (Warning is pending). */
-enum tui_status
-tui_table_row_status(const struct tui_table *t, const struct tui_row *row);
+enum ml_tui_status
+ml_tui_table_row_status(const struct ml_tui_table *t,
+			const struct ml_tui_row *row);
 
 /*
  * Compares two cells for sorting: both durations as kubectl prints ages
@@ -119,23 +122,23 @@ tui_table_row_status(const struct tui_table *t, const struct tui_row *row);
  * integers as numbers, anything else case-insensitively.
  */
 int
-tui_cell_compare(const char *a, const char *b);
+ml_tui_cell_compare(const char *a, const char *b);
 
 /* Seconds in an age such as "3m20s", "2d4h", "5y"; -1 when s is not one. */
 long long
-tui_age_seconds(const char *s);
+ml_tui_age_seconds(const char *s);
 
 /* Case-insensitive substring test; an empty needle matches. */
 bool
-tui_match(const char *haystack, const char *needle);
+ml_tui_match(const char *haystack, const char *needle);
 
 /* Display width of UTF-8 text (code points, each one column). */
 size_t
-tui_text_width(const char *s);
+ml_tui_text_width(const char *s);
 
 /* Bytes of s that fit in width columns, cut at a code point boundary. */
 size_t
-tui_text_fit(const char *s, size_t width);
+ml_tui_text_fit(const char *s, size_t width);
 
 /*
  * Column widths for a screen width: the natural widths when they fit
@@ -144,7 +147,7 @@ tui_text_fit(const char *s, size_t width);
  * whatever is left up to its natural width. ret has n entries.
  */
 void
-tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
+ml_tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
 	   size_t screen, size_t *ret);
 
 #endif

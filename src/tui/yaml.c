@@ -32,7 +32,7 @@ looks_numeric(const char *s)
 }
 
 bool
-tui_yaml_needs_quotes(const char *s)
+ml_tui_yaml_needs_quotes(const char *s)
 {
 	static const char *const words[] = { "true", "false", "yes", "no",
 					     "on", "off", "null", "~", "y",
@@ -139,7 +139,7 @@ put_string(FILE *f, const char *s, int indent)
 		return;
 	}
 	fputc(' ', f);
-	if (!tui_yaml_needs_quotes(s)) {
+	if (!ml_tui_yaml_needs_quotes(s)) {
 		fputs(s, f);
 	} else if (has_control(s) || strchr(s, '\n')) {
 		put_double_quoted(f, s);
@@ -158,7 +158,7 @@ put_string(FILE *f, const char *s, int indent)
 static void
 put_key(FILE *f, const char *k)
 {
-	if (tui_yaml_needs_quotes(k)) {
+	if (ml_tui_yaml_needs_quotes(k)) {
 		fputc('\'', f);
 		for (; *k; k++) {
 			if (*k == '\'')
@@ -275,7 +275,7 @@ emit_value(FILE *f, struct json_object *v, int indent, bool in_seq)
 }
 
 char *
-tui_yaml_from_json(struct json_object *obj)
+ml_tui_yaml_from_json(struct json_object *obj)
 {
 	char *buf = NULL;
 	size_t len = 0;

@@ -11,10 +11,10 @@
 
 /* The YAML document for obj, ending with a newline. Caller frees. */
 char *
-tui_yaml_from_json(struct json_object *obj);
+ml_tui_yaml_from_json(struct json_object *obj);
 
 /* True when s must be quoted to stay a string in YAML. */
 bool
-tui_yaml_needs_quotes(const char *s);
+ml_tui_yaml_needs_quotes(const char *s);
 
 #endif

@@ -18,7 +18,7 @@ expect_yaml(const char *json, const char *want)
 	ml_autofree char *got = NULL;
 
 	ck_assert_ptr_nonnull(o);
-	got = tui_yaml_from_json(o);
+	got = ml_tui_yaml_from_json(o);
 	json_object_put(o);
 	ck_assert_msg(strcmp(got, want) == 0, "%s\n--- got:\n%s--- want:\n%s",
 		      json, got, want);
@@ -89,13 +89,13 @@ START_TEST(test_tui_yaml_quoting)
 		    "h: '- x'\n"
 		    "i: plain text\n"
 		    "j: '0x1F'\n");
-	ck_assert(tui_yaml_needs_quotes("yes"));
-	ck_assert(tui_yaml_needs_quotes("1e3"));
-	ck_assert(tui_yaml_needs_quotes("a #b"));
-	ck_assert(tui_yaml_needs_quotes("*ref"));
-	ck_assert(!tui_yaml_needs_quotes("nginx:1.19"));
-	ck_assert(!tui_yaml_needs_quotes("10.96.0.1"));
-	ck_assert(tui_yaml_needs_quotes("1.5"));
+	ck_assert(ml_tui_yaml_needs_quotes("yes"));
+	ck_assert(ml_tui_yaml_needs_quotes("1e3"));
+	ck_assert(ml_tui_yaml_needs_quotes("a #b"));
+	ck_assert(ml_tui_yaml_needs_quotes("*ref"));
+	ck_assert(!ml_tui_yaml_needs_quotes("nginx:1.19"));
+	ck_assert(!ml_tui_yaml_needs_quotes("10.96.0.1"));
+	ck_assert(ml_tui_yaml_needs_quotes("1.5"));
 }
 END_TEST
 
@@ -119,7 +119,7 @@ START_TEST(test_tui_yaml_round_trip)
 		"{\"k\":\"v: w\",\"list\":[{\"a\":\"1\",\"b\":[\"x\",\"\"]},[],\"null\"],"
 		"\"text\":\"l1\\n\\nl3\\n\",\"odd\":\"  lead\\nx\",\"two\":\"a\\n\\n\"}";
 	struct json_object *o = json_tokener_parse(json);
-	ml_autofree char *y = tui_yaml_from_json(o);
+	ml_autofree char *y = ml_tui_yaml_from_json(o);
 	ml_autofree char *scalars = yaml_scalars(y);
 
 	json_object_put(o);
