@@ -11,52 +11,15 @@ ML_PKGS_BUILD="autoconf automake make gcc pkg-config libvirt-dev libcurl4-openss
 	libarchive-dev libncurses-dev check libssl-dev libjson-c-dev libyaml-dev"
 ML_PKGS_TEST="openssl jq bash dash zsh fish valgrind openssh-client tmux curl iproute2 docker.io socat busybox-static
 	unbound bind9-dnsutils strace dnsperf"
-# Installing these would start a daemon through /etc/init.d (there is no
-# systemd here): unbound would come up as a resolver on port 53 and fetch
-# its trust anchor from the internet. ml_install keeps them from starting.
-ML_PKGS_NO_START="unbound"
-
 ML_PKGS_VM="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base
 	busybox-static"
 
 ml_say() { printf '==> %s\n' "$*" >&2; }
 ml_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-ml_need_root() {
-	[ "$(id -u)" -eq 0 ] || ml_die "installing packages needs root: run this as root (or with sudo)"
-}
-
-# ml_install PKG...: apt-get install the packages that are not installed yet.
-ml_install() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	ml_need_root
-	ml_say "installing ${missing[*]}"
-	if [ ! -f /var/lib/apt/ml-updated ] ||
-		[ -n "$(find /var/lib/apt/ml-updated -mmin +720 2>/dev/null)" ]; then
-		apt-get update -q >&2
-		touch /var/lib/apt/ml-updated
-	fi
-	# policy-rc.d answering 101 stops invoke-rc.d from starting anything;
-	# a machine that has one already (as containers do) keeps its own.
-	local guard= rc=0
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		for p in "${missing[@]}"; do
-			case " $ML_PKGS_NO_START " in *" $p "*) guard=1 ;; esac
-		done
-	fi
-	if [ -n "$guard" ]; then
-		printf '#!/bin/sh\n# minilaunch: no daemon starts while installing\nexit 101\n' \
-			>/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-	fi
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || rc=$?
-	[ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
-	return $rc
-}
+# ml_install PKG...: apt-get install the packages that are not installed yet
+# (scripts/install-packages: as root, daemons such as unbound not started).
+ml_install() { bash "$ML_ROOT/scripts/install-packages" "$@"; }
 
 # kubectl: the one on PATH, else Debian's kubernetes-client (which conflicts
 # with a separately packaged kubectl, so only when none is there).

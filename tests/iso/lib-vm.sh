@@ -38,13 +38,9 @@ vm_deps() {
 	# Debian's kubernetes-client conflicts with the kubectl package: only
 	# when no kubectl is on PATH at all.
 	command -v kubectl >/dev/null || need="$need kubernetes-client"
-	if [ -n "$need" ]; then
-		vm_log "installing$need"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >&2 ||
-			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -qq --no-install-recommends $need >&2; } ||
-			return 1
-	fi
+	# shellcheck disable=SC2086 # one word per package
+	[ -z "$need" ] || bash "$VM_TOP/scripts/install-packages" --prefix '# ' $need ||
+		return 1
 	# docker.io's engine must not run here: only its client is wanted.
 	return 0
 }
