@@ -65,8 +65,6 @@ progress(void *ud, curl_off_t total, curl_off_t got, curl_off_t ut, curl_off_t u
 	struct meter *m = ud;
 	double t = now(), rate, left;
 
-	(void)ut;
-	(void)un;
 	if (!m->tty || t - m->last < 0.25 || total <= 0)
 		return 0;
 	m->last = t;

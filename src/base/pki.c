@@ -93,10 +93,6 @@ ssl_err(const char *what, const char *path)
 static int
 no_passphrase(char *buf, int size, int rwflag, void *u)
 {
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
 	return -1;
 }
 

@@ -292,8 +292,6 @@ ml_lock_file(const char *path, bool exclusive, bool wait)
 static int
 rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	(void)st;
-	(void)ftw;
 	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 &&
 	    errno != ENOENT)
 		return errno;

@@ -30,8 +30,6 @@ static int device_calls, boot_calls[ML_CPU_MODEL_COUNT];
 static int
 fake_device(const char *device, int timeout_ms, char **ret_reason)
 {
-	(void)device;
-	(void)timeout_ms;
 	device_calls++;
 	if (!device_ok)
 		*ret_reason = ml_xstrdup("cannot open /dev/kvm: no such device");
@@ -42,9 +40,6 @@ static int
 fake_boot(const char *emulator, const char *kernel_path, enum ml_accel accel,
 	  const char *cpu_arg, int timeout_ms, long *ret_ms, char **ret_reason)
 {
-	(void)emulator;
-	(void)kernel_path;
-	(void)timeout_ms;
 	ck_assert_int_eq(accel, ML_ACCEL_KVM);
 	for (int m = 0; m < ML_CPU_MODEL_COUNT; m++) {
 		if (strcmp(cpu_arg, ml_cpu_model_qemu_arg(m)) != 0)
