@@ -327,8 +327,8 @@ START_TEST(test_k8s_config_load_inline_data)
 {
 	struct ml_k8s_config *cfg = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture-inline", &cfg),
-			 0);
+	ck_assert_int_eq(
+	    ml_k8s_config_load(fixture_kubeconfig, "fixture-inline", &cfg), 0);
 	ck_assert_ptr_null(cfg->ca_file);
 	ck_assert_ptr_null(cfg->cert_file);
 	ck_assert(ml_startswith(cfg->ca_data, "-----BEGIN CERTIFICATE-----"));
@@ -343,8 +343,8 @@ START_TEST(test_k8s_config_load_token)
 {
 	struct ml_k8s_config *cfg = NULL;
 
-	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture-token", &cfg),
-			 0);
+	ck_assert_int_eq(
+	    ml_k8s_config_load(fixture_kubeconfig, "fixture-token", &cfg), 0);
 	ck_assert_ptr_nonnull(cfg->token);
 	ck_assert_ptr_null(cfg->cert_file);
 	check_get_works(cfg);
@@ -354,7 +354,8 @@ END_TEST
 
 START_TEST(test_k8s_config_load_relative_paths)
 {
-	ml_autofree char *path = ml_xasprintf("%s/relative.kubeconfig", fixture_dir);
+	ml_autofree char *path =
+	    ml_xasprintf("%s/relative.kubeconfig", fixture_dir);
 	ml_autofree char *text = NULL;
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *probe = client();

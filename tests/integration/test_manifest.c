@@ -231,7 +231,8 @@ END_TEST
 START_TEST(test_cluster_dns_on_then_off)
 {
 	struct ml_k8s *c = client();
-	ml_autofree char *path = ml_xasprintf("%s/iso/manifests/dns.yaml", fixture_srcdir);
+	ml_autofree char *path =
+		ml_xasprintf("%s/iso/manifests/dns.yaml", fixture_srcdir);
 	ml_autofree char *text = NULL;
 	time_t t0;
 	int r;

@@ -345,7 +345,6 @@ START_TEST(test_kubeconfig_merge_keeps_others)
 		entry("minilaunch", "https://192.168.39.2:8443");
 	char **before = snapshot(path), **after;
 	ml_autofree char *names = NULL, *cur = NULL, *text = NULL;
-	ml_autofree char *ns = NULL;
 
 	e.namespace = "kube-system";
 	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
@@ -355,13 +354,14 @@ START_TEST(test_kubeconfig_merge_keeps_others)
 	cur = kubectl_ok(path, "config current-context");
 	ck_assert_str_eq(cur, "minilaunch");
 	assert_ours(path, "minilaunch", "https://192.168.39.2:8443");
-	ns = jsonpath(path,
-		      "{.contexts[?(@.name==\"minilaunch\")].context.namespace}");
-	ck_assert_str_eq(ns, "kube-system");
+	assert_jsonpath(path,
+			"{.contexts[?(@.name==\"minilaunch\")].context.namespace}",
+			"kube-system");
 	after = snapshot(path);
 	assert_snapshot_eq(before, after);
 	/* "!!str 12345" must stay a string, or kubectl rejects the user. */
-	assert_jsonpath(path, "{.users[?(@.name==\"basic\")].user.password}", "12345");
+	assert_jsonpath(path, "{.users[?(@.name==\"basic\")].user.password}",
+			"12345");
 	/* What kubectl does not show must survive too. */
 	text = slurp(path);
 	ck_assert_ptr_nonnull(strstr(text, "x-unknown-key: keep-me"));
