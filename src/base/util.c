@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <json-c/json.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -322,8 +323,9 @@ ml_path_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-bool
-ml_tcp_port_open(int port)
+/* Whether connect() (or bind()) of a TCP socket to 127.0.0.1:port works. */
+static bool
+loopback_port(int port, bool bind_it)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons((uint16_t)port),
@@ -333,7 +335,46 @@ ml_tcp_port_open(int port)
 
 	if (fd < 0)
 		return false;
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	ok = (bind_it ? bind(fd, (struct sockaddr *)&sa, sizeof(sa))
+		      : connect(fd, (struct sockaddr *)&sa, sizeof(sa))) == 0;
 	close(fd);
 	return ok;
+}
+
+bool
+ml_tcp_port_open(int port)
+{
+	return loopback_port(port, false);
+}
+
+bool
+ml_tcp_port_free(int port)
+{
+	return loopback_port(port, true);
+}
+
+struct json_object *
+ml_json_get(struct json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+const char *
+ml_json_str(struct json_object *o, const char *path)
+{
+	struct json_object *v = ml_json_get(o, path);
+
+	return v && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
 }

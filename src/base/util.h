@@ -102,9 +102,24 @@ ml_rm_rf(const char *path);
 /* True when something accepts TCP connections on 127.0.0.1:port. */
 bool
 ml_tcp_port_open(int port);
+/* True when a TCP socket can bind 127.0.0.1:port now. */
+bool
+ml_tcp_port_free(int port);
 
 /* True when path exists (any type). */
 bool
 ml_path_exists(const char *path);
+
+struct json_object;
+
+/*
+ * o's value at a '.'-separated path of object keys ("status.phase"), or
+ * NULL when o is NULL or a key is missing. Borrowed from o.
+ */
+struct json_object *
+ml_json_get(struct json_object *o, const char *path);
+/* ml_json_get() when the value is a string, else NULL. Borrowed. */
+const char *
+ml_json_str(struct json_object *o, const char *path);
 
 #endif

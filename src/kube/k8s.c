@@ -890,6 +890,22 @@ ml_k8s_apply(struct ml_k8s *c, const char *path, const char *body,
 			    "application/apply-patch+yaml", body, ret);
 }
 
+int
+ml_k8s_get_text(struct ml_k8s *c, const char *path, char **ret_text)
+{
+	ml_autofree char *url = make_url(c, path, NULL);
+	struct buf b = {0};
+	int r;
+
+	r = request(c, "GET", path, url, NULL, NULL, NULL, &b);
+	if (r < 0) {
+		buf_release(&b);
+		return r;
+	}
+	*ret_text = b.p ? b.p : ml_xstrdup("");
+	return 0;
+}
+
 /* The log path with its query. Caller frees. */
 static char *
 log_path(const char *ns, const char *pod, const char *container,
@@ -912,17 +928,8 @@ ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
 {
 	ml_autofree char *path =
 	    log_path(ns, pod, container, tail_lines, false);
-	ml_autofree char *url = make_url(c, path, NULL);
-	struct buf b = {0};
-	int r;
 
-	r = request(c, "GET", path, url, NULL, NULL, NULL, &b);
-	if (r < 0) {
-		buf_release(&b);
-		return r;
-	}
-	*ret_text = b.p ? b.p : ml_xstrdup("");
-	return 0;
+	return ml_k8s_get_text(c, path, ret_text);
 }
 
 /* --- merging list pages -----------------------------------------------------
