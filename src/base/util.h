@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A usage error (bad flag or value typed by the user): exit code 64. */
@@ -60,6 +61,36 @@ const char *
 ml_err_msg(void);
 void
 ml_err_clear(void);
+
+/* A growable byte buffer, always NUL-terminated once something was added;
+ * zero-initialise it. p is owned by the buffer. */
+struct ml_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Appends n bytes of p. */
+void
+ml_buf_add(struct ml_buf *b, const void *p, size_t n);
+/* Empties b, keeping its memory. */
+void
+ml_buf_clear(struct ml_buf *b);
+/* Frees b's memory; b is empty and reusable afterwards. */
+void
+ml_buf_release(struct ml_buf *b);
+
+/*
+ * Decodes base64 (standard or URL-safe alphabet; whitespace skipped;
+ * decoding stops at the first '='). Returns the bytes, NUL-terminated
+ * (caller frees), their count in *ret_len (may be NULL), or NULL when in
+ * holds another character.
+ */
+char *
+ml_base64_decode(const char *in, size_t *ret_len);
+
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines and durations. */
+int64_t
+ml_now_ms(void);
 
 /* True when s starts with prefix / ends with suffix. */
 bool
