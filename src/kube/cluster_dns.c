@@ -63,18 +63,23 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 	items = ml_json_get(list, "items");
 	for (size_t p = 0; items && p < json_object_array_length(items); p++) {
 		struct json_object *pod = json_object_array_get_idx(items, p);
-		struct json_object *sts = ml_json_get(pod, "status.containerStatuses");
-		const char *phase = ml_json_str(pod, "status.phase"), *why = NULL;
+		struct json_object *sts =
+		    ml_json_get(pod, "status.containerStatuses");
+		const char *phase = ml_json_str(pod, "status.phase"),
+			   *why = NULL;
 		size_t n = sts ? json_object_array_length(sts) : 0;
 		bool fresh = n > 0;
 
 		for (size_t i = 0; i < n; i++) {
-			struct json_object *cs = json_object_array_get_idx(sts, i);
-			const char *reason = ml_json_str(cs, "state.waiting.reason");
+			struct json_object *cs =
+			    json_object_array_get_idx(sts, i);
+			const char *reason =
+			    ml_json_str(cs, "state.waiting.reason");
 			struct json_object *ready = ml_json_get(cs, "ready");
 
 			if (!reason)
-				reason = ml_json_str(cs, "state.terminated.reason");
+				reason =
+				    ml_json_str(cs, "state.terminated.reason");
 			if (reason) {
 				why = reason;
 				if (strcmp(reason, "ErrImageNeverPull") == 0 ||
@@ -82,8 +87,8 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 					ret->fatal = true;
 			}
 			if (!ready || !json_object_get_boolean(ready) ||
-			    api_time(ml_json_str(cs, "state.running.startedAt")) <
-				    started_after)
+			    api_time(ml_json_str(
+				cs, "state.running.startedAt")) < started_after)
 				fresh = false;
 		}
 		ret->fresh = ret->fresh || fresh;
@@ -154,7 +159,8 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 		}
 		if (r < 0)
 			return r;
-		gen = json_object_get_int64(ml_json_get(dep, "metadata.generation"));
+		gen = json_object_get_int64(
+			ml_json_get(dep, "metadata.generation"));
 		seen = json_object_get_int64(
 			ml_json_get(dep, "status.observedGeneration"));
 		avail = json_object_get_int64(

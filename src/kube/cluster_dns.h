@@ -61,6 +61,7 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
 int
 ml_cluster_dns_ensure(const char *home, const char *profile,
 		      int apiserver_port, const char *source,
-		      const char *manifest, const struct ml_cluster_dns_opts *o);
+		      const char *manifest,
+		      const struct ml_cluster_dns_opts *o);
 
 #endif
