@@ -9,7 +9,10 @@
 
 #include "kube/k8s.h"
 #include "kube/k8s_stream.h"
+#include "base/paths.h"
+#include "base/pki.h"
 #include "base/util.h"
+#include "kube/cluster.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -893,6 +896,50 @@ START_TEST(test_k8s_watch_survives_apiserver_restart)
 }
 END_TEST
 
+/*
+ * Makes HOME a minilaunch home whose profile "fixture" holds the
+ * fixture's CA and admin files where kube/cluster.c looks for them, and
+ * returns the API server's port.
+ */
+static int
+cluster_home(const char *home)
+{
+	struct ml_k8s_config *cfg = NULL;
+	ml_autofree char *cadir = ml_paths_ca_dir(home);
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, "fixture");
+	ml_autofree char *ca = NULL, *cert = NULL, *key = NULL;
+	int port;
+
+	ck_assert_int_eq(ml_k8s_config_load(kubeconfig, "fixture", &cfg), 0);
+	ck_assert_int_eq(ml_mkdir_p(cadir, 0700), 0);
+	ck_assert_int_eq(ml_mkdir_p(certs, 0700), 0);
+	ml_pki_admin_files(home, "fixture", &ca, &cert, &key);
+	ck_assert_int_eq(symlink(cfg->ca_file, ca), 0);
+	ck_assert_int_eq(symlink(cfg->cert_file, cert), 0);
+	ck_assert_int_eq(symlink(cfg->key_file, key), 0);
+	port = atoi(strrchr(cfg->server, ':') + 1);
+	ml_k8s_config_free(cfg);
+	return port;
+}
+
+START_TEST(test_k8s_cluster_probes_as_profile_admin)
+{
+	ml_autofree char *home = ml_xasprintf("%s/home", dir);
+	int port = cluster_home(home);
+	int r;
+
+	r = ml_cluster_probe_apiserver(home, "fixture", port, 10000);
+	ck_assert_msg(r == 0, "probe: %s", ml_err_msg());
+	/* the fixture runs no kubelet, so it has no node */
+	r = ml_cluster_node_ready(home, "fixture", port, 10000);
+	ck_assert_int_eq(r, -ENOENT);
+	/* a profile without its certificate names the missing file */
+	r = ml_cluster_probe_apiserver(home, "other", port, 10000);
+	ck_assert_int_eq(r, -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "admin.crt"));
+}
+END_TEST
+
 static Suite *
 k8s_suite(void)
 {
@@ -917,6 +964,7 @@ k8s_suite(void)
 	tcase_add_test(tc, test_k8s_apply_creates_then_updates);
 	tcase_add_test(tc, test_k8s_delete);
 	tcase_add_test(tc, test_k8s_error_404_has_status_message);
+	tcase_add_test(tc, test_k8s_cluster_probes_as_profile_admin);
 	tcase_add_test(tc, test_k8s_error_bad_ca_names_server);
 	tcase_add_test(tc, test_k8s_error_timeout_bounded);
 	tcase_add_test(tc, test_k8s_logs_pending_pod);
