@@ -26,7 +26,6 @@ ml_node_paths_init(struct ml_node_paths *p, const char *home,
 {
 	p->machine_dir = ml_paths_machine_dir(home, profile);
 	p->certs_dir = ml_paths_profile_certs_dir(home, profile);
-	p->ca_dir = ml_paths_ca_dir(home);
 	p->kernel = ml_xasprintf("%s/vmlinuz", p->machine_dir);
 	p->initrd = ml_xasprintf("%s/initrd.img", p->machine_dir);
 	p->cmdline = ml_xasprintf("%s/cmdline", p->machine_dir);
@@ -40,7 +39,6 @@ ml_node_paths_clear(struct ml_node_paths *p)
 {
 	free(p->machine_dir);
 	free(p->certs_dir);
-	free(p->ca_dir);
 	free(p->kernel);
 	free(p->initrd);
 	free(p->cmdline);

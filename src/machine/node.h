@@ -16,7 +16,6 @@
 struct ml_node_paths {
 	char *machine_dir;
 	char *certs_dir;
-	char *ca_dir;
 	char *kernel, *initrd, *cmdline;
 	char *config_iso;
 	char *serial_log;

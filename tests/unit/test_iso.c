@@ -133,7 +133,7 @@ START_TEST(test_iso_config_drive_layout)
 	}
 	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "ssh/authorized_keys", &ak, NULL), 0);
 	{
-		ml_autofree char *pubpath = ml_xasprintf("%s/id_ssh.pub", p.certs_dir);
+		ml_autofree char *pubpath = ml_pki_ssh_pub_path(home, "dev");
 		ck_assert_int_eq(ml_read_file(pubpath, &pub, NULL), 0);
 	}
 	ck_assert_str_eq(ak, pub);
