@@ -550,7 +550,7 @@ ensure_ca(const char *home, struct ca *ca, struct ml_pki_stats *st)
 {
 	ml_autofree char *dir = ml_paths_ca_dir(home);
 	ml_autofree char *lock = ml_xasprintf("%s/.lock", dir);
-	ml_autofree char *crt = ml_xasprintf("%s/ca.crt", dir);
+	ml_autofree char *crt = ml_pki_ca_cert_path(home);
 	ml_autofree char *key = ml_xasprintf("%s/ca.key", dir);
 	ml_autoclose int fd = -1;
 	const char *why = NULL;
@@ -787,10 +787,10 @@ ssh_pub_line(EVP_PKEY *k)
  * may already trust it.
  */
 static int
-ensure_ssh(const char *certs, struct ml_pki_stats *st)
+ensure_ssh(const char *home, const char *profile, struct ml_pki_stats *st)
 {
-	ml_autofree char *key = ml_xasprintf("%s/id_ssh", certs);
-	ml_autofree char *pub = ml_xasprintf("%s/id_ssh.pub", certs);
+	ml_autofree char *key = ml_pki_ssh_key_path(home, profile);
+	ml_autofree char *pub = ml_pki_ssh_pub_path(home, profile);
 	ml_autofree char *line = NULL, *have = NULL;
 	const char *why = NULL;
 	size_t have_len = 0;
@@ -874,8 +874,8 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 			.ip = { "127.0.0.1", "10.0.2.15", "10.96.0.1" },
 		},
 		{
-			.crt_name = "admin.crt",
-			.key_name = "admin.key",
+			.crt_name = ML_PKI_ADMIN_CERT,
+			.key_name = ML_PKI_ADMIN_KEY,
 			.o = "system:masters",
 			.cn = "minilaunch-admin",
 			.use = USE_CLIENT,
@@ -957,7 +957,7 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 	if (r >= 0)
 		r = ensure_sa(certs, &st);
 	if (r >= 0)
-		r = ensure_ssh(certs, &st);
+		r = ensure_ssh(home, profile, &st);
 	ca_clear(&ca);
 	if (r < 0)
 		return r;

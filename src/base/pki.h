@@ -50,6 +50,31 @@ int
 ml_pki_ensure(const char *home, const char *profile, const char *node,
 	      struct ml_pki_stats *stats);
 
+/* The names of the files other modules reach (pki_paths.c, no libcrypto). */
+#define ML_PKI_CA_CERT "ca.crt"
+#define ML_PKI_ADMIN_CERT "admin.crt"
+#define ML_PKI_ADMIN_KEY "admin.key"
+#define ML_PKI_SSH_KEY "id_ssh"
+#define ML_PKI_SSH_PUB "id_ssh.pub"
+
+/* CA_DIR/ca.crt, the CA every profile of home trusts. Caller frees. */
+char *
+ml_pki_ca_cert_path(const char *home);
+
+/*
+ * The files a client of profile's API server authenticates with:
+ * CA_DIR/ca.crt, CERTS/admin.crt, CERTS/admin.key. Each one: caller frees.
+ */
+void
+ml_pki_admin_files(const char *home, const char *profile, char **ret_ca,
+		   char **ret_cert, char **ret_key);
+
+/* CERTS/id_ssh and CERTS/id_ssh.pub, the node's SSH pair. Caller frees. */
+char *
+ml_pki_ssh_key_path(const char *home, const char *profile);
+char *
+ml_pki_ssh_pub_path(const char *home, const char *profile);
+
 /* The Docker client directory for DOCKER_CERT_PATH. Caller frees. */
 char *
 ml_pki_docker_cert_dir(const char *home, const char *profile);

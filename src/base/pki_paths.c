@@ -10,6 +10,41 @@
 #include "base/util.h"
 
 char *
+ml_pki_ca_cert_path(const char *home)
+{
+	ml_autofree char *dir = ml_paths_ca_dir(home);
+
+	return ml_xasprintf("%s/" ML_PKI_CA_CERT, dir);
+}
+
+void
+ml_pki_admin_files(const char *home, const char *profile, char **ret_ca,
+		   char **ret_cert, char **ret_key)
+{
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+
+	*ret_ca = ml_pki_ca_cert_path(home);
+	*ret_cert = ml_xasprintf("%s/" ML_PKI_ADMIN_CERT, certs);
+	*ret_key = ml_xasprintf("%s/" ML_PKI_ADMIN_KEY, certs);
+}
+
+char *
+ml_pki_ssh_key_path(const char *home, const char *profile)
+{
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+
+	return ml_xasprintf("%s/" ML_PKI_SSH_KEY, certs);
+}
+
+char *
+ml_pki_ssh_pub_path(const char *home, const char *profile)
+{
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+
+	return ml_xasprintf("%s/" ML_PKI_SSH_PUB, certs);
+}
+
+char *
 ml_pki_docker_cert_dir(const char *home, const char *profile)
 {
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);

@@ -55,34 +55,16 @@ ml_shell_detect(void)
 	return ML_SHELL_BASH;
 }
 
-/* Appends s to a growing buffer. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
 static void
-put(struct buf *b, const char *s, size_t n)
+puts_(struct ml_buf *b, const char *s)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = ml_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
+	ml_buf_add(b, s, strlen(s));
 }
 
 char *
 ml_shell_quote(enum ml_shell sh, const char *value)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct ml_buf b = { NULL, 0, 0 };
 	const char *open = "'", *close = "'";
 
 	switch (sh) {
@@ -144,7 +126,7 @@ ml_shell_quote(enum ml_shell sh, const char *value)
 		if (rep)
 			puts_(&b, rep);
 		else
-			put(&b, c, 1);
+			ml_buf_add(&b, c, 1);
 	}
 	puts_(&b, close);
 	return b.p;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <json-c/json.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char err_buf[1024];
@@ -135,6 +137,91 @@ ml_err_clear(void)
 {
 	err_set = false;
 	err_buf[0] = '\0';
+}
+
+void
+ml_buf_add(struct ml_buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = ml_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+ml_buf_clear(struct ml_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+void
+ml_buf_release(struct ml_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static int
+b64_value(unsigned char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '+' || ch == '-')
+		return 62;
+	if (ch == '/' || ch == '_')
+		return 63;
+	return -1;
+}
+
+char *
+ml_base64_decode(const char *in, size_t *ret_len)
+{
+	size_t n = strlen(in), o = 0;
+	char *out = ml_xmalloc(n / 4 * 3 + 4);
+	unsigned acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (strchr(" \t\r\n", in[i]))
+			continue;
+		if (in[i] == '=')
+			break;
+		v = b64_value((unsigned char)in[i]);
+		if (v < 0) {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	if (ret_len)
+		*ret_len = o;
+	return out;
+}
+
+int64_t
+ml_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool
@@ -320,8 +407,9 @@ ml_path_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-bool
-ml_tcp_port_open(int port)
+/* Whether connect() (or bind()) of a TCP socket to 127.0.0.1:port works. */
+static bool
+loopback_port(int port, bool bind_it)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons((uint16_t)port),
@@ -331,7 +419,46 @@ ml_tcp_port_open(int port)
 
 	if (fd < 0)
 		return false;
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	ok = (bind_it ? bind(fd, (struct sockaddr *)&sa, sizeof(sa))
+		      : connect(fd, (struct sockaddr *)&sa, sizeof(sa))) == 0;
 	close(fd);
 	return ok;
+}
+
+bool
+ml_tcp_port_open(int port)
+{
+	return loopback_port(port, false);
+}
+
+bool
+ml_tcp_port_free(int port)
+{
+	return loopback_port(port, true);
+}
+
+struct json_object *
+ml_json_get(struct json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+const char *
+ml_json_str(struct json_object *o, const char *path)
+{
+	struct json_object *v = ml_json_get(o, path);
+
+	return v && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A usage error (bad flag or value typed by the user): exit code 64. */
@@ -61,6 +62,36 @@ ml_err_msg(void);
 void
 ml_err_clear(void);
 
+/* A growable byte buffer, always NUL-terminated once something was added;
+ * zero-initialise it. p is owned by the buffer. */
+struct ml_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Appends n bytes of p. */
+void
+ml_buf_add(struct ml_buf *b, const void *p, size_t n);
+/* Empties b, keeping its memory. */
+void
+ml_buf_clear(struct ml_buf *b);
+/* Frees b's memory; b is empty and reusable afterwards. */
+void
+ml_buf_release(struct ml_buf *b);
+
+/*
+ * Decodes base64 (standard or URL-safe alphabet; whitespace skipped;
+ * decoding stops at the first '='). Returns the bytes, NUL-terminated
+ * (caller frees), their count in *ret_len (may be NULL), or NULL when in
+ * holds another character.
+ */
+char *
+ml_base64_decode(const char *in, size_t *ret_len);
+
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines and durations. */
+int64_t
+ml_now_ms(void);
+
 /* True when s starts with prefix / ends with suffix. */
 bool
 ml_startswith(const char *s, const char *prefix);
@@ -102,9 +133,24 @@ ml_rm_rf(const char *path);
 /* True when something accepts TCP connections on 127.0.0.1:port. */
 bool
 ml_tcp_port_open(int port);
+/* True when a TCP socket can bind 127.0.0.1:port now. */
+bool
+ml_tcp_port_free(int port);
 
 /* True when path exists (any type). */
 bool
 ml_path_exists(const char *path);
+
+struct json_object;
+
+/*
+ * o's value at a '.'-separated path of object keys ("status.phase"), or
+ * NULL when o is NULL or a key is missing. Borrowed from o.
+ */
+struct json_object *
+ml_json_get(struct json_object *o, const char *path);
+/* ml_json_get() when the value is a string, else NULL. Borrowed. */
+const char *
+ml_json_str(struct json_object *o, const char *path);
 
 #endif

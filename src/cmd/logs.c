@@ -6,6 +6,7 @@
 
 #include "cmd/command.h"
 #include "machine/node.h"
+#include "machine/ssh.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -102,7 +103,7 @@ bundle(const struct ml_globals *g, struct ml_profile *p,
 	if (r >= 0 && port && ml_tcp_port_open(port)) {
 		char *out_text = NULL;
 
-		if (ml_node_ssh_capture(g->home, g->profile, port,
+		if (ml_ssh_capture(g->home, g->profile, port,
 					"sudo journalctl -b --no-pager", &out_text) >= 0)
 			r = add(a, "node/journal.txt", out_text, strlen(out_text));
 		free(out_text);
@@ -110,7 +111,7 @@ bundle(const struct ml_globals *g, struct ml_profile *p,
 			ml_autofree char *cmd = ml_xasprintf("sudo journalctl -b --no-pager -u %s", units[i]);
 			ml_autofree char *name = ml_xasprintf("node/units/%s.log", units[i]);
 			out_text = NULL;
-			if (ml_node_ssh_capture(g->home, g->profile, port, cmd, &out_text) >= 0)
+			if (ml_ssh_capture(g->home, g->profile, port, cmd, &out_text) >= 0)
 				r = add(a, name, out_text, strlen(out_text));
 			free(out_text);
 		}

@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include "cmd/command.h"
+#include "kube/cluster.h"
+#include "kube/k8s.h"
 #include "machine/driver.h"
 #include "machine/node.h"
 #include "base/profile.h"
@@ -33,8 +35,9 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 	const char *ns = a->opt[OPT_NAMESPACE] ? a->opt[OPT_NAMESPACE] : "default";
 	struct ml_profile *p = NULL;
 	struct ml_driver *d = NULL;
-	struct json_object *svc = NULL, *spec, *ports;
-	ml_autofree char *path = NULL, *body = NULL;
+	struct ml_k8s *c = NULL;
+	struct json_object *svc = NULL, *ports;
+	ml_autofree char *path = NULL;
 	size_t nurls = 0;
 	int aport, r;
 
@@ -50,15 +53,17 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 		goto out;
 	}
 	path = ml_xasprintf("/api/v1/namespaces/%s/services/%s", ns, a->argv[0]);
-	r = ml_node_api_get(g->home, g->profile, aport, path, 30000, &body);
+	r = ml_cluster_client(g->home, g->profile, aport, 30000, &c);
+	if (r >= 0)
+		r = ml_k8s_get(c, path, &svc);
+	c = ml_k8s_free(c);
 	if (r == -ENOENT)
 		r = ml_err(-ENOENT, "service '%s' not found in namespace '%s': check 'minilaunch kubectl -- get svc -n %s'",
 			   a->argv[0], ns, ns);
 	if (r < 0)
 		goto out;
-	svc = json_tokener_parse(body);
-	if (!svc || !json_object_object_get_ex(svc, "spec", &spec) ||
-	    !json_object_object_get_ex(spec, "ports", &ports)) {
+	ports = ml_json_get(svc, "spec.ports");
+	if (!ports) {
 		r = ml_err(-EBADMSG, "service '%s' has no ports", a->argv[0]);
 		goto out;
 	}

@@ -6,6 +6,7 @@
 
 #include "cmd/command.h"
 #include "machine/node.h"
+#include "base/pki.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -35,7 +36,7 @@ run_ssh(const struct ml_globals *g, const struct ml_args *a)
 		return ml_err(-EHOSTDOWN, "profile '%s' is not running: start it with 'minilaunch -p %s start'",
 			      g->profile, g->profile);
 	ml_node_paths_init(&paths, g->home, g->profile);
-	key = ml_xasprintf("%s/id_ssh", paths.certs_dir);
+	key = ml_pki_ssh_key_path(g->home, g->profile);
 	known = ml_xasprintf("UserKnownHostsFile=%s", paths.known_hosts);
 	port = ml_xasprintf("%d", sport);
 	ml_node_paths_clear(&paths);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "machine/accel.h"
+#include "kube/cluster.h"
 #include "kube/cluster_dns.h"
 #include "cmd/command.h"
 #include "machine/driver.h"
@@ -14,6 +15,7 @@
 #include "kube/kubeconfig.h"
 #include "base/log.h"
 #include "machine/node.h"
+#include "machine/probe.h"
 #include "base/paths.h"
 #include "base/pki.h"
 #include "base/profile.h"
@@ -368,7 +370,7 @@ boot(struct start *s, bool running)
 	if (!running) {
 		ml_progress_begin("Writing the config drive");
 		r = ml_node_write_config_drive(s->g->home, s->g->profile, &s->paths,
-					       s->kubernetes);
+					       s->kubernetes, ML_KUBERNETES_VERSION);
 		ml_progress_end(r);
 		if (r < 0)
 			return r;
@@ -419,7 +421,7 @@ wait_for(struct start *s, const char *what,
 				   what, s->timeout_s, ml_err_msg(), s->g->profile);
 			break;
 		}
-		fail = ml_node_boot_failure(&s->paths);
+		fail = ml_probe_boot_failure(s->paths.serial_log);
 		if (fail) {
 			r = ml_err(-EIO, "the node reported a failure: %s: see 'minilaunch -p %s logs'",
 				   fail, s->g->profile);
@@ -443,10 +445,10 @@ merge_kubeconfig(struct start *s)
 {
 	ml_autofree char *kc = ml_kubeconfig_default_path();
 	ml_autofree char *server = ml_xasprintf("https://127.0.0.1:%d", s->ports[2]);
-	ml_autofree char *ca = ml_xasprintf("%s/ca.crt", s->paths.ca_dir);
-	ml_autofree char *cert = ml_xasprintf("%s/admin.crt", s->paths.certs_dir);
-	ml_autofree char *key = ml_xasprintf("%s/admin.key", s->paths.certs_dir);
+	ml_autofree char *ca = NULL, *cert = NULL, *key = NULL;
 	int r;
+
+	ml_pki_admin_files(s->g->home, s->g->profile, &ca, &cert, &key);
 
 	ml_progress_begin("Updating kubeconfig '%s'", kc);
 	r = ml_kubeconfig_merge(kc,
@@ -488,11 +490,23 @@ ensure_dns(struct start *s, bool wait, bool booted)
 		 * guest clock a little behind the host's */
 		.started_after = booted ? s->deadline - s->timeout_s - 10 : 0,
 	};
+	ml_autofree char *manifest = NULL, *source = NULL;
 	int r;
 
 	ml_progress_begin(o.enabled ? "Enabling cluster DNS" : "Turning cluster DNS off");
-	r = ml_cluster_dns_ensure(s->g->home, s->g->profile, s->ports[2], s->iso,
-				  &o);
+	r = ml_iso_read_file(s->iso, ML_CLUSTER_DNS_MANIFEST, &manifest, NULL);
+	source = ml_xasprintf("%s:/%s", s->iso, ML_CLUSTER_DNS_MANIFEST);
+	if (r >= 0)
+		r = ml_cluster_dns_ensure(s->g->home, s->g->profile, s->ports[2],
+					  source, manifest, &o);
+	else if (r == -ENOENT) {
+		/* an image built before cluster DNS is left alone */
+		if (o.enabled)
+			ml_log_warn("the node image '%s' has no cluster DNS (no /%s): pods cannot resolve service names; rebuild it with 'make iso', ignoring",
+				    s->iso, ML_CLUSTER_DNS_MANIFEST);
+		ml_err_clear();
+		r = 0;
+	}
 	ml_progress_end(r);
 	/* The cluster works without it for now, and its Deployment comes up
 	 * by itself: on a slow (emulated, loaded) host the controllers may
@@ -639,11 +653,11 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 
 	s.deadline = time(NULL) + s.timeout_s;
 	if (wait >= WAIT_DOCKER)
-		r = wait_for(&s, "dockerd (TLS)", ml_node_probe_docker, s.ports[1]);
+		r = wait_for(&s, "dockerd (TLS)", ml_probe_docker, s.ports[1]);
 	if (r >= 0 && wait >= WAIT_APISERVER)
-		r = wait_for(&s, "the API server", ml_node_probe_apiserver, s.ports[2]);
+		r = wait_for(&s, "the API server", ml_cluster_probe_apiserver, s.ports[2]);
 	if (r >= 0 && wait >= WAIT_NODE)
-		r = wait_for(&s, "the node to be Ready", ml_node_probe_node_ready, s.ports[2]);
+		r = wait_for(&s, "the node to be Ready", ml_cluster_node_ready, s.ports[2]);
 	if (r < 0)
 		goto out;
 	if (s.kubernetes) {

@@ -7,9 +7,10 @@
 #include "config.h"
 
 #include "cmd/command.h"
-#include "machine/driver.h"
+#include "kube/cluster.h"
 #include "kube/kubeconfig.h"
-#include "machine/node.h"
+#include "machine/driver.h"
+#include "machine/probe.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -71,13 +72,13 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		int dport = ml_profile_state_port(p, "docker");
 		int aport = ml_profile_state_port(p, "apiserver");
 
-		if (dport && ml_node_probe_docker(g->home, g->profile, dport, 10000) >= 0)
+		if (dport && ml_probe_docker(g->home, g->profile, dport, 10000) >= 0)
 			docker = "Running";
 		if (kubernetes && aport &&
-		    ml_node_probe_apiserver(g->home, g->profile, aport, 10000) >= 0)
+		    ml_cluster_probe_apiserver(g->home, g->profile, aport, 10000) >= 0)
 			apiserver = "Running";
 		if (kubernetes && aport &&
-		    ml_node_probe_node_ready(g->home, g->profile, aport, 10000) >= 0)
+		    ml_cluster_node_ready(g->home, g->profile, aport, 10000) >= 0)
 			kubelet = "Running";
 		ml_err_clear();
 		want = ml_xasprintf("https://127.0.0.1:%d", aport);

@@ -4,7 +4,7 @@
 #include "cmd/command.h"
 #include "machine/driver.h"
 #include "base/log.h"
-#include "machine/node.h"
+#include "machine/ssh.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -55,7 +55,7 @@ run_stop(const struct ml_globals *g, const struct ml_args *a)
 		/* the guest's own poweroff first: it syncs the data disk even
 		 * where nothing in the guest listens to the ACPI power button */
 		if (st == ML_MACHINE_RUNNING && sport && ml_tcp_port_open(sport) &&
-		    ml_node_ssh_capture(g->home, g->profile, sport,
+		    ml_ssh_capture(g->home, g->profile, sport,
 					"sudo systemctl poweroff", &out) < 0)
 			ml_log_debug("poweroff over ssh failed: %s", ml_err_msg());
 		free(out);

@@ -7,7 +7,7 @@
 #include "cmd/command.h"
 #include "kube/kubeconfig.h"
 #include "base/log.h"
-#include "base/paths.h"
+#include "base/pki.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -28,7 +28,7 @@ static int
 run_update_context(const struct ml_globals *g, const struct ml_args *a)
 {
 	struct ml_profile *p = NULL;
-	ml_autofree char *kc = NULL, *ca_dir = NULL, *certs = NULL;
+	ml_autofree char *kc = NULL;
 	ml_autofree char *server = NULL, *ca = NULL, *cert = NULL, *key = NULL;
 	const char *missing = NULL;
 	int port, r;
@@ -44,11 +44,7 @@ run_update_context(const struct ml_globals *g, const struct ml_args *a)
 		return ml_err(-EHOSTDOWN, "profile '%s' has no API server address yet: run 'minilaunch -p %s start'",
 			      g->profile, g->profile);
 
-	ca_dir = ml_paths_ca_dir(g->home);
-	certs = ml_paths_profile_certs_dir(g->home, g->profile);
-	ca = ml_xasprintf("%s/ca.crt", ca_dir);
-	cert = ml_xasprintf("%s/admin.crt", certs);
-	key = ml_xasprintf("%s/admin.key", certs);
+	ml_pki_admin_files(g->home, g->profile, &ca, &cert, &key);
 	if (!ml_path_exists(ca))
 		missing = ca;
 	else if (!ml_path_exists(cert))

@@ -116,15 +116,6 @@ struct dns {
 	int epfd, sigfd, health_fd, ready_fd;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- flags ---------------------------------------------------------------- */
 
 static int
@@ -475,7 +466,7 @@ push(struct dns *d)
 {
 	struct ml_dns_records want = {0};
 	struct ml_dns_diff diff;
-	int64_t t0 = now_ms();
+	int64_t t0 = ml_now_ms();
 	bool reload;
 	int r;
 
@@ -507,7 +498,7 @@ push(struct dns *d)
 	if (r < 0) {
 		ml_log_warn("cannot update unbound: %s; retrying in %d ms",
 			    ml_err_msg(), PUSH_RETRY_MS);
-		d->push_at = now_ms() + PUSH_RETRY_MS;
+		d->push_at = ml_now_ms() + PUSH_RETRY_MS;
 		ml_dns_diff_release(&diff);
 		ml_dns_records_release(&want);
 		return;
@@ -522,7 +513,7 @@ push(struct dns *d)
 	ml_log_debug("%zu records, %zu names removed, %zu lines added in "
 		     "%lld ms",
 		     want.n, diff.nremove, diff.nadd,
-		     (long long)(now_ms() - t0));
+		     (long long)(ml_now_ms() - t0));
 	ml_dns_diff_release(&diff);
 	ml_dns_records_release(&d->pushed);
 	d->pushed = want;
@@ -590,7 +581,7 @@ start_watches(struct dns *d)
 {
 	struct store *stores[] = {&d->services, &d->endpoints};
 
-	if (now_ms() < d->watch_at)
+	if (ml_now_ms() < d->watch_at)
 		return;
 	for (size_t i = 0; i < ML_ARRAY_SIZE(stores); i++) {
 		struct store *s = stores[i];
@@ -605,7 +596,7 @@ start_watches(struct dns *d)
 				ml_log_warn("cannot list %s: %s; retrying",
 					    s->what, ml_err_msg());
 			d->watch_warned = true;
-			d->watch_at = now_ms() + d->watch_backoff;
+			d->watch_at = ml_now_ms() + d->watch_backoff;
 			d->watch_backoff =
 			    d->watch_backoff * 2 > WATCH_RETRY_MAX_MS
 				? WATCH_RETRY_MAX_MS
@@ -805,7 +796,7 @@ push_due(const struct dns *d)
 static int
 next_timeout(const struct dns *d)
 {
-	int64_t now = now_ms(), t = now + IDLE_MS;
+	int64_t now = ml_now_ms(), t = now + IDLE_MS;
 
 	if ((!d->services.watch || !d->endpoints.watch) && d->watch_at < t)
 		t = d->watch_at;
@@ -826,7 +817,7 @@ run(struct dns *d)
 		if (d->stop)
 			break;
 		start_watches(d);
-		if (push_due(d) && now_ms() >= d->push_at)
+		if (push_due(d) && ml_now_ms() >= d->push_at)
 			push(d);
 	}
 	return 0;

@@ -27,26 +27,9 @@
 /* Never queried (do-not-query-address): the forwarder of --upstream none. */
 #define NO_UPSTREAM_IP "127.255.255.254"
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
+static void buf_printf(struct ml_buf *b, const char *fmt, ...) ML_PRINTF(2, 3);
 static void
-buf_add(struct buf *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = ml_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_printf(struct buf *b, const char *fmt, ...) ML_PRINTF(2, 3);
-static void
-buf_printf(struct buf *b, const char *fmt, ...)
+buf_printf(struct ml_buf *b, const char *fmt, ...)
 {
 	ml_autofree char *s = NULL;
 	va_list ap;
@@ -54,16 +37,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = ml_xvasprintf(fmt, ap);
 	va_end(ap);
-	buf_add(b, s, strlen(s));
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	ml_buf_add(b, s, strlen(s));
 }
 
 static void
@@ -260,7 +234,7 @@ ml_unbound_conf_text(const struct ml_unbound_conf *conf)
 	const char *self = strcmp(conf->listen, "0.0.0.0") == 0 ? "127.0.0.1"
 			   : strcmp(conf->listen, "::") == 0	? "::1"
 								: conf->listen;
-	struct buf b = {0};
+	struct ml_buf b = {0};
 
 	const char *bad = !quotable(conf->dir)	     ? conf->dir
 			  : !quotable(conf->control) ? conf->control
@@ -355,7 +329,7 @@ ml_unbound_records_text(const char *const *names, size_t n,
 			const char *zone_type, const char *const *rr,
 			size_t nrr)
 {
-	struct buf b = {0};
+	struct ml_buf b = {0};
 
 	buf_printf(&b, "# Written by ml-dns: its records as of its last "
 		       "reload of unbound.\nserver:\n");
@@ -435,7 +409,7 @@ describe_status(int status)
 int
 ml_unbound_wait_ready(pid_t pid, const char *control, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ml_now_ms() + timeout_ms;
 
 	for (;;) {
 		ml_autofree char *reply = NULL;
@@ -454,7 +428,7 @@ ml_unbound_wait_ready(pid_t pid, const char *control, int timeout_ms)
 				       &reply) >= 0 &&
 		    strstr(reply, "is running"))
 			return 0;
-		if (now_ms() >= deadline)
+		if (ml_now_ms() >= deadline)
 			return ml_err(-ETIMEDOUT,
 				      "unbound did not answer on '%s' within "
 				      "%d ms",
@@ -466,14 +440,14 @@ ml_unbound_wait_ready(pid_t pid, const char *control, int timeout_ms)
 int
 ml_unbound_stop(pid_t pid, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ml_now_ms() + timeout_ms;
 	int status;
 	pid_t w;
 
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
 		return ml_err(-errno, "cannot signal unbound (pid %d): %s",
 			      (int)pid, strerror(errno));
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && ml_now_ms() < deadline)
 		sleep_ms(10);
 	if (w == 0) {
 		kill(pid, SIGKILL);
@@ -489,14 +463,14 @@ ml_unbound_stop(pid_t pid, int timeout_ms)
 
 /* Writes req and reads the answer to its end, within deadline. */
 static int
-converse(int fd, const char *path, const struct buf *req, int64_t deadline,
-	 struct buf *reply)
+converse(int fd, const char *path, const struct ml_buf *req, int64_t deadline,
+	 struct ml_buf *reply)
 {
 	size_t off = 0;
 
 	for (;;) {
 		struct pollfd p = {fd, POLLIN, 0};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ml_now_ms();
 		char chunk[4096];
 		ssize_t n;
 
@@ -535,7 +509,7 @@ converse(int fd, const char *path, const struct buf *req, int64_t deadline,
 				    "%s",
 				    path, strerror(errno));
 			if (n > 0)
-				buf_add(reply, chunk, (size_t)n);
+				ml_buf_add(reply, chunk, (size_t)n);
 		}
 	}
 }
@@ -544,9 +518,9 @@ int
 ml_unbound_control(const char *path, const char *cmd, const char *const *lines,
 		   size_t n, int timeout_ms, char **ret_reply)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ml_now_ms() + timeout_ms;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct buf req = {0}, reply = {0};
+	struct ml_buf req = {0}, reply = {0};
 	ml_autoclose int fd = -1;
 	int r;
 
@@ -566,7 +540,7 @@ ml_unbound_control(const char *path, const char *cmd, const char *const *lines,
 	if (lines) {
 		for (size_t i = 0; i < n; i++)
 			buf_printf(&req, "%s\n", lines[i]);
-		buf_add(&req, "\x04\n", 2);
+		ml_buf_add(&req, "\x04\n", 2);
 	}
 	r = converse(fd, path, &req, deadline, &reply);
 	free(req.p);
@@ -637,7 +611,7 @@ ml_unbound_remove(const char *path, const char *const *names, size_t n,
 int
 ml_unbound_reload(const char *path, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = ml_now_ms() + timeout_ms;
 	ml_autofree char *reply = NULL;
 	int r;
 
@@ -651,7 +625,7 @@ ml_unbound_reload(const char *path, int timeout_ms)
 	/* It answered before reloading: wait until it answers again. */
 	for (;;) {
 		ml_autofree char *st = NULL;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ml_now_ms();
 
 		if (left <= 0)
 			return ml_err(-ETIMEDOUT,

@@ -3,13 +3,12 @@
 
 #include "kube/cluster_dns.h"
 
-#include "machine/iso.h"
-#include "kube/k8s.h"
 #include "base/log.h"
-#include "kube/manifest.h"
-#include "base/paths.h"
 #include "base/progress.h"
 #include "base/util.h"
+#include "kube/cluster.h"
+#include "kube/k8s.h"
+#include "kube/manifest.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -19,33 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* o's value at a '.'-separated path of keys, or NULL. Borrowed. */
-static struct json_object *
-jget(struct json_object *o, const char *path)
-{
-	char key[64];
-
-	while (o && *path) {
-		size_t n = strcspn(path, ".");
-
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path += n + (path[n] == '.');
-	}
-	return o;
-}
-
-static const char *
-jstr(struct json_object *o, const char *path)
-{
-	struct json_object *v = jget(o, path);
-
-	return v && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
 
 /* An RFC 3339 UTC time of the API ("2026-12-01T17:16:10Z"), or 0. */
 static time_t
@@ -88,21 +60,26 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 			    sel);
 	if (ml_k8s_list(c, path, false, 0, NULL, &list) < 0)
 		return;
-	items = jget(list, "items");
+	items = ml_json_get(list, "items");
 	for (size_t p = 0; items && p < json_object_array_length(items); p++) {
 		struct json_object *pod = json_object_array_get_idx(items, p);
-		struct json_object *sts = jget(pod, "status.containerStatuses");
-		const char *phase = jstr(pod, "status.phase"), *why = NULL;
+		struct json_object *sts =
+		    ml_json_get(pod, "status.containerStatuses");
+		const char *phase = ml_json_str(pod, "status.phase"),
+			   *why = NULL;
 		size_t n = sts ? json_object_array_length(sts) : 0;
 		bool fresh = n > 0;
 
 		for (size_t i = 0; i < n; i++) {
-			struct json_object *cs = json_object_array_get_idx(sts, i);
-			const char *reason = jstr(cs, "state.waiting.reason");
-			struct json_object *ready = jget(cs, "ready");
+			struct json_object *cs =
+			    json_object_array_get_idx(sts, i);
+			const char *reason =
+			    ml_json_str(cs, "state.waiting.reason");
+			struct json_object *ready = ml_json_get(cs, "ready");
 
 			if (!reason)
-				reason = jstr(cs, "state.terminated.reason");
+				reason =
+				    ml_json_str(cs, "state.terminated.reason");
 			if (reason) {
 				why = reason;
 				if (strcmp(reason, "ErrImageNeverPull") == 0 ||
@@ -110,8 +87,8 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 					ret->fatal = true;
 			}
 			if (!ready || !json_object_get_boolean(ready) ||
-			    api_time(jstr(cs, "state.running.startedAt")) <
-				    started_after)
+			    api_time(ml_json_str(
+				cs, "state.running.startedAt")) < started_after)
 				fresh = false;
 		}
 		ret->fresh = ret->fresh || fresh;
@@ -120,7 +97,7 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 		if (!why && phase && strcmp(phase, "Running") == 0)
 			why = fresh ? "Running" : "Running, not ready";
 		ret->state = ml_xasprintf("pod %s: %s",
-					  jstr(pod, "metadata.name"),
+					  ml_json_str(pod, "metadata.name"),
 					  why ? why : phase ? phase : "Unknown");
 	}
 	json_object_put(list);
@@ -182,12 +159,13 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 		}
 		if (r < 0)
 			return r;
-		gen = json_object_get_int64(jget(dep, "metadata.generation"));
+		gen = json_object_get_int64(
+			ml_json_get(dep, "metadata.generation"));
 		seen = json_object_get_int64(
-			jget(dep, "status.observedGeneration"));
+			ml_json_get(dep, "status.observedGeneration"));
 		avail = json_object_get_int64(
-			jget(dep, "status.availableReplicas"));
-		pods_look(c, ns, jget(dep, "spec.selector.matchLabels"),
+			ml_json_get(dep, "status.availableReplicas"));
+		pods_look(c, ns, ml_json_get(dep, "spec.selector.matchLabels"),
 			  started_after, &pods);
 		json_object_put(dep);
 		if (seen >= gen && avail >= 1 && pods.fresh)
@@ -247,53 +225,18 @@ out:
 	return r;
 }
 
-/* A client for the profile's API server, as its admin. */
-static int
-client(const char *home, const char *profile, int port, struct ml_k8s **ret)
-{
-	struct ml_k8s_config *cfg = ml_xcalloc(1, sizeof(*cfg));
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-	ml_autofree char *cadir = ml_paths_ca_dir(home);
-	int r;
-
-	cfg->context = ml_xstrdup(profile);
-	cfg->server = ml_xasprintf("https://127.0.0.1:%d", port);
-	cfg->namespace = ml_xstrdup("default");
-	cfg->ca_file = ml_xasprintf("%s/ca.crt", cadir);
-	cfg->cert_file = ml_xasprintf("%s/admin.crt", certs);
-	cfg->key_file = ml_xasprintf("%s/admin.key", certs);
-	r = ml_k8s_new(cfg, ret);
-	ml_k8s_config_free(cfg);
-	return r;
-}
-
 int
 ml_cluster_dns_ensure(const char *home, const char *profile,
-		      int apiserver_port, const char *iso_path,
-		      const struct ml_cluster_dns_opts *o)
+		      int apiserver_port, const char *source,
+		      const char *manifest, const struct ml_cluster_dns_opts *o)
 {
-	ml_autofree char *manifest = NULL;
-	ml_autofree char *source = NULL;
 	struct ml_k8s *c = NULL;
 	int r;
 
-	r = ml_iso_read_file(iso_path, ML_CLUSTER_DNS_MANIFEST, &manifest,
-			     NULL);
-	if (r == -ENOENT) {
-		if (o->enabled)
-			ml_log_warn("the node image '%s' has no cluster DNS (no /%s): pods cannot resolve service names; rebuild it with 'make iso', ignoring",
-				    iso_path, ML_CLUSTER_DNS_MANIFEST);
-		ml_err_clear();
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = client(home, profile, apiserver_port, &c);
-	if (r < 0)
-		return r;
 	/* a node under emulation answers slowly, more so just after boot */
-	ml_k8s_set_timeout(c, 60000);
-	source = ml_xasprintf("%s:/%s", iso_path, ML_CLUSTER_DNS_MANIFEST);
+	r = ml_cluster_client(home, profile, apiserver_port, 60000, &c);
+	if (r < 0)
+		return r;
 	r = ml_cluster_dns_apply(c, source, manifest, o);
 	ml_k8s_free(c);
 	return r;

@@ -52,16 +52,16 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
 		     const char *manifest, const struct ml_cluster_dns_opts *o);
 
 /*
- * The step of `start`: reads ML_CLUSTER_DNS_MANIFEST out of the node image
- * iso_path and runs ml_cluster_dns_apply() against the profile's API
- * server (127.0.0.1:apiserver_port, as the profile's admin, 60 s per
- * request: a node under emulation is slow to answer). An image without
- * the manifest (built before cluster DNS) is left alone with a warning
- * when enabled, and is no error.
+ * The step of `start`: runs ml_cluster_dns_apply() with manifest (the
+ * caller read ML_CLUSTER_DNS_MANIFEST out of the node image; source names
+ * it in messages) against the profile's API server (127.0.0.1:
+ * apiserver_port, as the profile's admin, 60 s per request: a node under
+ * emulation is slow to answer).
  */
 int
 ml_cluster_dns_ensure(const char *home, const char *profile,
-		      int apiserver_port, const char *iso_path,
+		      int apiserver_port, const char *source,
+		      const char *manifest,
 		      const struct ml_cluster_dns_opts *o);
 
 #endif

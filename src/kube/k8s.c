@@ -42,11 +42,6 @@
 #define TABLE_ACCEPT                                                           \
 	"application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
 enum wstate {
 	W_LISTING,
 	W_WATCHING,
@@ -87,7 +82,7 @@ struct ml_k8s_watch {
 	char errbuf[CURL_ERROR_SIZE];
 	long status;	    /* HTTP status of the transfer, once known */
 	int64_t started_ms; /* when the transfer started */
-	struct buf body;    /* a list page or an error body */
+	struct ml_buf body;    /* a list page or an error body */
 	struct ml_k8s_stream stream;
 	int stream_err; /* the stream was not JSON */
 
@@ -109,42 +104,6 @@ struct ml_k8s_watch {
 
 /* --- small helpers ------------------------------------------------------ */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = ml_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_clear(struct buf *b)
-{
-	b->len = 0;
-	if (b->p)
-		b->p[0] = '\0';
-}
-
-static void
-buf_release(struct buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
 static char *
 xstrdup_null(const char *s)
 {
@@ -156,54 +115,6 @@ set_str(char **p, const char *s)
 {
 	free(*p);
 	*p = xstrdup_null(s);
-}
-
-static int
-b64_value(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+' || ch == '-')
-		return 62;
-	if (ch == '/' || ch == '_')
-		return 63;
-	return -1;
-}
-
-/* Decodes base64 (whitespace ignored); NULL when malformed. */
-static char *
-b64_decode(const char *in)
-{
-	size_t n = strlen(in), o = 0;
-	char *out = ml_xmalloc(n / 4 * 3 + 4);
-	unsigned acc = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int v;
-
-		if (strchr(" \t\r\n", in[i]))
-			continue;
-		if (in[i] == '=')
-			break;
-		v = b64_value((unsigned char)in[i]);
-		if (v < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	return out;
 }
 
 /* The JSON text p as an object, or NULL. Caller puts. */
@@ -346,7 +257,7 @@ status_errno(long status)
  * first line when it is not a Status. Caller frees.
  */
 static char *
-http_failure(long status, const struct buf *body)
+http_failure(long status, const struct ml_buf *body)
 {
 	struct json_object *st =
 	    body->len ? parse_json(body->p, body->len) : NULL;
@@ -493,7 +404,7 @@ decode_field(const char *path, const char *ctx, const char *field,
 {
 	if (!in)
 		return 0;
-	*ret = b64_decode(in);
+	*ret = ml_base64_decode(in, NULL);
 	if (!*ret)
 		return ml_err(
 		    -EINVAL,
@@ -687,7 +598,7 @@ setup_easy(struct ml_k8s *c, CURL *e, const char *url, char *errbuf)
 static size_t
 write_buf(char *p, size_t size, size_t n, void *ud)
 {
-	buf_add(ud, p, size * n);
+	ml_buf_add(ud, p, size * n);
 	return size * n;
 }
 
@@ -698,7 +609,7 @@ write_buf(char *p, size_t size, size_t n, void *ud)
 static int
 request(struct ml_k8s *c, const char *method, const char *path, const char *url,
 	const char *accept, const char *content_type, const char *body,
-	struct buf *ret_body)
+	struct ml_buf *ret_body)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *h = NULL;
@@ -733,7 +644,7 @@ request(struct ml_k8s *c, const char *method, const char *path, const char *url,
 	} else if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	}
-	buf_clear(ret_body);
+	ml_buf_clear(ret_body);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_buf);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, ret_body);
 	rc = curl_easy_perform(e);
@@ -759,7 +670,7 @@ request_json(struct ml_k8s *c, const char *method, const char *path,
 	     const char *url, const char *accept, const char *content_type,
 	     const char *body, struct json_object **ret)
 {
-	struct buf b = {0};
+	struct ml_buf b = {0};
 	struct json_object *obj;
 	int r;
 
@@ -778,16 +689,25 @@ request_json(struct ml_k8s *c, const char *method, const char *path,
 	else
 		json_object_put(obj);
 out:
-	buf_release(&b);
+	ml_buf_release(&b);
 	return r;
+}
+
+/* request_json() of path as it is, with no query of the client's. */
+static int
+call(struct ml_k8s *c, const char *method, const char *path,
+     const char *content_type, const char *body, struct json_object **ret)
+{
+	ml_autofree char *url = make_url(c, path, NULL);
+
+	return request_json(c, method, path, url, NULL, content_type, body,
+			    ret);
 }
 
 int
 ml_k8s_get(struct ml_k8s *c, const char *path, struct json_object **ret)
 {
-	ml_autofree char *url = make_url(c, path, NULL);
-
-	return request_json(c, "GET", path, url, NULL, NULL, NULL, ret);
+	return call(c, "GET", path, NULL, NULL, ret);
 }
 
 /* The query of one list page. Caller frees. */
@@ -836,20 +756,15 @@ ml_k8s_list(struct ml_k8s *c, const char *path, bool table, long limit,
 int
 ml_k8s_delete(struct ml_k8s *c, const char *path, const char *body)
 {
-	ml_autofree char *url = make_url(c, path, NULL);
-
-	return request_json(c, "DELETE", path, url, NULL,
-			    body ? "application/json" : NULL, body, NULL);
+	return call(c, "DELETE", path, body ? "application/json" : NULL, body,
+		    NULL);
 }
 
 int
 ml_k8s_patch(struct ml_k8s *c, const char *path, const char *content_type,
 	     const char *body, struct json_object **ret)
 {
-	ml_autofree char *url = make_url(c, path, NULL);
-
-	return request_json(c, "PATCH", path, url, NULL, content_type, body,
-			    ret);
+	return call(c, "PATCH", path, content_type, body, ret);
 }
 
 int
@@ -873,10 +788,7 @@ int
 ml_k8s_create(struct ml_k8s *c, const char *path, const char *json,
 	      struct json_object **ret)
 {
-	ml_autofree char *url = make_url(c, path, NULL);
-
-	return request_json(c, "POST", path, url, NULL, "application/json",
-			    json, ret);
+	return call(c, "POST", path, "application/json", json, ret);
 }
 
 int
@@ -888,6 +800,22 @@ ml_k8s_apply(struct ml_k8s *c, const char *path, const char *body,
 
 	return request_json(c, "PATCH", path, url, NULL,
 			    "application/apply-patch+yaml", body, ret);
+}
+
+int
+ml_k8s_get_text(struct ml_k8s *c, const char *path, char **ret_text)
+{
+	ml_autofree char *url = make_url(c, path, NULL);
+	struct ml_buf b = {0};
+	int r;
+
+	r = request(c, "GET", path, url, NULL, NULL, NULL, &b);
+	if (r < 0) {
+		ml_buf_release(&b);
+		return r;
+	}
+	*ret_text = b.p ? b.p : ml_xstrdup("");
+	return 0;
 }
 
 /* The log path with its query. Caller frees. */
@@ -912,17 +840,8 @@ ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
 {
 	ml_autofree char *path =
 	    log_path(ns, pod, container, tail_lines, false);
-	ml_autofree char *url = make_url(c, path, NULL);
-	struct buf b = {0};
-	int r;
 
-	r = request(c, "GET", path, url, NULL, NULL, NULL, &b);
-	if (r < 0) {
-		buf_release(&b);
-		return r;
-	}
-	*ret_text = b.p ? b.p : ml_xstrdup("");
-	return 0;
+	return ml_k8s_get_text(c, path, ret_text);
 }
 
 /* --- merging list pages -----------------------------------------------------
@@ -1048,7 +967,7 @@ watch_destroy(struct ml_k8s_watch *w)
 		curl_easy_cleanup(w->easy);
 	queue_clear(w);
 	free(w->q);
-	buf_release(&w->body);
+	ml_buf_release(&w->body);
 	ml_k8s_stream_release(&w->stream);
 	if (w->acc)
 		json_object_put(w->acc);
@@ -1136,7 +1055,7 @@ stream_write(char *p, size_t size, size_t n, void *ud)
 	}
 	/* A list page, or an error body (kept short). */
 	if (w->state == W_LISTING || w->body.len < 64 * 1024)
-		buf_add(&w->body, p, len);
+		ml_buf_add(&w->body, p, len);
 	return len;
 }
 
@@ -1175,9 +1094,9 @@ start_transfer(struct ml_k8s_watch *w, enum wstate state, const char *url,
 	w->gone = false;
 	free(w->watch_error);
 	w->watch_error = NULL;
-	buf_clear(&w->body);
+	ml_buf_clear(&w->body);
 	ml_k8s_stream_reset(&w->stream);
-	w->started_ms = now_ms();
+	w->started_ms = ml_now_ms();
 	curl_easy_reset(w->easy);
 	setup_easy(c, w->easy, url, w->errbuf);
 	curl_easy_setopt(w->easy, CURLOPT_HTTPGET, 1L);
@@ -1256,7 +1175,7 @@ fail(struct ml_k8s_watch *w, const char *reason)
 	w->connected = false;
 	w->ever_failed = true;
 	w->state = W_BACKOFF;
-	w->retry_at_ms = now_ms() + w->backoff_ms;
+	w->retry_at_ms = ml_now_ms() + w->backoff_ms;
 	w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
 							   : w->backoff_ms * 2;
 }
@@ -1355,7 +1274,7 @@ transfer_done(struct ml_k8s_watch *w, CURLcode rc)
 	 * A clean end: the server's timeoutSeconds, or a server shutting
 	 * down. Resume at once, unless streams keep ending right away.
 	 */
-	quick = now_ms() - w->started_ms < 1000;
+	quick = ml_now_ms() - w->started_ms < 1000;
 	if (quick) {
 		why = ml_xasprintf("watch %s: %s closed the stream", w->path,
 				   w->c->base);
@@ -1390,6 +1309,21 @@ watch_new(struct ml_k8s *c, const char *path, bool table, bool logs,
 	return w;
 }
 
+/* Starts w's watch; on failure w is gone. */
+static int
+watch_begin(struct ml_k8s_watch *w, struct ml_k8s_watch **ret)
+{
+	int r = start_watch(w);
+
+	if (r < 0) {
+		watch_destroy(w);
+		return r;
+	}
+	if (ret)
+		*ret = w;
+	return 0;
+}
+
 int
 ml_k8s_watch(struct ml_k8s *c, const char *path, bool table, ml_k8s_event_fn fn,
 	     void *ud, struct ml_k8s_watch **ret)
@@ -1407,14 +1341,7 @@ ml_k8s_watch(struct ml_k8s *c, const char *path, bool table, ml_k8s_event_fn fn,
 	enqueue(w, ML_K8S_RELISTED, list, NULL);
 	set_str(&w->rv, jstr(jget(list, "metadata"), "resourceVersion"));
 	json_object_put(list);
-	r = start_watch(w);
-	if (r < 0) {
-		watch_destroy(w);
-		return r;
-	}
-	if (ret)
-		*ret = w;
-	return 0;
+	return watch_begin(w, ret);
 }
 
 int
@@ -1422,19 +1349,10 @@ ml_k8s_watch_from(struct ml_k8s *c, const char *path, bool table,
 		  const char *resource_version, ml_k8s_event_fn fn, void *ud,
 		  struct ml_k8s_watch **ret)
 {
-	struct ml_k8s_watch *w;
-	int r;
+	struct ml_k8s_watch *w = watch_new(c, path, table, false, fn, ud);
 
-	w = watch_new(c, path, table, false, fn, ud);
 	set_str(&w->rv, resource_version);
-	r = start_watch(w);
-	if (r < 0) {
-		watch_destroy(w);
-		return r;
-	}
-	if (ret)
-		*ret = w;
-	return 0;
+	return watch_begin(w, ret);
 }
 
 int
@@ -1443,18 +1361,9 @@ ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
 		   void *ud, struct ml_k8s_watch **ret)
 {
 	ml_autofree char *path = log_path(ns, pod, container, tail_lines, true);
-	struct ml_k8s_watch *w;
-	int r;
+	struct ml_k8s_watch *w = watch_new(c, path, false, true, fn, ud);
 
-	w = watch_new(c, path, false, true, fn, ud);
-	r = start_watch(w);
-	if (r < 0) {
-		watch_destroy(w);
-		return r;
-	}
-	if (ret)
-		*ret = w;
-	return 0;
+	return watch_begin(w, ret);
 }
 
 /* Delivers the queued events; returns how many. */
@@ -1501,13 +1410,13 @@ has_queued(const struct ml_k8s *c)
 int
 ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd)
 {
-	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t deadline = ml_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	int delivered = 0, r = 0;
 
 	c->in_poll++;
 	for (;;) {
 		struct curl_waitfd wfd = {extra_fd, CURL_WAIT_POLLIN, 0};
-		int64_t now = now_ms(), wait;
+		int64_t now = ml_now_ms(), wait;
 		CURLMsg *msg;
 		int running, left;
 		CURLMcode mc;
@@ -1536,7 +1445,7 @@ ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd)
 			delivered += dispatch(c);
 			break;
 		}
-		now = now_ms();
+		now = ml_now_ms();
 		if (now >= deadline)
 			break;
 		wait = deadline - now;

@@ -33,6 +33,7 @@
  *   its failure, is one DISCONNECTED event, and the stream is over.
  * - ml_k8s_config_load() reads user.tokenFile too and refuses nothing for
  *   insecure-skip-tls-verify: verification stays on.
+ * - ml_k8s_get_text(): a GET whose answer is not JSON (/readyz).
  */
 #ifndef ML_K8S_H
 #define ML_K8S_H
@@ -86,6 +87,11 @@ ml_k8s_set_timeout(struct ml_k8s *c, long timeout_ms);
 /* GET path as JSON. *ret is the parsed body (caller puts). */
 int
 ml_k8s_get(struct ml_k8s *c, const char *path, struct json_object **ret);
+
+/* GET path whose answer is text, such as "/readyz" ("ok"). *ret_text:
+ * caller frees. */
+int
+ml_k8s_get_text(struct ml_k8s *c, const char *path, char **ret_text);
 
 /*
  * One page of a list: limit 0 means no limit; cont is the continue token

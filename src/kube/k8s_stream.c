@@ -31,7 +31,7 @@ ml_k8s_stream_release(struct ml_k8s_stream *s)
 {
 	if (s->tok)
 		json_tokener_free(s->tok);
-	free(s->line);
+	ml_buf_release(&s->line);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -40,7 +40,8 @@ ml_k8s_stream_reset(struct ml_k8s_stream *s)
 {
 	if (s->tok)
 		json_tokener_reset(s->tok);
-	s->len = 0;
+	s->in_object = false;
+	ml_buf_clear(&s->line);
 }
 
 static int
@@ -55,12 +56,12 @@ feed_json(struct ml_k8s_stream *s, const char *data, size_t len,
 		size_t used;
 
 		/*
-		 * Whitespace between objects is skipped here (s->len is 1
-		 * while an object is under way), so that the tokener only
+		 * Whitespace between objects is skipped here (while no
+		 * object is under way), so that the tokener only
 		 * ever starts on an object and a chunk of bare newlines
 		 * leaves it idle.
 		 */
-		if (s->len == 0) {
+		if (!s->in_object) {
 			while (len > 0 && strchr(" \t\r\n", *data)) {
 				data++;
 				len--;
@@ -68,7 +69,7 @@ feed_json(struct ml_k8s_stream *s, const char *data, size_t len,
 			if (len == 0)
 				break;
 		}
-		s->len = 1; /* an object is under way */
+		s->in_object = true;
 		obj = json_tokener_parse_ex(s->tok, data, (int)len);
 		jerr = json_tokener_get_error(s->tok);
 		if (jerr == json_tokener_continue)
@@ -79,7 +80,7 @@ feed_json(struct ml_k8s_stream *s, const char *data, size_t len,
 		}
 		used = json_tokener_get_parse_end(s->tok);
 		json_tokener_reset(s->tok);
-		s->len = 0;
+		s->in_object = false;
 		if (used > len)
 			used = len;
 		data += used;
@@ -98,25 +99,15 @@ feed_json(struct ml_k8s_stream *s, const char *data, size_t len,
 }
 
 static void
-line_append(struct ml_k8s_stream *s, const char *p, size_t n)
-{
-	if (s->len + n + 1 > s->cap) {
-		s->cap = (s->len + n + 1) * 2;
-		s->line = ml_xrealloc(s->line, s->cap);
-	}
-	memcpy(s->line + s->len, p, n);
-	s->len += n;
-	s->line[s->len] = '\0';
-}
-
-static void
 line_emit(struct ml_k8s_stream *s, ml_k8s_stream_fn fn, void *ud)
 {
-	line_append(s, "", 0);
-	if (s->len > 0 && s->line[s->len - 1] == '\r')
-		s->line[--s->len] = '\0';
-	fn(NULL, s->line, ud);
-	s->len = 0;
+	struct ml_buf *b = &s->line;
+
+	ml_buf_add(b, "", 0);
+	if (b->len > 0 && b->p[b->len - 1] == '\r')
+		b->p[--b->len] = '\0';
+	fn(NULL, b->p, ud);
+	ml_buf_clear(b);
 }
 
 static int
@@ -129,16 +120,16 @@ feed_lines(struct ml_k8s_stream *s, const char *data, size_t len,
 		const char *nl = memchr(data, '\n', len);
 		size_t take = nl ? (size_t)(nl - data) : len;
 
-		if (s->len + take > ML_K8S_LOG_LINE_MAX) {
-			take = ML_K8S_LOG_LINE_MAX - s->len;
-			line_append(s, data, take);
+		if (s->line.len + take > ML_K8S_LOG_LINE_MAX) {
+			take = ML_K8S_LOG_LINE_MAX - s->line.len;
+			ml_buf_add(&s->line, data, take);
 			line_emit(s, fn, ud);
 			n++;
 			data += take;
 			len -= take;
 			continue;
 		}
-		line_append(s, data, take);
+		ml_buf_add(&s->line, data, take);
 		if (!nl)
 			break;
 		line_emit(s, fn, ud);
@@ -162,12 +153,12 @@ int
 ml_k8s_stream_finish(struct ml_k8s_stream *s, ml_k8s_stream_fn fn, void *ud)
 {
 	if (s->kind == ML_K8S_STREAM_JSON) {
-		if (s->len == 0)
+		if (!s->in_object)
 			return 0;
 		ml_k8s_stream_reset(s);
 		return ml_err(-EBADMSG, "watch stream ended inside an object");
 	}
-	if (s->len == 0)
+	if (s->line.len == 0)
 		return 0;
 	line_emit(s, fn, ud);
 	return 1;

@@ -10,6 +10,8 @@
 #ifndef ML_K8S_STREAM_H
 #define ML_K8S_STREAM_H
 
+#include "base/util.h"
+
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,8 +38,8 @@ typedef void (*ml_k8s_stream_fn)(struct json_object *obj, const char *text,
 struct ml_k8s_stream {
 	enum ml_k8s_stream_kind kind;
 	struct json_tokener *tok; /* JSON */
-	char *line;		  /* lines: the partial line so far */
-	size_t len, cap;
+	bool in_object;		  /* JSON: an object is under way */
+	struct ml_buf line;	  /* lines: the partial line so far */
 };
 
 void ml_k8s_stream_init(struct ml_k8s_stream *s, enum ml_k8s_stream_kind kind);

@@ -96,15 +96,6 @@ ml_accel_err_unusable(const char *reason)
 		      reason);
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* --- the device: a guest of three bytes --- */
 
 /* Child side: one byte on fd, 'K' when the guest halted with al == 0x42,
@@ -323,7 +314,7 @@ ml_accel_boot_probe(const char *emulator, const char *kernel,
 	char *argv[32];
 	char *out = ml_xmalloc(OUTPUT_MAX + 1);
 	size_t len = 0;
-	long t0 = now_ms(), left;
+	long t0 = ml_now_ms(), left;
 	bool banner = false, panic = false, exited = false;
 	int fd = -1, status = 0, n = 0, ok = 0;
 	pid_t pid;
@@ -370,7 +361,7 @@ ml_accel_boot_probe(const char *emulator, const char *kernel,
 		free(out);
 		return 0;
 	}
-	while (!panic && (left = timeout_ms - (now_ms() - t0)) > 0) {
+	while (!panic && (left = timeout_ms - (ml_now_ms() - t0)) > 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
@@ -396,7 +387,7 @@ ml_accel_boot_probe(const char *emulator, const char *kernel,
 	waitpid(pid, &status, 0);
 	close(fd);
 	if (ret_ms)
-		*ret_ms = now_ms() - t0;
+		*ret_ms = ml_now_ms() - t0;
 	if (panic || (banner && exited && WIFEXITED(status) &&
 		      WEXITSTATUS(status) == 0)) {
 		ok = 1;

@@ -1,7 +1,7 @@
 /*
- * machine/https.h: one-shot HTTPS requests with client certificates (libcurl), for
- * readiness probes of the node's Docker daemon and API server. TLS
- * verification is always on.
+ * machine/https.h: one-shot HTTPS requests with client certificates
+ * (libcurl), for the readiness probe of the node's Docker daemon (the API
+ * server is asked through kube/k8s.h). TLS verification is always on.
  */
 #ifndef ML_HTTPS_H
 #define ML_HTTPS_H

@@ -1,27 +1,23 @@
-/* machine/node.c: one profile's node: files, ports, config drive, probes. */
+/* machine/node.c: one profile's node: files, image, ports, config drive. */
 #include "config.h"
 
 #include "machine/node.h"
 
 #include "base/download.h"
-#include "machine/https.h"
-#include "machine/iso.h"
-#include "base/log.h"
 #include "base/paths.h"
+#include "base/pki.h"
 #include "base/util.h"
+#include "machine/iso.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 void
@@ -30,7 +26,6 @@ ml_node_paths_init(struct ml_node_paths *p, const char *home,
 {
 	p->machine_dir = ml_paths_machine_dir(home, profile);
 	p->certs_dir = ml_paths_profile_certs_dir(home, profile);
-	p->ca_dir = ml_paths_ca_dir(home);
 	p->kernel = ml_xasprintf("%s/vmlinuz", p->machine_dir);
 	p->initrd = ml_xasprintf("%s/initrd.img", p->machine_dir);
 	p->cmdline = ml_xasprintf("%s/cmdline", p->machine_dir);
@@ -44,7 +39,6 @@ ml_node_paths_clear(struct ml_node_paths *p)
 {
 	free(p->machine_dir);
 	free(p->certs_dir);
-	free(p->ca_dir);
 	free(p->kernel);
 	free(p->initrd);
 	free(p->cmdline);
@@ -121,22 +115,6 @@ ml_node_find_iso(const char *home, const char *url, char **ret_path)
 	return 0;
 }
 
-static bool
-port_free(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
-}
-
 int
 ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret)
 {
@@ -149,7 +127,7 @@ ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret)
 
 		if (tries == 0 && preferred > 0) {
 			port = preferred;
-			if (!port_free(port))
+			if (!ml_tcp_port_free(port))
 				continue;
 		} else {
 			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -194,25 +172,26 @@ drive_add(struct drive *d, const char *path, char *data, size_t len)
 	d->n++;
 }
 
+/* Adds the file src (owned by d afterwards) as iso_path. */
 static int
-drive_add_file(struct drive *d, const char *iso_path, const char *dir,
-	       const char *name)
+drive_add_file(struct drive *d, const char *iso_path, char *src)
 {
-	ml_autofree char *src = ml_xasprintf("%s/%s", dir, name);
+	ml_autofree char *path = src;
 	char *data;
 	size_t len;
-	int r = ml_read_file(src, &data, &len);
+	int r = ml_read_file(path, &data, &len);
 
 	if (r < 0)
 		return ml_err(r, "certificate '%s' is missing: run 'minilaunch start' again to regenerate it",
-			      src);
+			      path);
 	drive_add(d, iso_path, data, len);
 	return 0;
 }
 
 int
 ml_node_write_config_drive(const char *home, const char *profile,
-			   const struct ml_node_paths *p, bool kubernetes)
+			   const struct ml_node_paths *p, bool kubernetes,
+			   const char *kubernetes_version)
 {
 	static const char *const certs[] = {
 		"apiserver.crt", "apiserver.key", "apiserver-kubelet-client.crt",
@@ -236,20 +215,21 @@ ml_node_write_config_drive(const char *home, const char *profile,
 	char *settings;
 	int r;
 
-	(void)home;
 	settings = ml_xasprintf("HOSTNAME=%s\nNODE_NAME=%s\nNODE_IP=" ML_NODE_IP "\n"
-				"KUBERNETES=%s\nKUBERNETES_VERSION=" ML_KUBERNETES_VERSION "\n"
+				"KUBERNETES=%s\nKUBERNETES_VERSION=%s\n"
 				"SERVICE_CIDR=10.96.0.0/12\nPOD_CIDR=10.244.0.0/16\n"
 				"CLUSTER_DNS=10.96.0.10\nCLUSTER_DOMAIN=cluster.local\n"
 				"APISERVER_PORT=8443\nDOCKER_PORT=2376\n",
-				profile, profile, kubernetes ? "true" : "false");
+				profile, profile, kubernetes ? "true" : "false",
+				kubernetes_version);
 	drive_add(&d, "settings.env", settings, strlen(settings));
-	r = drive_add_file(&d, "certs/ca.crt", p->ca_dir, "ca.crt");
+	r = drive_add_file(&d, "certs/ca.crt", ml_pki_ca_cert_path(home));
 	for (size_t i = 0; r >= 0 && i < ML_ARRAY_SIZE(certs); i++)
-		r = drive_add_file(&d, iso_names[i], p->certs_dir, certs[i]);
+		r = drive_add_file(&d, iso_names[i],
+				   ml_xasprintf("%s/%s", p->certs_dir, certs[i]));
 	if (r >= 0)
-		r = drive_add_file(&d, "ssh/authorized_keys", p->certs_dir,
-				   "id_ssh.pub");
+		r = drive_add_file(&d, "ssh/authorized_keys",
+				   ml_pki_ssh_pub_path(home, profile));
 	if (r >= 0)
 		r = ml_mkdir_p(p->machine_dir, 0700);
 	if (r >= 0)
@@ -259,184 +239,4 @@ ml_node_write_config_drive(const char *home, const char *profile,
 	free(d.bufs);
 	free(d.files);
 	return r;
-}
-
-/* --- probes --- */
-
-static int
-probe(const char *url, const struct ml_https_tls *tls, long timeout_ms,
-      char **ret_body)
-{
-	long status = 0;
-	int r = ml_https_get(url, tls, timeout_ms, &status, ret_body);
-
-	if (r < 0)
-		return r;
-	if (status != 200) {
-		if (ret_body) {
-			free(*ret_body);
-			*ret_body = NULL;
-		}
-		return ml_err(status == 404 ? -ENOENT : -EAGAIN, "GET %s: HTTP %ld",
-			      url, status);
-	}
-	return 0;
-}
-
-int
-ml_node_probe_docker(const char *home, const char *profile, int port,
-		     long timeout_ms)
-{
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-	ml_autofree char *ca = ml_xasprintf("%s/docker/ca.pem", certs);
-	ml_autofree char *cert = ml_xasprintf("%s/docker/cert.pem", certs);
-	ml_autofree char *key = ml_xasprintf("%s/docker/key.pem", certs);
-	ml_autofree char *url = ml_xasprintf("https://127.0.0.1:%d/_ping", port);
-
-	return probe(url, &(struct ml_https_tls){ ca, cert, key }, timeout_ms,
-		     NULL);
-}
-
-int
-ml_node_api_get(const char *home, const char *profile, int port,
-	      const char *path, long timeout_ms, char **ret_body)
-{
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-	ml_autofree char *cadir = ml_paths_ca_dir(home);
-	ml_autofree char *ca = ml_xasprintf("%s/ca.crt", cadir);
-	ml_autofree char *cert = ml_xasprintf("%s/admin.crt", certs);
-	ml_autofree char *key = ml_xasprintf("%s/admin.key", certs);
-	ml_autofree char *url = ml_xasprintf("https://127.0.0.1:%d%s", port, path);
-
-	return probe(url, &(struct ml_https_tls){ ca, cert, key }, timeout_ms,
-		     ret_body);
-}
-
-int
-ml_node_probe_apiserver(const char *home, const char *profile, int port,
-			long timeout_ms)
-{
-	ml_autofree char *body = NULL;
-	struct json_object *o, *items;
-	int r;
-
-	r = ml_node_api_get(home, profile, port, "/readyz", timeout_ms, NULL);
-	if (r < 0)
-		return r;
-	/* /readyz can say ok while JSON responses fail: list something real */
-	r = ml_node_api_get(home, profile, port, "/api/v1/namespaces", timeout_ms,
-			  &body);
-	if (r < 0)
-		return r;
-	o = json_tokener_parse(body);
-	r = o && json_object_object_get_ex(o, "items", &items) &&
-			    json_object_array_length(items) > 0
-		    ? 0
-		    : ml_err(-EBADMSG, "the API server at 127.0.0.1:%d answers /readyz but lists no namespaces",
-			     port);
-	json_object_put(o);
-	return r;
-}
-
-int
-ml_node_probe_node_ready(const char *home, const char *profile, int port,
-			 long timeout_ms)
-{
-	ml_autofree char *path = ml_xasprintf("/api/v1/nodes/%s", profile);
-	ml_autofree char *body = NULL;
-	struct json_object *o, *status, *conds;
-	int r = ml_node_api_get(home, profile, port, path, timeout_ms, &body);
-
-	if (r < 0)
-		return r;
-	o = json_tokener_parse(body);
-	r = ml_err(-EAGAIN, "node '%s' is not Ready yet", profile);
-	if (o && json_object_object_get_ex(o, "status", &status) &&
-	    json_object_object_get_ex(status, "conditions", &conds)) {
-		for (size_t i = 0; i < json_object_array_length(conds); i++) {
-			struct json_object *c = json_object_array_get_idx(conds, i);
-			struct json_object *t, *s;
-			if (json_object_object_get_ex(c, "type", &t) &&
-			    json_object_object_get_ex(c, "status", &s) &&
-			    strcmp(json_object_get_string(t), "Ready") == 0 &&
-			    strcmp(json_object_get_string(s), "True") == 0)
-				r = 0;
-		}
-	}
-	if (r == 0)
-		ml_err_clear();
-	json_object_put(o);
-	return r;
-}
-
-char *
-ml_node_boot_failure(const struct ml_node_paths *p)
-{
-	ml_autofree char *log = NULL;
-	char *line, *save = NULL;
-
-	if (ml_read_file(p->serial_log, &log, NULL) < 0) {
-		ml_err_clear();
-		return NULL;
-	}
-	for (line = strtok_r(log, "\r\n", &save); line;
-	     line = strtok_r(NULL, "\r\n", &save)) {
-		if (strstr(line, "minilaunch: ERROR") ||
-		    strstr(line, "minilaunch-initrd: FAILED"))
-			return ml_xstrdup(line);
-	}
-	return NULL;
-}
-
-int
-ml_node_ssh_capture(const char *home, const char *profile, int port,
-		    const char *command, char **ret_out)
-{
-	struct ml_node_paths paths;
-	ml_autofree char *key = NULL, *known = NULL, *sport = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	int fds[2], status;
-	pid_t pid;
-
-	ml_node_paths_init(&paths, home, profile);
-	key = ml_xasprintf("%s/id_ssh", paths.certs_dir);
-	known = ml_xasprintf("UserKnownHostsFile=%s", paths.known_hosts);
-	ml_node_paths_clear(&paths);
-	sport = ml_xasprintf("%d", port);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return ml_err(-errno, "cannot create a pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return ml_err(-errno, "cannot fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		execlp("ssh", "ssh", "-i", key, "-p", sport, "-o", "IdentitiesOnly=yes",
-		       "-o", known, "-o", "StrictHostKeyChecking=accept-new",
-		       "-o", "PasswordAuthentication=no", "-o", "BatchMode=yes",
-		       "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
-		       "docker@127.0.0.1", "--", command, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		ssize_t n;
-		buf = ml_xrealloc(buf, len + 65536 + 1);
-		n = read(fds[0], buf + len, 65536);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len > 64u << 20)
-			break;
-	}
-	buf[len] = '\0';
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	*ret_out = buf;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }

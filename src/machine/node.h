@@ -1,12 +1,11 @@
 /*
  * machine/node.h: the pieces `start`, `status` and friends share about one
- * profile's node: where its image and files are, its ports, its config
- * drive, and probes of its Docker daemon, API server and kubelet.
+ * profile's node: where its image and files are, its ports and its config
+ * drive. Probes are in machine/probe.h (Docker, boot log) and
+ * kube/cluster.h (API server, node Ready); ssh in machine/ssh.h.
  */
 #ifndef ML_NODE_H
 #define ML_NODE_H
-
-#include "machine/driver.h"
 
 #include <stdbool.h>
 
@@ -17,7 +16,6 @@
 struct ml_node_paths {
 	char *machine_dir;
 	char *certs_dir;
-	char *ca_dir;
 	char *kernel, *initrd, *cmdline;
 	char *config_iso;
 	char *serial_log;
@@ -47,41 +45,15 @@ ml_node_find_iso(const char *home, const char *url, char **ret_path);
 int
 ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret);
 
-/* Writes the config drive (docs/config-drive.md) to p->config_iso. */
+/*
+ * Writes the config drive (docs/config-drive.md) to p->config_iso: the
+ * settings (kubernetes: whether the node runs Kubernetes, at
+ * kubernetes_version), the CA certificate, the profile's certificates and
+ * keys, and its SSH public key. -errno with a message naming a missing file.
+ */
 int
 ml_node_write_config_drive(const char *home, const char *profile,
-			   const struct ml_node_paths *p, bool kubernetes);
-
-/* GETs path from the API server as the admin (200 only); body: caller frees. */
-int
-ml_node_api_get(const char *home, const char *profile, int port,
-		const char *path, long timeout_ms, char **ret_body);
-
-/* The probes: 0 when healthy, else -errno with a message. */
-int
-ml_node_probe_docker(const char *home, const char *profile, int port,
-		     long timeout_ms);
-int
-ml_node_probe_apiserver(const char *home, const char *profile, int port,
-			long timeout_ms);
-int
-ml_node_probe_node_ready(const char *home, const char *profile, int port,
-			 long timeout_ms);
-
-/*
- * Runs command on the node over ssh (the profile's key and port) and
- * collects its standard output (at most 64 MiB; caller frees). Returns the
- * command's exit status (>= 0) or -errno.
- */
-int
-ml_node_ssh_capture(const char *home, const char *profile, int port,
-		    const char *command, char **ret_out);
-
-/*
- * A line of the serial log that says the boot failed ("minilaunch: ERROR"
- * or a failed unit), or NULL. Caller frees.
- */
-char *
-ml_node_boot_failure(const struct ml_node_paths *p);
+			   const struct ml_node_paths *p, bool kubernetes,
+			   const char *kubernetes_version);
 
 #endif

@@ -570,52 +570,6 @@ show_help(struct dash *d)
 		text_add(&d->text, help_text[i], strlen(help_text[i]));
 }
 
-static const unsigned char b64_table[256] = {
-#define B(c, v) [(unsigned char)(c)] = (v) + 1
-	B('A', 0), B('B', 1), B('C', 2), B('D', 3), B('E', 4), B('F', 5),
-	B('G', 6), B('H', 7), B('I', 8), B('J', 9), B('K', 10), B('L', 11),
-	B('M', 12), B('N', 13), B('O', 14), B('P', 15), B('Q', 16),
-	B('R', 17), B('S', 18), B('T', 19), B('U', 20), B('V', 21),
-	B('W', 22), B('X', 23), B('Y', 24), B('Z', 25), B('a', 26),
-	B('b', 27), B('c', 28), B('d', 29), B('e', 30), B('f', 31),
-	B('g', 32), B('h', 33), B('i', 34), B('j', 35), B('k', 36),
-	B('l', 37), B('m', 38), B('n', 39), B('o', 40), B('p', 41),
-	B('q', 42), B('r', 43), B('s', 44), B('t', 45), B('u', 46),
-	B('v', 47), B('w', 48), B('x', 49), B('y', 50), B('z', 51),
-	B('0', 52), B('1', 53), B('2', 54), B('3', 55), B('4', 56),
-	B('5', 57), B('6', 58), B('7', 59), B('8', 60), B('9', 61),
-	B('+', 62), B('/', 63),
-#undef B
-};
-
-/* Decodes base64 (secret data); NULL on bad input. Caller frees. */
-static char *
-b64_decode(const char *in, size_t *ret_len)
-{
-	size_t len = strlen(in), o = 0;
-	char *out = ml_xmalloc(len / 4 * 3 + 4);
-	unsigned acc = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < len && in[i] != '='; i++) {
-		unsigned v = b64_table[(unsigned char)in[i]];
-
-		if (!v) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (v - 1);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	*ret_len = o;
-	return out;
-}
-
 /* Fills the describe view from its object: managedFields dropped, secret
  * values hidden unless revealed. */
 static void
@@ -635,7 +589,7 @@ describe_render(struct dash *d)
 		{
 			const char *enc = json_object_get_string(val);
 			size_t n = 0;
-			ml_autofree char *dec = enc ? b64_decode(enc, &n) : NULL;
+			ml_autofree char *dec = enc ? ml_base64_decode(enc, &n) : NULL;
 			struct json_object *shown;
 
 			if (t->reveal && dec && strlen(dec) == n) {

@@ -9,7 +9,10 @@
 
 #include "kube/k8s.h"
 #include "kube/k8s_stream.h"
+#include "base/paths.h"
+#include "base/pki.h"
 #include "base/util.h"
+#include "kube/cluster.h"
 #include "fixture.h"
 
 #include <arpa/inet.h>
@@ -42,23 +45,6 @@ static struct ml_k8s *
 client(void)
 {
 	return fixture_client("fixture");
-}
-
-static const char *
-jstr(struct json_object *o, const char *path)
-{
-	/* path: keys separated by '.' */
-	char key[128];
-
-	while (o && *path) {
-		size_t n = strcspn(path, ".");
-
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path += n + (path[n] == '.');
-	}
-	return o ? json_object_get_string(o) : NULL;
 }
 
 static void
@@ -105,15 +91,15 @@ record(const struct ml_k8s_event *ev, void *ud)
 	if (s->n >= MAX_EVENTS)
 		return;
 	if (ev->obj) {
-		kind = jstr(ev->obj, "kind");
-		name = jstr(ev->obj, "metadata.name");
+		kind = ml_json_str(ev->obj, "kind");
+		name = ml_json_str(ev->obj, "metadata.name");
 		if (!name && kind && strcmp(kind, "Table") == 0) {
 			struct json_object *rows, *row;
 
 			if (json_object_object_get_ex(ev->obj, "rows", &rows) &&
 			    json_object_array_length(rows) > 0) {
 				row = json_object_array_get_idx(rows, 0);
-				name = jstr(row, "object.metadata.name");
+				name = ml_json_str(row, "object.metadata.name");
 			}
 		}
 	}
@@ -175,8 +161,8 @@ collect(struct json_object *obj, const char *text, void *ud)
 	ck_assert_int_lt(it->n, 64);
 	if (obj)
 		snprintf(it->what[it->n], sizeof(it->what[0]), "%s %s %s",
-			 jstr(obj, "type"), jstr(obj, "object.metadata.name"),
-			 jstr(obj, "object.metadata.resourceVersion"));
+			 ml_json_str(obj, "type"), ml_json_str(obj, "object.metadata.name"),
+			 ml_json_str(obj, "object.metadata.resourceVersion"));
 	else
 		snprintf(it->what[it->n], sizeof(it->what[0]), "%s", text);
 	it->n++;
@@ -300,7 +286,7 @@ check_get_works(const struct ml_k8s_config *cfg)
 	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
 	r = ml_k8s_get(c, "/api/v1/namespaces/default", &ns);
 	ck_assert_msg(r == 0, "get: %s", ml_err_msg());
-	ck_assert_str_eq(jstr(ns, "metadata.name"), "default");
+	ck_assert_str_eq(ml_json_str(ns, "metadata.name"), "default");
 	json_object_put(ns);
 	ml_k8s_free(c);
 }
@@ -397,9 +383,9 @@ START_TEST(test_k8s_get_namespace)
 
 	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces/kube-system", &ns),
 			 0);
-	ck_assert_str_eq(jstr(ns, "kind"), "Namespace");
-	ck_assert_str_eq(jstr(ns, "metadata.name"), "kube-system");
-	ck_assert_str_eq(jstr(ns, "status.phase"), "Active");
+	ck_assert_str_eq(ml_json_str(ns, "kind"), "Namespace");
+	ck_assert_str_eq(ml_json_str(ns, "metadata.name"), "kube-system");
+	ck_assert_str_eq(ml_json_str(ns, "status.phase"), "Active");
 	json_object_put(ns);
 	ml_k8s_free(c);
 }
@@ -424,12 +410,12 @@ START_TEST(test_k8s_list_limit_continue)
 
 		ck_assert_msg(ml_k8s_list(c, path, false, 2, cont, &list) == 0,
 			      "%s", ml_err_msg());
-		ck_assert_str_eq(jstr(list, "kind"), "PodList");
+		ck_assert_str_eq(ml_json_str(list, "kind"), "PodList");
 		json_object_object_get_ex(list, "items", &items);
 		ck_assert_int_le(json_object_array_length(items), 2);
 		total += (int)json_object_array_length(items);
 		pages++;
-		next = jstr(list, "metadata.continue");
+		next = ml_json_str(list, "metadata.continue");
 		free(cont);
 		cont = next && *next ? ml_xstrdup(next) : NULL;
 		json_object_put(list);
@@ -454,11 +440,11 @@ START_TEST(test_k8s_list_table)
 		c, "/api/v1/namespaces/default/pods?labelSelector=test%3Dtable",
 		true, 0, NULL, &t) == 0,
 	    "%s", ml_err_msg());
-	ck_assert_str_eq(jstr(t, "kind"), "Table");
+	ck_assert_str_eq(ml_json_str(t, "kind"), "Table");
 	ck_assert(json_object_object_get_ex(t, "columnDefinitions", &cols));
 	for (size_t i = 0; i < ML_ARRAY_SIZE(want); i++)
 		ck_assert_str_eq(
-		    jstr(json_object_array_get_idx(cols, i), "name"), want[i]);
+		    ml_json_str(json_object_array_get_idx(cols, i), "name"), want[i]);
 	ck_assert(json_object_object_get_ex(t, "rows", &rows));
 	ck_assert_int_eq(json_object_array_length(rows), 2);
 	row = json_object_array_get_idx(rows, 0);
@@ -471,8 +457,8 @@ START_TEST(test_k8s_list_table)
 	ck_assert_str_eq(
 	    json_object_get_string(json_object_array_get_idx(cells, 2)),
 	    "Pending");
-	ck_assert_str_eq(jstr(row, "object.kind"), "PartialObjectMetadata");
-	ck_assert_ptr_nonnull(jstr(t, "metadata.resourceVersion"));
+	ck_assert_str_eq(ml_json_str(row, "object.kind"), "PartialObjectMetadata");
+	ck_assert_ptr_nonnull(ml_json_str(t, "metadata.resourceVersion"));
 	json_object_put(t);
 	ml_k8s_free(c);
 }
@@ -522,8 +508,8 @@ managed_by(struct json_object *o, const char *manager, const char *operation)
 	for (size_t i = 0; i < json_object_array_length(mf); i++) {
 		struct json_object *e = json_object_array_get_idx(mf, i);
 
-		if (strcmp(jstr(e, "manager"), manager) == 0 &&
-		    strcmp(jstr(e, "operation"), operation) == 0)
+		if (strcmp(ml_json_str(e, "manager"), manager) == 0 &&
+		    strcmp(ml_json_str(e, "operation"), operation) == 0)
 			return true;
 	}
 	return false;
@@ -540,7 +526,7 @@ START_TEST(test_k8s_apply_creates_then_updates)
 	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"applied\"},\"data\":{\"a\":\"2\",\"b\":\"x\"}}";
 
 	ck_assert_msg(ml_k8s_apply(c, path, v1, &o) == 0, "%s", ml_err_msg());
-	ck_assert_str_eq(jstr(o, "data.a"), "1");
+	ck_assert_str_eq(ml_json_str(o, "data.a"), "1");
 	ck_assert(managed_by(o, "minilaunch", "Apply"));
 	json_object_put(o);
 	/* A conflicting manager: force=true takes the field over. */
@@ -549,8 +535,8 @@ START_TEST(test_k8s_apply_creates_then_updates)
 			 0);
 	ck_assert_msg(ml_k8s_apply(c, path, v2, NULL) == 0, "%s", ml_err_msg());
 	ck_assert_int_eq(ml_k8s_get(c, path, &o), 0);
-	ck_assert_str_eq(jstr(o, "data.a"), "2");
-	ck_assert_str_eq(jstr(o, "data.b"), "x");
+	ck_assert_str_eq(ml_json_str(o, "data.a"), "2");
+	ck_assert_str_eq(ml_json_str(o, "data.b"), "x");
 	ck_assert(managed_by(o, "minilaunch", "Apply"));
 	json_object_put(o);
 	ml_k8s_free(c);
@@ -875,6 +861,50 @@ START_TEST(test_k8s_watch_survives_apiserver_restart)
 }
 END_TEST
 
+/*
+ * Makes HOME a minilaunch home whose profile "fixture" holds the
+ * fixture's CA and admin files where kube/cluster.c looks for them, and
+ * returns the API server's port.
+ */
+static int
+cluster_home(const char *home)
+{
+	struct ml_k8s_config *cfg = NULL;
+	ml_autofree char *cadir = ml_paths_ca_dir(home);
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, "fixture");
+	ml_autofree char *ca = NULL, *cert = NULL, *key = NULL;
+	int port;
+
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture", &cfg), 0);
+	ck_assert_int_eq(ml_mkdir_p(cadir, 0700), 0);
+	ck_assert_int_eq(ml_mkdir_p(certs, 0700), 0);
+	ml_pki_admin_files(home, "fixture", &ca, &cert, &key);
+	ck_assert_int_eq(symlink(cfg->ca_file, ca), 0);
+	ck_assert_int_eq(symlink(cfg->cert_file, cert), 0);
+	ck_assert_int_eq(symlink(cfg->key_file, key), 0);
+	port = atoi(strrchr(cfg->server, ':') + 1);
+	ml_k8s_config_free(cfg);
+	return port;
+}
+
+START_TEST(test_k8s_cluster_probes_as_profile_admin)
+{
+	ml_autofree char *home = ml_xasprintf("%s/home", fixture_dir);
+	int port = cluster_home(home);
+	int r;
+
+	r = ml_cluster_probe_apiserver(home, "fixture", port, 10000);
+	ck_assert_msg(r == 0, "probe: %s", ml_err_msg());
+	/* the fixture runs no kubelet, so it has no node */
+	r = ml_cluster_node_ready(home, "fixture", port, 10000);
+	ck_assert_int_eq(r, -ENOENT);
+	/* a profile without its certificate names the missing file */
+	r = ml_cluster_probe_apiserver(home, "other", port, 10000);
+	ck_assert_int_eq(r, -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "admin.crt"));
+}
+END_TEST
+
 static Suite *
 k8s_suite(void)
 {
@@ -899,6 +929,7 @@ k8s_suite(void)
 	tcase_add_test(tc, test_k8s_apply_creates_then_updates);
 	tcase_add_test(tc, test_k8s_delete);
 	tcase_add_test(tc, test_k8s_error_404_has_status_message);
+	tcase_add_test(tc, test_k8s_cluster_probes_as_profile_admin);
 	tcase_add_test(tc, test_k8s_error_bad_ca_names_server);
 	tcase_add_test(tc, test_k8s_error_timeout_bounded);
 	tcase_add_test(tc, test_k8s_logs_pending_pod);

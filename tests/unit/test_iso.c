@@ -117,7 +117,7 @@ START_TEST(test_iso_config_drive_layout)
 
 	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
 	ml_node_paths_init(&p, home, "dev");
-	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false), 0);
+	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false, ML_KUBERNETES_VERSION), 0);
 	volume_id(p.config_iso, label);
 	ck_assert_str_eq(label, "MLCONFIG");
 	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "settings.env", &settings, NULL), 0);
@@ -133,7 +133,7 @@ START_TEST(test_iso_config_drive_layout)
 	}
 	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "ssh/authorized_keys", &ak, NULL), 0);
 	{
-		ml_autofree char *pubpath = ml_xasprintf("%s/id_ssh.pub", p.certs_dir);
+		ml_autofree char *pubpath = ml_pki_ssh_pub_path(home, "dev");
 		ck_assert_int_eq(ml_read_file(pubpath, &pub, NULL), 0);
 	}
 	ck_assert_str_eq(ak, pub);

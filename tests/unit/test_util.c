@@ -1,4 +1,4 @@
-/* test_util.c: files, locks and the error slot. */
+/* test_util.c: files, locks, the error slot and the small helpers. */
 #include "config.h"
 
 #include "base/util.h"
@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,51 @@ START_TEST(test_util_strings)
 }
 END_TEST
 
+START_TEST(test_util_buf_and_base64)
+{
+	struct ml_buf b = { 0 };
+	ml_autofree char *dec = NULL;
+	size_t n = 0;
+
+	ml_buf_add(&b, "ab", 2);
+	ml_buf_add(&b, "cde", 3);
+	ck_assert_str_eq(b.p, "abcde");
+	ck_assert_uint_eq(b.len, 5);
+	ml_buf_clear(&b);
+	ck_assert_str_eq(b.p, "");
+	ml_buf_release(&b);
+	ck_assert_ptr_null(b.p);
+
+	dec = ml_base64_decode("aGVs\nbG8=", &n);
+	ck_assert_str_eq(dec, "hello");
+	ck_assert_uint_eq(n, 5);
+	ck_assert_ptr_null(ml_base64_decode("a*b", NULL));
+}
+END_TEST
+
+START_TEST(test_util_json_get_follows_dots)
+{
+	struct json_object *o =
+		json_tokener_parse("{\"a\":{\"b\":{\"c\":\"x\"},\"n\":1}}");
+
+	ck_assert_str_eq(ml_json_str(o, "a.b.c"), "x");
+	ck_assert_ptr_null(ml_json_str(o, "a.n"));
+	ck_assert_ptr_nonnull(ml_json_get(o, "a.n"));
+	ck_assert_ptr_null(ml_json_get(o, "a.missing.c"));
+	ck_assert_ptr_null(ml_json_get(NULL, "a"));
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_util_now_ms_is_monotonic)
+{
+	int64_t a = ml_now_ms();
+
+	usleep(20000);
+	ck_assert_int_ge(ml_now_ms() - a, 15);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -162,6 +208,9 @@ main(void)
 	tcase_add_test(tc, test_util_lock_excludes_other_process);
 	tcase_add_test(tc, test_util_err_keeps_last_message);
 	tcase_add_test(tc, test_util_strings);
+	tcase_add_test(tc, test_util_buf_and_base64);
+	tcase_add_test(tc, test_util_json_get_follows_dots);
+	tcase_add_test(tc, test_util_now_ms_is_monotonic);
 	suite_add_tcase(s, tc);
 	return ml_check_run(s);
 }
