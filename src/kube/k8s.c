@@ -547,6 +547,21 @@ ml_k8s_free(struct ml_k8s *c)
 	return NULL;
 }
 
+static bool
+is_loopback_url(const char *url)
+{
+	static const char *const hosts[] = { "https://127.0.0.1", "https://localhost",
+					     "https://[::1]" };
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(hosts); i++) {
+		size_t n = strlen(hosts[i]);
+
+		if (strncmp(url, hosts[i], n) == 0 && strchr(":/", url[n]))
+			return true;
+	}
+	return false;
+}
+
 /* The TLS, auth and timeout options common to every request. */
 static void
 setup_easy(struct ml_k8s *c, CURL *e, const char *url, char *errbuf)
@@ -563,6 +578,10 @@ setup_easy(struct ml_k8s *c, CURL *e, const char *url, char *errbuf)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 10L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "minilaunch/" PACKAGE_VERSION);
+	/* As kubectl (Go's ProxyFromEnvironment): loopback is never proxied.
+	 * Elsewhere https_proxy and no_proxy from the environment apply. */
+	if (is_loopback_url(url))
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
 	errbuf[0] = '\0';
 	if (cfg->ca_data) {

@@ -391,6 +391,26 @@ START_TEST(test_k8s_get_namespace)
 }
 END_TEST
 
+/* A proxy in the environment (here one that refuses every connection)
+ * is not used for the API server on loopback, as kubectl does not. */
+START_TEST(test_k8s_loopback_bypasses_proxy)
+{
+	struct ml_k8s *c;
+	struct json_object *ns = NULL;
+	int r;
+
+	setenv("https_proxy", "http://127.0.0.1:1", 1);
+	setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
+	c = client();
+	r = ml_k8s_get(c, "/api/v1/namespaces/default", &ns);
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	ck_assert_msg(r == 0, "get through https_proxy: %s", ml_err_msg());
+	json_object_put(ns);
+	ml_k8s_free(c);
+}
+END_TEST
+
 START_TEST(test_k8s_list_limit_continue)
 {
 	struct ml_k8s *c = client();
@@ -923,6 +943,7 @@ k8s_suite(void)
 	tcase_add_test(tc, test_k8s_config_load_token);
 	tcase_add_test(tc, test_k8s_config_load_relative_paths);
 	tcase_add_test(tc, test_k8s_get_namespace);
+	tcase_add_test(tc, test_k8s_loopback_bypasses_proxy);
 	tcase_add_test(tc, test_k8s_list_limit_continue);
 	tcase_add_test(tc, test_k8s_list_table);
 	tcase_add_test(tc, test_k8s_scale_deployment);
