@@ -133,6 +133,14 @@ bundle(const struct ml_globals *g, struct ml_profile *p,
 }
 
 static int
+check_args(const struct ml_args *a)
+{
+	if (a->argc)
+		return ml_command_usage_error(&ml_cmd_logs, "logs takes no arguments");
+	return 0;
+}
+
+static int
 run_logs(const struct ml_globals *g, const struct ml_args *a)
 {
 	struct ml_profile *p = NULL;
@@ -141,8 +149,6 @@ run_logs(const struct ml_globals *g, const struct ml_args *a)
 	size_t len;
 	int r;
 
-	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_logs, "logs takes no arguments");
 	r = ml_profile_open(g->home, g->profile, 0, &p);
 	if (r < 0)
 		return r;
@@ -163,6 +169,8 @@ run_logs(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_logs = {
 	.name = "logs",
+	.flags = ML_CMD_NEEDS_PROFILE,
+	.check_args = check_args,
 	.summary = "Show the node's console log, or bundle every log into a file",
 	.usage = "logs [-f]\nlogs --file BUNDLE.tar.gz",
 	.description =

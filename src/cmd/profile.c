@@ -162,6 +162,7 @@ run_profile(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_profile = {
 	.name = "profile",
+	.flags = ML_CMD_FRONTEND,
 	.summary = "List profiles (clusters) and their state",
 	.usage = "profile list [-o table|json]",
 	.description =
