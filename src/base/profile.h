@@ -40,7 +40,17 @@ struct ml_profile_key {
 	/* Checks and normalises value; returns a new string (caller frees) in
 	 * *ret or -ML_EUSAGE with a message naming the key and the fix. */
 	int (*validate)(const char *name, const char *value, char **ret);
+	const char *def;      /* default; "" when none */
+	const char *def_root; /* default as root, when it differs; or NULL */
 };
+
+/*
+ * The Kubernetes version of the node image this minilaunch was made with,
+ * for where no image is at hand (an example in a message, `version`
+ * without an image). The version a cluster runs is its image's
+ * (/version.json, see machine/iso.h): kubernetes-version has no default.
+ */
+#define ML_KUBERNETES_VERSION_FALLBACK "v1.20.2"
 
 /* The keys, ending with a NULL name. */
 extern const struct ml_profile_key ml_profile_keys[];

@@ -52,7 +52,7 @@ static const struct ml_option start_options[] = {
 	[OPT_CPUS] = { "cpus", 0, "N", "virtual CPUs (default 2)", NULL },
 	[OPT_MEMORY] = { "memory", 0, "SIZE", "memory, such as 3072m or 4g (default 3072m)", NULL },
 	[OPT_DISK] = { "disk-size", 0, "SIZE", "data disk size, such as 20g (default 20g)", NULL },
-	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION", "Kubernetes version (default: the bundled v1.20.2)", NULL },
+	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION", "Kubernetes version (default: the node image's)", NULL },
 	[OPT_NO_K8S] = { "no-kubernetes", 0, NULL, "run Docker only, no Kubernetes", NULL },
 	[OPT_ISO_URL] = { "iso-url", 0, "URL", "node image to boot instead of the bundled one (http, https or file URL, verified against URL.sha256)", NULL },
 	[OPT_MIRROR] = { "binary-mirror", 0, "URL", "mirror of Kubernetes binaries for other versions", NULL },
@@ -140,6 +140,7 @@ struct start {
 	struct ml_node_paths paths;
 	struct ml_driver *d;
 	char *iso;
+	struct ml_iso_version image; /* what the image says of itself */
 	char *cmdline;
 	enum ml_accel accel;
 	enum ml_cpu_model cpu;
@@ -173,6 +174,23 @@ choose_ports(struct start *s, bool keep)
 	return 0;
 }
 
+/* The image's Kubernetes is the one that runs: a --kubernetes-version
+ * (or setting) asking for another one is refused. */
+static int
+check_kubernetes_version(struct start *s)
+{
+	const char *want = ml_profile_get(s->p, "kubernetes-version");
+	int r = ml_iso_read_version(s->iso, &s->image);
+
+	if (r < 0)
+		return r;
+	if (want && strcmp(want, s->image.kubernetes) != 0)
+		return ml_err(-ENOTSUP, "Kubernetes %s is not available: the node image '%s' runs %s only; use --kubernetes-version %s or 'minilaunch config unset kubernetes-version'",
+			      want, s->iso, s->image.kubernetes,
+			      s->image.kubernetes);
+	return 0;
+}
+
 static int
 prepare_image(struct start *s)
 {
@@ -183,6 +201,9 @@ prepare_image(struct start *s)
 	ml_progress_begin("Finding the node image");
 	r = ml_node_find_iso(s->g->home, ml_profile_get(s->p, "iso-url"), &s->iso);
 	ml_progress_end(r);
+	if (r < 0)
+		return r;
+	r = check_kubernetes_version(s);
 	if (r < 0)
 		return r;
 	r = ml_mkdir_p(s->paths.machine_dir, 0700);
@@ -473,6 +494,7 @@ save_state(struct start *s, const char *status)
 	ml_profile_state_set_str(s->p, "ip", ML_NODE_IP);
 	ml_profile_state_set_str(s->p, "iso", s->iso);
 	ml_profile_state_set_str(s->p, "kubernetes", s->kubernetes ? "true" : "false");
+	ml_profile_state_set_str(s->p, "kubernetes-version", s->image.kubernetes);
 	return ml_profile_save(s->p);
 }
 
@@ -565,12 +587,6 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	r = apply_flags(s.p, a);
 	if (r < 0)
 		goto out;
-	if (strcmp(ml_profile_get_or_default(s.p, "kubernetes-version"),
-		   ML_KUBERNETES_VERSION) != 0) {
-		r = ml_err(-ENOTSUP, "Kubernetes %s is not available: this minilaunch runs the bundled " ML_KUBERNETES_VERSION " only so far; use --kubernetes-version " ML_KUBERNETES_VERSION,
-			   ml_profile_get_or_default(s.p, "kubernetes-version"));
-		goto out;
-	}
 	ml_node_paths_init(&s.paths, g->home, g->profile);
 
 	uri = ml_profile_get_or_default(s.p, "driver-uri");
@@ -674,6 +690,7 @@ out:
 	free(s.accel_cache);
 	ml_node_paths_clear(&s.paths);
 	free(s.iso);
+	ml_iso_version_clear(&s.image);
 	free(s.cmdline);
 	ml_profile_free(s.p);
 	return r;

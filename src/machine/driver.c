@@ -16,12 +16,6 @@ struct ml_driver {
 	void *priv;
 };
 
-const char *
-ml_driver_default_uri(void)
-{
-	return geteuid() == 0 ? "qemu:///system" : "qemu:///session";
-}
-
 int
 ml_driver_open(const char *uri, struct ml_driver **ret)
 {

@@ -102,8 +102,4 @@ ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
 const char *
 ml_machine_state_name(enum ml_machine_state s);
 
-/* The default URI: qemu:///system as root, qemu:///session otherwise. */
-const char *
-ml_driver_default_uri(void);
-
 #endif
