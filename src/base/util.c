@@ -20,8 +20,8 @@
 static char err_buf[1024];
 static bool err_set;
 
-static void
-oom(void)
+void
+ml_oom(void)
 {
 	fputs("minilaunch: error: out of memory\n", stderr);
 	abort();
@@ -48,7 +48,7 @@ ml_xmalloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -57,7 +57,7 @@ ml_xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -66,7 +66,7 @@ ml_xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size ? size : 1);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -75,7 +75,7 @@ ml_xstrdup(const char *s)
 {
 	char *p = strdup(s);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -84,7 +84,7 @@ ml_xstrndup(const char *s, size_t n)
 {
 	char *p = strndup(s, n);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -93,7 +93,7 @@ ml_xvasprintf(const char *fmt, va_list ap)
 {
 	char *p;
 	if (vasprintf(&p, fmt, ap) < 0)
-		oom();
+		ml_oom();
 	return p;
 }
 

@@ -30,6 +30,11 @@ void
 ml_closep(int *fd);
 #define ml_autoclose __attribute__((cleanup(ml_closep)))
 
+/* Prints "minilaunch: error: out of memory" and aborts: the one end of
+ * every failed allocation, ours (ml_xmalloc) or a library's. */
+void
+ml_oom(void) __attribute__((noreturn));
+
 /* Allocation never fails: on OOM these print and abort. */
 void *
 ml_xmalloc(size_t size);
