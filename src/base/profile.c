@@ -396,6 +396,26 @@ load_document(const char *path, struct json_object **ret)
 	return 0;
 }
 
+/* The lock file of the profile in dir, made with dir when missing. */
+static int
+lock_dir(const char *dir, bool wait)
+{
+	ml_autofree char *lock = ml_xasprintf("%s/.lock", dir);
+	int r = ml_mkdir_p(dir, 0700);
+
+	return r < 0 ? r : ml_lock_file(lock, true, wait);
+}
+
+int
+ml_profile_lock(const char *home, const char *name)
+{
+	ml_autofree char *dir = ml_paths_profile_dir(home, name);
+
+	if (!ml_path_exists(dir))
+		return -ENOENT;
+	return lock_dir(dir, true);
+}
+
 int
 ml_profile_open(const char *home, const char *name, unsigned flags,
 		struct ml_profile **ret)
@@ -418,11 +438,7 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
 		goto fail;
 	}
 	if (flags & ML_PROFILE_LOCK) {
-		ml_autofree char *lock = ml_xasprintf("%s/.lock", p->dir);
-		r = ml_mkdir_p(p->dir, 0700);
-		if (r < 0)
-			goto fail;
-		r = ml_lock_file(lock, true, !(flags & ML_PROFILE_NOWAIT));
+		r = lock_dir(p->dir, !(flags & ML_PROFILE_NOWAIT));
 		if (r < 0)
 			goto fail;
 		p->lock_fd = r;

@@ -68,6 +68,15 @@ ml_profile_name_valid(const char *name);
 int
 ml_profile_open(const char *home, const char *name, unsigned flags,
 		struct ml_profile **ret);
+
+/*
+ * Takes the lock of profile name (exclusive, waiting) without reading its
+ * config, for delete, which must work on a half-made or corrupted profile.
+ * Returns the descriptor to close() to release it, -ENOENT (no message)
+ * when the profile's directory does not exist, or -errno.
+ */
+int
+ml_profile_lock(const char *home, const char *name);
 struct ml_profile *
 ml_profile_free(struct ml_profile *p);
 
