@@ -115,9 +115,11 @@ const struct ml_command ml_cmd_version = {
 	.name = "version",
 	.summary = "Print the version of minilaunch and of the libraries it uses",
 	.usage = "version [-o text|json] [--short]",
-	.description = "Prints minilaunch's version, the Kubernetes version of the bundled node\n"
-		       "image and the versions of the libraries linked in (libvirt, libcurl,\n"
-		       "libarchive, ncurses, OpenSSL, json-c, libyaml).",
+	.description = "Prints minilaunch's version, the Kubernetes version of the node image\n"
+		       "start would boot (read from its /version.json; the version minilaunch\n"
+		       "was made with when no image is found) and the versions of the\n"
+		       "libraries linked in (libvirt, libcurl, libarchive, ncurses, OpenSSL,\n"
+		       "json-c, libyaml).",
 	.options = version_options,
 	.run = run_version,
 };
