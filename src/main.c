@@ -160,7 +160,7 @@ main(int argc, char **argv)
 	}
 	cmd = ml_command_find(argv[idx]);
 #ifdef ML_FRONTEND
-	if (!cmd)
+	if (!cmd || !(cmd->flags & ML_CMD_FRONTEND))
 		return finish(exec_core(argv));
 #endif
 	if (!cmd)
@@ -178,6 +178,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 	r = resolve_globals(vals, &g, &home);
+	if (r >= 0 && cmd->check_args)
+		r = cmd->check_args(&a);
+	if (r >= 0)
+		r = ml_command_check_needs(
+			r == ML_CMD_NEEDS_NOTHING ? 0 : cmd->flags, &g);
 	if (r < 0)
 		return finish(r);
 	ml_log_debug("command '%s', profile '%s', home '%s'", cmd->name,

@@ -854,15 +854,20 @@ ensure_docker_ca(const char *docker, const struct ca *ca,
 	return r;
 }
 
-int
-ml_pki_ensure(const char *home, const char *profile, const char *node,
-	      struct ml_pki_stats *stats)
+/* NAME.crt and NAME.key, relative to CERTS */
+#define CERT_AND_KEY(name) .crt_name = name ".crt", .key_name = name ".key"
+
+/* Every leaf certificate of profile, whose node is node_name; stores them in
+ * out (N_LEAVES long) and returns how many. */
+#define N_LEAVES 9
+
+static size_t
+profile_leaves(struct leaf *out, const char *profile, const char *node_name,
+	       const char *kubelet_cn)
 {
-	const char *node_name = node ? node : profile;
 	const struct leaf leaves[] = {
 		{
-			.crt_name = "apiserver.crt",
-			.key_name = "apiserver.key",
+			CERT_AND_KEY("apiserver"),
 			.cn = "kube-apiserver",
 			.use = USE_SERVER,
 			.dns = { "localhost", "kubernetes",
@@ -881,44 +886,38 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 			.use = USE_CLIENT,
 		},
 		{
-			.crt_name = "kube-controller-manager.crt",
-			.key_name = "kube-controller-manager.key",
+			CERT_AND_KEY("kube-controller-manager"),
 			.cn = "system:kube-controller-manager",
 			.use = USE_CLIENT,
 		},
 		{
-			.crt_name = "kube-scheduler.crt",
-			.key_name = "kube-scheduler.key",
+			CERT_AND_KEY("kube-scheduler"),
 			.cn = "system:kube-scheduler",
 			.use = USE_CLIENT,
 		},
 		{
 			/* Also the kubelet's serving cert. */
-			.crt_name = "kubelet.crt",
-			.key_name = "kubelet.key",
+			CERT_AND_KEY("kubelet"),
 			.o = "system:nodes",
-			.cn = NULL, /* system:node:NODE, set below */
+			.cn = kubelet_cn, /* system:node:NODE */
 			.use = USE_SERVER | USE_CLIENT,
 			.dns = { node_name, "localhost" },
 			.ip = { "127.0.0.1", "10.0.2.15" },
 		},
 		{
-			.crt_name = "kube-proxy.crt",
-			.key_name = "kube-proxy.key",
+			CERT_AND_KEY("kube-proxy"),
 			.o = "system:node-proxier",
 			.cn = "system:kube-proxy",
 			.use = USE_CLIENT,
 		},
 		{
-			.crt_name = "apiserver-kubelet-client.crt",
-			.key_name = "apiserver-kubelet-client.key",
+			CERT_AND_KEY("apiserver-kubelet-client"),
 			.o = "system:masters",
 			.cn = "kube-apiserver-kubelet-client",
 			.use = USE_CLIENT,
 		},
 		{
-			.crt_name = "docker-server.crt",
-			.key_name = "docker-server.key",
+			CERT_AND_KEY("docker-server"),
 			.cn = "minilaunch-docker-server",
 			.use = USE_SERVER,
 			.dns = { "localhost" },
@@ -931,10 +930,23 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 			.use = USE_CLIENT,
 		},
 	};
+
+	_Static_assert(ML_ARRAY_SIZE(leaves) == N_LEAVES, "N_LEAVES");
+	memcpy(out, leaves, sizeof(leaves));
+	return ML_ARRAY_SIZE(leaves);
+}
+
+int
+ml_pki_ensure(const char *home, const char *profile, const char *node,
+	      struct ml_pki_stats *stats)
+{
+	const char *node_name = node ? node : profile;
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
 	ml_autofree char *docker = ml_pki_docker_cert_dir(home, profile);
 	ml_autofree char *kubelet_cn = ml_xasprintf("system:node:%s",
 						       node_name);
+	struct leaf leaves[N_LEAVES];
+	size_t n = profile_leaves(leaves, profile, node_name, kubelet_cn);
 	struct ml_pki_stats st = { 0, 0 };
 	struct ca ca = { 0 };
 	size_t i;
@@ -945,13 +957,8 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 		r = ensure_dir(docker);
 	if (r >= 0)
 		r = ensure_ca(home, &ca, &st);
-	for (i = 0; r >= 0 && i < ML_ARRAY_SIZE(leaves); i++) {
-		struct leaf l = leaves[i];
-
-		if (!l.cn)
-			l.cn = kubelet_cn;
-		r = ensure_leaf(certs, &l, &ca, &st);
-	}
+	for (i = 0; r >= 0 && i < n; i++)
+		r = ensure_leaf(certs, &leaves[i], &ca, &st);
 	if (r >= 0)
 		r = ensure_docker_ca(docker, &ca, &st);
 	if (r >= 0)

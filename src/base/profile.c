@@ -152,7 +152,7 @@ validate_version(const char *key, const char *value, char **ret)
 	*ret = ml_xasprintf("v%s", value + (value[0] == 'v'));
 	return 0;
 bad:
-	return ml_err(-ML_EUSAGE, "invalid %s '%s': give a version such as v1.20.2",
+	return ml_err(-ML_EUSAGE, "invalid %s '%s': give a version such as " ML_KUBERNETES_VERSION_FALLBACK,
 		      key, value);
 }
 
@@ -242,16 +242,16 @@ validate_bool(const char *key, const char *value, char **ret)
 }
 
 const struct ml_profile_key ml_profile_keys[] = {
-	{ "cpus", "virtual CPUs of the node (1 to the host's count)", validate_cpus },
-	{ "memory", "memory of the node, such as 3072m or 4g (at least 1800m)", validate_memory },
-	{ "disk-size", "size of the node's data disk, such as 20g", validate_disk },
-	{ "kubernetes-version", "Kubernetes version, such as v1.20.2", validate_version },
-	{ "driver-uri", "libvirt URI, such as qemu:///system or qemu:///session", validate_driver_uri },
-	{ "container-runtime", "container runtime of the node (docker)", validate_runtime },
-	{ "iso-url", "node image to boot instead of the bundled one (http, https or file URL)", validate_url },
-	{ "binary-mirror", "mirror of Kubernetes binaries for other versions (http, https or file URL)", validate_url },
-	{ "dns", "cluster DNS for pods (kube-dns at 10.96.0.10): true or false", validate_bool },
-	{ NULL, NULL, NULL },
+	{ "cpus", "virtual CPUs of the node (1 to the host's count)", validate_cpus, "2", NULL },
+	{ "memory", "memory of the node, such as 3072m or 4g (at least 1800m)", validate_memory, "3072m", NULL },
+	{ "disk-size", "size of the node's data disk, such as 20g", validate_disk, "20g", NULL },
+	{ "kubernetes-version", "Kubernetes version, such as " ML_KUBERNETES_VERSION_FALLBACK " (default: the node image's)", validate_version, "", NULL },
+	{ "driver-uri", "libvirt URI, such as qemu:///system or qemu:///session", validate_driver_uri, "qemu:///session", "qemu:///system" },
+	{ "container-runtime", "container runtime of the node (docker)", validate_runtime, "docker", NULL },
+	{ "iso-url", "node image to boot instead of the bundled one (http, https or file URL)", validate_url, "", NULL },
+	{ "binary-mirror", "mirror of Kubernetes binaries for other versions (http, https or file URL)", validate_url, "", NULL },
+	{ "dns", "cluster DNS for pods (kube-dns at 10.96.0.10): true or false", validate_bool, "true", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static const struct ml_profile_key *
@@ -293,21 +293,11 @@ ml_profile_check_value(const char *key, const char *value)
 const char *
 ml_profile_default(const char *key)
 {
-	if (strcmp(key, "cpus") == 0)
-		return "2";
-	if (strcmp(key, "memory") == 0)
-		return "3072m";
-	if (strcmp(key, "disk-size") == 0)
-		return "20g";
-	if (strcmp(key, "kubernetes-version") == 0)
-		return "v1.20.2";
-	if (strcmp(key, "driver-uri") == 0)
-		return geteuid() == 0 ? "qemu:///system" : "qemu:///session";
-	if (strcmp(key, "container-runtime") == 0)
-		return "docker";
-	if (strcmp(key, "dns") == 0)
-		return "true";
-	return "";
+	const struct ml_profile_key *k = find_key(key);
+
+	if (!k)
+		return "";
+	return k->def_root && geteuid() == 0 ? k->def_root : k->def;
 }
 
 /* --- names and files --- */
@@ -406,6 +396,26 @@ load_document(const char *path, struct json_object **ret)
 	return 0;
 }
 
+/* The lock file of the profile in dir, made with dir when missing. */
+static int
+lock_dir(const char *dir, bool wait)
+{
+	ml_autofree char *lock = ml_xasprintf("%s/.lock", dir);
+	int r = ml_mkdir_p(dir, 0700);
+
+	return r < 0 ? r : ml_lock_file(lock, true, wait);
+}
+
+int
+ml_profile_lock(const char *home, const char *name)
+{
+	ml_autofree char *dir = ml_paths_profile_dir(home, name);
+
+	if (!ml_path_exists(dir))
+		return -ENOENT;
+	return lock_dir(dir, true);
+}
+
 int
 ml_profile_open(const char *home, const char *name, unsigned flags,
 		struct ml_profile **ret)
@@ -428,11 +438,7 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
 		goto fail;
 	}
 	if (flags & ML_PROFILE_LOCK) {
-		ml_autofree char *lock = ml_xasprintf("%s/.lock", p->dir);
-		r = ml_mkdir_p(p->dir, 0700);
-		if (r < 0)
-			goto fail;
-		r = ml_lock_file(lock, true, !(flags & ML_PROFILE_NOWAIT));
+		r = lock_dir(p->dir, !(flags & ML_PROFILE_NOWAIT));
 		if (r < 0)
 			goto fail;
 		p->lock_fd = r;

@@ -40,7 +40,17 @@ struct ml_profile_key {
 	/* Checks and normalises value; returns a new string (caller frees) in
 	 * *ret or -ML_EUSAGE with a message naming the key and the fix. */
 	int (*validate)(const char *name, const char *value, char **ret);
+	const char *def;      /* default; "" when none */
+	const char *def_root; /* default as root, when it differs; or NULL */
 };
+
+/*
+ * The Kubernetes version of the node image this minilaunch was made with,
+ * for where no image is at hand (an example in a message, `version`
+ * without an image). The version a cluster runs is its image's
+ * (/version.json, see machine/iso.h): kubernetes-version has no default.
+ */
+#define ML_KUBERNETES_VERSION_FALLBACK "v1.20.2"
 
 /* The keys, ending with a NULL name. */
 extern const struct ml_profile_key ml_profile_keys[];
@@ -58,6 +68,15 @@ ml_profile_name_valid(const char *name);
 int
 ml_profile_open(const char *home, const char *name, unsigned flags,
 		struct ml_profile **ret);
+
+/*
+ * Takes the lock of profile name (exclusive, waiting) without reading its
+ * config, for delete, which must work on a half-made or corrupted profile.
+ * Returns the descriptor to close() to release it, -ENOENT (no message)
+ * when the profile's directory does not exist, or -errno.
+ */
+int
+ml_profile_lock(const char *home, const char *name);
 struct ml_profile *
 ml_profile_free(struct ml_profile *p);
 

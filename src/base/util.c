@@ -22,8 +22,8 @@
 static char err_buf[1024];
 static bool err_set;
 
-static void
-oom(void)
+void
+ml_oom(void)
 {
 	fputs("minilaunch: error: out of memory\n", stderr);
 	abort();
@@ -50,7 +50,7 @@ ml_xmalloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -59,7 +59,7 @@ ml_xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -68,7 +68,7 @@ ml_xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size ? size : 1);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -77,7 +77,7 @@ ml_xstrdup(const char *s)
 {
 	char *p = strdup(s);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -86,7 +86,7 @@ ml_xstrndup(const char *s, size_t n)
 {
 	char *p = strndup(s, n);
 	if (!p)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -95,7 +95,7 @@ ml_xvasprintf(const char *fmt, va_list ap)
 {
 	char *p;
 	if (vasprintf(&p, fmt, ap) < 0)
-		oom();
+		ml_oom();
 	return p;
 }
 
@@ -288,47 +288,88 @@ fsync_dir_of(const char *path)
 	return 0;
 }
 
+void
+ml_atomic_abort(struct ml_atomic_file *f)
+{
+	if (f->fd >= 0) {
+		close(f->fd);
+		unlink(f->tmp);
+	}
+	f->fd = -1;
+	free(f->path);
+	free(f->tmp);
+	f->path = f->tmp = NULL;
+}
+
+/* Ends f after a failed call that left errno set. */
+static int
+atomic_fail(struct ml_atomic_file *f)
+{
+	int r = -errno;
+	ml_autofree char *path = f->path;
+
+	f->path = NULL;
+	ml_atomic_abort(f);
+	return ml_err(r, "cannot write '%s': %s", path, strerror(-r));
+}
+
+int
+ml_atomic_open(struct ml_atomic_file *f, const char *path, mode_t mode)
+{
+	*f = (struct ml_atomic_file){ ml_xstrdup(path),
+				      ml_xasprintf("%s.tmpXXXXXX", path), -1 };
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (f->fd < 0) {
+		int r = -errno;
+		ml_atomic_abort(f);
+		return ml_err(r, "cannot create a temporary file beside '%s': %s",
+			      path, strerror(-r));
+	}
+	if (fchmod(f->fd, mode) < 0)
+		return atomic_fail(f);
+	return 0;
+}
+
+int
+ml_atomic_commit(struct ml_atomic_file *f)
+{
+	int fd = f->fd;
+
+	if (fsync(fd) < 0)
+		return atomic_fail(f);
+	f->fd = -1;
+	if (close(fd) < 0 || rename(f->tmp, f->path) < 0) {
+		int e = errno;
+		unlink(f->tmp);
+		errno = e;
+		return atomic_fail(f);
+	}
+	(void)fsync_dir_of(f->path);
+	ml_atomic_abort(f);
+	return 0;
+}
+
 int
 ml_write_file_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode)
 {
-	ml_autofree char *tmp = ml_xasprintf("%s.tmpXXXXXX", path);
+	struct ml_atomic_file f;
 	const char *p = data;
-	int fd, r;
+	int r = ml_atomic_open(&f, path, mode);
 
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return ml_err(-errno, "cannot create a temporary file beside '%s': %s",
-			      path, strerror(errno));
-	if (fchmod(fd, mode) < 0)
-		goto fail;
+	if (r < 0)
+		return r;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = write(f.fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return atomic_fail(&f);
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	(void)fsync_dir_of(path);
-	return 0;
-fail:
-	r = -errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return ml_err(r, "cannot write '%s': %s", path, strerror(-r));
+	return ml_atomic_commit(&f);
 }
 
 int

@@ -31,6 +31,11 @@ void
 ml_closep(int *fd);
 #define ml_autoclose __attribute__((cleanup(ml_closep)))
 
+/* Prints "minilaunch: error: out of memory" and aborts: the one end of
+ * every failed allocation, ours (ml_xmalloc) or a library's. */
+void
+ml_oom(void) __attribute__((noreturn));
+
 /* Allocation never fails: on OOM these print and abort. */
 void *
 ml_xmalloc(size_t size);
@@ -113,6 +118,25 @@ ml_read_file(const char *path, char **ret_data, size_t *ret_len);
 int
 ml_write_file_atomic(const char *path, const void *data, size_t len,
 		     mode_t mode);
+
+/*
+ * The same for a file written piece by piece (a stream, an archive):
+ * ml_atomic_open makes the temp file beside path with mode and gives its
+ * descriptor in f->fd; ml_atomic_commit fsyncs, closes and renames it over
+ * path; ml_atomic_abort closes and removes it. Both end the temp file;
+ * abort of an ended (or zeroed) one does nothing. Errors name path.
+ */
+struct ml_atomic_file {
+	char *path;
+	char *tmp;
+	int fd; /* write here; -1 once ended */
+};
+int
+ml_atomic_open(struct ml_atomic_file *f, const char *path, mode_t mode);
+int
+ml_atomic_commit(struct ml_atomic_file *f);
+void
+ml_atomic_abort(struct ml_atomic_file *f);
 
 /* mkdir -p with mode for every directory created; existing ones are kept. */
 int

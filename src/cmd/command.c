@@ -3,6 +3,7 @@
 
 #include "cmd/command.h"
 
+#include "base/profile.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -19,6 +20,34 @@ const struct ml_option ml_global_options[] = {
 	{ "version", 0, NULL, "print the version and exit", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
+
+int
+ml_command_check_needs(unsigned needs, const struct ml_globals *g)
+{
+	struct ml_profile *p = NULL;
+	const char *status;
+	int r, sport;
+
+	if (!(needs & (ML_CMD_NEEDS_PROFILE | ML_CMD_NEEDS_RUNNING)))
+		return 0;
+	r = ml_profile_open(g->home, g->profile, 0, &p);
+	if (r < 0 || !(needs & ML_CMD_NEEDS_RUNNING))
+		goto out;
+	status = ml_profile_state_str(p, "status");
+	sport = ml_profile_state_port(p, "ssh");
+	if (!status || strcmp(status, "Running") != 0)
+		r = ml_err(-EHOSTDOWN, "profile '%s' is not running (status: %s): run 'minilaunch -p %s start'",
+			   g->profile, status ? status : "Not created",
+			   g->profile);
+	/* the state says Running; a VM that died since no longer holds its
+	 * forwards (a connect costs far less than asking libvirt) */
+	else if (sport && !ml_tcp_port_open(sport))
+		r = ml_err(-EHOSTDOWN, "profile '%s' is not running (nothing answers on 127.0.0.1:%d): run 'minilaunch -p %s start'",
+			   g->profile, sport, g->profile);
+out:
+	ml_profile_free(p);
+	return r;
+}
 
 const struct ml_command *
 ml_command_find(const char *name)

@@ -36,8 +36,23 @@ struct ml_args {
 	char **argv; /* borrowed */
 };
 
+/* What a command needs before it runs; main() checks it once (see
+ * ml_command_check_needs). */
+enum {
+	ML_CMD_NEEDS_PROFILE = 1 << 0, /* the profile must exist */
+	ML_CMD_NEEDS_RUNNING = 1 << 1, /* ... and its cluster must be running */
+	/* runs in the front end minilaunch (json-c and libyaml only); every
+	 * other command is handed to minilaunch-core (see commands.c) */
+	ML_CMD_FRONTEND = 1 << 2,
+};
+
+/* Returned by a command's check_args: this command line does not need
+ * what the flags say (docker-env --unset, dashboard --context). */
+#define ML_CMD_NEEDS_NOTHING 1
+
 struct ml_command {
 	const char *name;
+	unsigned flags; /* ML_CMD_* */
 	const char *summary;	/* one line for `minilaunch help` */
 	const char *usage;	/* lines after "minilaunch ", '\n'-separated */
 	const char *description; /* paragraph(s) for --help and the man page */
@@ -48,6 +63,10 @@ struct ml_command {
 	 * NULL when the second argument has none. */
 	const char *(*second_word)(size_t i);
 	void (*print_extra_help)(FILE *f); /* after the flags, or NULL */
+	/* Checks the arguments before the flags' needs are, so that a usage
+	 * error comes first; returns 0, ML_CMD_NEEDS_NOTHING or -ML_EUSAGE
+	 * with a message. NULL: anything goes. */
+	int (*check_args)(const struct ml_args *a);
 	/* Returns >= 0 as the exit code, -ML_EUSAGE for a usage error or
 	 * -errno for a runtime error, with the message set by ml_err(). */
 	int (*run)(const struct ml_globals *g, const struct ml_args *a);
@@ -81,6 +100,15 @@ ml_command_print_help(const struct ml_command *cmd, FILE *f);
 int
 ml_command_usage_error(const struct ml_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Checks what needs asks for (ML_CMD_NEEDS_*) of g's profile: that it
+ * exists, and that its state says Running with the VM's ssh forward
+ * answering. Returns 0, or -ENOENT or -EHOSTDOWN with a one-line message
+ * naming the profile and 'minilaunch -p NAME start'.
+ */
+int
+ml_command_check_needs(unsigned needs, const struct ml_globals *g);
 
 /* Index of the option named name in cmd->options, or -1. */
 int

@@ -28,31 +28,33 @@ extern const struct ml_command ml_cmd_kubectl;
 extern const struct ml_command ml_cmd_completion;
 extern const struct ml_command ml_cmd_version;
 extern const struct ml_command ml_cmd_help;
-#ifndef ML_FRONTEND
 extern const struct ml_command ml_cmd_dashboard;
+
+/* CORE(c): a command of minilaunch-core only. The front end does not link
+ * it and hands its command lines over (its flags lack ML_CMD_FRONTEND). */
+#ifdef ML_FRONTEND
+#define CORE(c)
+#else
+#define CORE(c) &c,
 #endif
 
 const struct ml_command *const ml_commands[] = {
-#ifndef ML_FRONTEND
-	&ml_cmd_start,
-	&ml_cmd_stop,
-	&ml_cmd_status,
-	&ml_cmd_delete,
-#endif
+	CORE(ml_cmd_start)
+	CORE(ml_cmd_stop)
+	CORE(ml_cmd_status)
+	CORE(ml_cmd_delete)
 	&ml_cmd_config,
 	&ml_cmd_profile,
 	&ml_cmd_docker_env,
 	&ml_cmd_update_context,
-#ifndef ML_FRONTEND
-	&ml_cmd_dashboard,
-	&ml_cmd_ip,
-	&ml_cmd_ssh,
-	&ml_cmd_logs,
-	&ml_cmd_service,
-	&ml_cmd_kubectl,
-	&ml_cmd_completion,
-	&ml_cmd_version,
-	&ml_cmd_help,
-#endif
+	CORE(ml_cmd_dashboard)
+	CORE(ml_cmd_ip)
+	CORE(ml_cmd_ssh)
+	CORE(ml_cmd_logs)
+	CORE(ml_cmd_service)
+	CORE(ml_cmd_kubectl)
+	CORE(ml_cmd_completion)
+	CORE(ml_cmd_version)
+	CORE(ml_cmd_help)
 	NULL,
 };

@@ -105,6 +105,7 @@ run_config(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_config = {
 	.name = "config",
+	.flags = ML_CMD_FRONTEND,
 	.summary = "Set, get, unset or view a profile's settings",
 	.usage = "config set KEY VALUE\nconfig get KEY\nconfig unset KEY\nconfig view",
 	.description =

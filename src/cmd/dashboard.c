@@ -35,23 +35,21 @@ static const struct ml_option dashboard_options[] = {
 
 extern const struct ml_command ml_cmd_dashboard;
 
-/* The profile must exist and run when its context is the one opened. */
+/* The profile must run only when its context is the one opened. */
 static int
-check_profile(const struct ml_globals *g)
+check_args(const struct ml_args *a)
 {
-	struct ml_profile *p = NULL;
-	const char *status;
-	int r = ml_profile_open(g->home, g->profile, 0, &p);
+	const char *context = a->opt[OPT_CONTEXT];
 
-	if (r < 0)
-		return r;
-	status = ml_profile_state_str(p, "status");
-	if (!status || strcmp(status, "Running") != 0)
-		r = ml_err(-EHOSTDOWN, "profile '%s' is not running (status: %s): start it with 'minilaunch -p %s start', or open another cluster with --context NAME",
-			   g->profile, status ? status : "Not created",
-			   g->profile);
-	ml_profile_free(p);
-	return r;
+	if (a->argc)
+		return ml_command_usage_error(&ml_cmd_dashboard, "dashboard takes no arguments");
+	if (a->opt[OPT_ALL] && a->opt[OPT_NAMESPACE])
+		return ml_command_usage_error(&ml_cmd_dashboard, "--namespace and --all-namespaces exclude each other");
+	if (context && !*context)
+		return ml_command_usage_error(&ml_cmd_dashboard, "--context needs a context name");
+	if (a->opt[OPT_VIEW] && !ml_tui_view_lookup(a->opt[OPT_VIEW]))
+		return ml_command_usage_error(&ml_cmd_dashboard, "unknown view '%s'", a->opt[OPT_VIEW]);
+	return context ? ML_CMD_NEEDS_NOTHING : 0;
 }
 
 static int
@@ -63,20 +61,8 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 	struct ml_tui_dashboard_opts o = { 0 };
 	int r;
 
-	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_dashboard, "dashboard takes no arguments");
-	if (a->opt[OPT_ALL] && a->opt[OPT_NAMESPACE])
-		return ml_command_usage_error(&ml_cmd_dashboard, "--namespace and --all-namespaces exclude each other");
-	if (context && !*context)
-		return ml_command_usage_error(&ml_cmd_dashboard, "--context needs a context name");
-	if (a->opt[OPT_VIEW] && !ml_tui_view_lookup(a->opt[OPT_VIEW]))
-		return ml_command_usage_error(&ml_cmd_dashboard, "unknown view '%s'", a->opt[OPT_VIEW]);
-	if (!context) {
-		r = check_profile(g);
-		if (r < 0)
-			return r;
+	if (!context)
 		context = g->profile;
-	}
 	r = ml_k8s_config_load(a->opt[OPT_KUBECONFIG], context, &cfg);
 	if (r < 0) {
 		if (!a->opt[OPT_CONTEXT]) {
@@ -106,6 +92,8 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_dashboard = {
 	.name = "dashboard",
+	.flags = ML_CMD_NEEDS_RUNNING,
+	.check_args = check_args,
 	.summary = "Open a live terminal view of the cluster's workloads",
 	.usage = "dashboard [--context NAME] [--kubeconfig FILE] [-n NS | -A] [--view VIEW]",
 	.description =

@@ -32,18 +32,15 @@ static int
 delete_one(const char *home, const char *name)
 {
 	ml_autofree char *dir = ml_paths_profile_dir(home, name);
-	ml_autofree char *lockp = ml_xasprintf("%s/.lock", dir);
 	ml_autofree char *kc = ml_kubeconfig_default_path();
 	ml_autofree char *uri = NULL;
 	struct ml_profile *p = NULL;
 	struct ml_driver *d = NULL;
 	int lock = -1, r;
 
-	if (ml_path_exists(dir)) {
-		lock = ml_lock_file(lockp, true, true);
-		if (lock < 0)
-			return lock;
-	}
+	lock = ml_profile_lock(home, name);
+	if (lock < 0 && lock != -ENOENT)
+		return lock;
 	/* a profile whose config cannot be read is still deleted: its
 	 * libvirt objects are found by name under the default URI */
 	if (ml_profile_open(home, name, 0, &p) >= 0)
@@ -52,7 +49,7 @@ delete_one(const char *home, const char *name)
 		ml_err_clear();
 	ml_profile_free(p);
 	if (!uri)
-		uri = ml_xstrdup(ml_driver_default_uri());
+		uri = ml_xstrdup(ml_profile_default("driver-uri"));
 	r = ml_driver_open(uri, &d);
 	if (r >= 0)
 		r = ml_driver_remove(d, name);

@@ -51,22 +51,30 @@ print_unset(enum ml_shell sh)
 }
 
 static int
-check_running(const struct ml_globals *g, struct ml_profile *p, int *ret_port)
+check_args(const struct ml_args *a)
 {
-	const char *status = ml_profile_state_str(p, "status");
+	enum ml_shell sh;
+	int r;
+
+	if (a->argc)
+		return ml_command_usage_error(&ml_cmd_docker_env, "docker-env takes no arguments");
+	if (a->opt[OPT_SHELL] && (r = ml_shell_parse(a->opt[OPT_SHELL], &sh)) < 0)
+		return r;
+	return a->opt[OPT_UNSET] ? ML_CMD_NEEDS_NOTHING : 0;
+}
+
+/* main() checked that the profile runs; Docker's own port and
+ * certificates are this command's to check */
+static int
+check_docker(const struct ml_globals *g, struct ml_profile *p, int *ret_port)
+{
 	int port = ml_profile_state_port(p, "docker");
 
-	if (!status || strcmp(status, "Running") != 0)
-		return ml_err(-EHOSTDOWN, "profile '%s' is not running (status: %s): start it with 'minilaunch -p %s start'",
-			      g->profile, status ? status : "Not created",
-			      g->profile);
 	if (!port)
 		return ml_err(-EHOSTDOWN, "profile '%s' has no Docker port in '%s': run 'minilaunch -p %s start' to repair it",
 			      g->profile, ml_profile_path(p), g->profile);
-	/* the state says Running; a VM that died since then no longer
-	 * holds its forward (a connect costs far less than asking libvirt) */
 	if (!ml_tcp_port_open(port))
-		return ml_err(-EHOSTDOWN, "profile '%s' is not running (nothing answers on 127.0.0.1:%d): start it with 'minilaunch -p %s start'",
+		return ml_err(-EHOSTDOWN, "profile '%s' is not running (nothing answers on 127.0.0.1:%d, its Docker port): run 'minilaunch -p %s start'",
 			      g->profile, port, g->profile);
 	if (!ml_pki_docker_certs_present(g->home, g->profile)) {
 		ml_autofree char *dir = ml_pki_docker_cert_dir(g->home, g->profile);
@@ -84,8 +92,6 @@ run_docker_env(const struct ml_globals *g, const struct ml_args *a)
 	struct ml_profile *p = NULL;
 	int port = 0, r;
 
-	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_docker_env, "docker-env takes no arguments");
 	if (a->opt[OPT_SHELL] && (r = ml_shell_parse(a->opt[OPT_SHELL], &sh)) < 0)
 		return r;
 	if (a->opt[OPT_UNSET]) {
@@ -96,7 +102,7 @@ run_docker_env(const struct ml_globals *g, const struct ml_args *a)
 	 * failed run must do nothing */
 	r = ml_profile_open(g->home, g->profile, 0, &p);
 	if (r >= 0)
-		r = check_running(g, p, &port);
+		r = check_docker(g, p, &port);
 	ml_profile_free(p);
 	if (r < 0)
 		return r;
@@ -135,6 +141,8 @@ run_docker_env(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_docker_env = {
 	.name = "docker-env",
+	.flags = ML_CMD_FRONTEND | ML_CMD_NEEDS_RUNNING,
+	.check_args = check_args,
 	.summary = "Print the environment that points a docker CLI at the cluster's Docker daemon",
 	.usage = "docker-env [--shell SHELL] [--unset]",
 	.description =

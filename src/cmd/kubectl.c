@@ -42,7 +42,7 @@ const struct ml_command ml_cmd_kubectl = {
 	.summary = "Run the bundled kubectl against the cluster",
 	.usage = "kubectl -- [KUBECTL ARGS...]",
 	.description =
-		"Runs the kubectl built with the node image's Kubernetes (v1.20.2)\n"
+		"Runs the kubectl built with the node image's Kubernetes\n"
 		"with --context set to the profile, for example:\n\n"
 		"    minilaunch kubectl -- get pods -A",
 	.run = run_kubectl,

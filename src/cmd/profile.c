@@ -46,11 +46,16 @@ fill_row(struct row *row, const struct ml_profile *p, bool active)
 {
 	const char *status = ml_profile_state_str(p, "status");
 	int port = ml_profile_state_port(p, "apiserver");
+	const char *k8s;
 
 	row->cell[COL_PROFILE] = ml_xstrdup(ml_profile_name(p));
 	row->cell[COL_STATUS] = ml_xstrdup(status ? status : "Not created");
-	row->cell[COL_KUBERNETES] = ml_xstrdup(
-		ml_profile_get_or_default(p, "kubernetes-version"));
+	/* the setting, else what the image booted last said, else unknown
+	 * (the front end reads no image) */
+	k8s = ml_profile_get(p, "kubernetes-version");
+	if (!k8s)
+		k8s = ml_profile_state_str(p, "kubernetes-version");
+	row->cell[COL_KUBERNETES] = ml_xstrdup(k8s ? k8s : "-");
 	row->cell[COL_CPUS] = ml_xstrdup(ml_profile_get_or_default(p, "cpus"));
 	row->cell[COL_MEMORY] = ml_xstrdup(ml_profile_get_or_default(p, "memory"));
 	row->cell[COL_DISK] = ml_xstrdup(ml_profile_get_or_default(p, "disk-size"));
@@ -162,6 +167,7 @@ run_profile(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_profile = {
 	.name = "profile",
+	.flags = ML_CMD_FRONTEND,
 	.summary = "List profiles (clusters) and their state",
 	.usage = "profile list [-o table|json]",
 	.description =

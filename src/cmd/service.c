@@ -30,6 +30,14 @@ static const struct ml_option service_options[] = {
 extern const struct ml_command ml_cmd_service;
 
 static int
+check_args(const struct ml_args *a)
+{
+	if (a->argc != 1)
+		return ml_command_usage_error(&ml_cmd_service, "give one service name");
+	return 0;
+}
+
+static int
 run_service(const struct ml_globals *g, const struct ml_args *a)
 {
 	const char *ns = a->opt[OPT_NAMESPACE] ? a->opt[OPT_NAMESPACE] : "default";
@@ -41,14 +49,12 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 	size_t nurls = 0;
 	int aport, r;
 
-	if (a->argc != 1)
-		return ml_command_usage_error(&ml_cmd_service, "give one service name");
 	r = ml_profile_open(g->home, g->profile, ML_PROFILE_LOCK, &p);
 	if (r < 0)
 		return r;
 	aport = ml_profile_state_port(p, "apiserver");
-	if (!aport || !ml_tcp_port_open(aport)) {
-		r = ml_err(-EHOSTDOWN, "profile '%s' is not running: start it with 'minilaunch -p %s start'",
+	if (!aport) {
+		r = ml_err(-EHOSTDOWN, "profile '%s' has no API server port in its state: run 'minilaunch -p %s start' to repair it",
 			   g->profile, g->profile);
 		goto out;
 	}
@@ -107,6 +113,8 @@ out:
 
 const struct ml_command ml_cmd_service = {
 	.name = "service",
+	.flags = ML_CMD_NEEDS_RUNNING,
+	.check_args = check_args,
 	.summary = "Print the URL of a NodePort service, forwarding it to this host",
 	.usage = "service NAME [-n NAMESPACE] [--url]",
 	.description =

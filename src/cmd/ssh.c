@@ -32,8 +32,8 @@ run_ssh(const struct ml_globals *g, const struct ml_args *a)
 		return r;
 	sport = ml_profile_state_port(p, "ssh");
 	ml_profile_free(p);
-	if (!sport || !ml_tcp_port_open(sport))
-		return ml_err(-EHOSTDOWN, "profile '%s' is not running: start it with 'minilaunch -p %s start'",
+	if (!sport)
+		return ml_err(-EHOSTDOWN, "profile '%s' has no ssh port in its state: run 'minilaunch -p %s start' to repair it",
 			      g->profile, g->profile);
 	ml_node_paths_init(&paths, g->home, g->profile);
 	key = ml_pki_ssh_key_path(g->home, g->profile);
@@ -78,6 +78,7 @@ run_ssh(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_ssh = {
 	.name = "ssh",
+	.flags = ML_CMD_NEEDS_RUNNING,
 	.summary = "Log into the node, or run a command there",
 	.usage = "ssh [-- COMMAND [ARGS...]]",
 	.description =

@@ -54,7 +54,7 @@ static const struct ml_option start_options[] = {
 	[OPT_CPUS] = { "cpus", 0, "N", "virtual CPUs (default 2)", NULL },
 	[OPT_MEMORY] = { "memory", 0, "SIZE", "memory, such as 3072m or 4g (default 3072m)", NULL },
 	[OPT_DISK] = { "disk-size", 0, "SIZE", "data disk size, such as 20g (default 20g)", NULL },
-	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION", "Kubernetes version (default: the bundled v1.20.2)", NULL },
+	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION", "Kubernetes version (default: the node image's)", NULL },
 	[OPT_NO_K8S] = { "no-kubernetes", 0, NULL, "run Docker only, no Kubernetes", NULL },
 	[OPT_ISO_URL] = { "iso-url", 0, "URL", "node image to boot instead of the bundled one (http, https or file URL, verified against URL.sha256)", NULL },
 	[OPT_MIRROR] = { "binary-mirror", 0, "URL", "mirror of Kubernetes binaries for other versions", NULL },
@@ -142,6 +142,7 @@ struct start {
 	struct ml_node_paths paths;
 	struct ml_driver *d;
 	char *iso;
+	struct ml_iso_version image; /* what the image says of itself */
 	char *cmdline;
 	enum ml_accel accel;
 	enum ml_cpu_model cpu;
@@ -175,6 +176,23 @@ choose_ports(struct start *s, bool keep)
 	return 0;
 }
 
+/* The image's Kubernetes is the one that runs: a --kubernetes-version
+ * (or setting) asking for another one is refused. */
+static int
+check_kubernetes_version(struct start *s)
+{
+	const char *want = ml_profile_get(s->p, "kubernetes-version");
+	int r = ml_iso_read_version(s->iso, &s->image);
+
+	if (r < 0)
+		return r;
+	if (want && strcmp(want, s->image.kubernetes) != 0)
+		return ml_err(-ENOTSUP, "Kubernetes %s is not available: the node image '%s' runs %s only; use --kubernetes-version %s or 'minilaunch config unset kubernetes-version'",
+			      want, s->iso, s->image.kubernetes,
+			      s->image.kubernetes);
+	return 0;
+}
+
 static int
 prepare_image(struct start *s)
 {
@@ -185,6 +203,9 @@ prepare_image(struct start *s)
 	ml_progress_begin("Finding the node image");
 	r = ml_node_find_iso(s->g->home, ml_profile_get(s->p, "iso-url"), &s->iso);
 	ml_progress_end(r);
+	if (r < 0)
+		return r;
+	r = check_kubernetes_version(s);
 	if (r < 0)
 		return r;
 	r = ml_mkdir_p(s->paths.machine_dir, 0700);
@@ -370,7 +391,7 @@ boot(struct start *s, bool running)
 	if (!running) {
 		ml_progress_begin("Writing the config drive");
 		r = ml_node_write_config_drive(s->g->home, s->g->profile, &s->paths,
-					       s->kubernetes, ML_KUBERNETES_VERSION);
+					       s->kubernetes, s->image.kubernetes);
 		ml_progress_end(r);
 		if (r < 0)
 			return r;
@@ -475,6 +496,7 @@ save_state(struct start *s, const char *status)
 	ml_profile_state_set_str(s->p, "ip", ML_NODE_IP);
 	ml_profile_state_set_str(s->p, "iso", s->iso);
 	ml_profile_state_set_str(s->p, "kubernetes", s->kubernetes ? "true" : "false");
+	ml_profile_state_set_str(s->p, "kubernetes-version", s->image.kubernetes);
 	return ml_profile_save(s->p);
 }
 
@@ -520,6 +542,190 @@ ensure_dns(struct start *s, bool wait, bool booted)
 	return r;
 }
 
+/* The flags that only steer this run (not saved in the profile). */
+static int
+parse_run_flags(const struct ml_args *a, struct start *s, enum ml_accel *want,
+		enum wait_for *wait)
+{
+	static const struct {
+		const char *name;
+		enum wait_for wait;
+	} waits[] = {
+		{ "none", WAIT_NONE },
+		{ "docker", WAIT_DOCKER },
+		{ "apiserver", WAIT_APISERVER },
+		{ "node", WAIT_NODE },
+		{ "all", WAIT_NODE },
+	};
+	const char *w = a->opt[OPT_WAIT];
+	size_t i;
+	int r;
+
+	if (a->argc)
+		return ml_command_usage_error(&ml_cmd_start, "start takes no arguments");
+	if (a->opt[OPT_ACCEL] && (r = ml_accel_parse(a->opt[OPT_ACCEL], want)) < 0)
+		return ml_command_usage_error(&ml_cmd_start, "%s", ml_err_msg());
+	if (a->opt[OPT_WAIT_TIMEOUT] &&
+	    (r = parse_duration(a->opt[OPT_WAIT_TIMEOUT], &s->timeout_s)) < 0)
+		return r;
+	for (i = 0; w && i < ML_ARRAY_SIZE(waits); i++)
+		if (strcmp(w, waits[i].name) == 0)
+			break;
+	if (w && i == ML_ARRAY_SIZE(waits))
+		return ml_command_usage_error(&ml_cmd_start, "invalid --wait '%s': use all, none, docker, apiserver or node", w);
+	*wait = w ? waits[i].wait : WAIT_NODE;
+	r = check_flags(a);
+	if (r < 0)
+		return r;
+	s->kubernetes = !a->opt[OPT_NO_K8S];
+	if (!s->kubernetes && *wait > WAIT_DOCKER)
+		*wait = WAIT_DOCKER;
+	/* A forced KVM without a working /dev/kvm: said at once, and nothing
+	 * is made (the boot probe, which needs the image, comes later). */
+	if (*want == ML_ACCEL_KVM) {
+		ml_autofree char *why = NULL;
+		if (!ml_accel_probe_kvm(NULL, 0, &why))
+			return ml_accel_err_unusable(why);
+	}
+	return 0;
+}
+
+/* One start per profile at a time; a second one fails cleanly. */
+static int
+open_profile(struct start *s, const struct ml_args *a)
+{
+	const struct ml_globals *g = s->g;
+	int r = ml_profile_open(g->home, g->profile,
+				ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT,
+				&s->p);
+
+	if (r == -EWOULDBLOCK)
+		return ml_err(r, "profile '%s' is busy: another minilaunch command is working on it; wait for it to finish",
+			      g->profile);
+	if (r < 0)
+		return r;
+	ml_node_paths_init(&s->paths, g->home, g->profile);
+	return apply_flags(s->p, a);
+}
+
+/* Opens the driver and says what this start does; a paused or crashed VM
+ * is killed first and started as a stopped one. */
+static int
+open_machine(struct start *s, enum ml_machine_state *ret_st)
+{
+	const char *uri = ml_profile_get_or_default(s->p, "driver-uri");
+	const char *name = s->g->profile;
+	enum ml_machine_state st;
+	int r;
+
+	r = ml_driver_open(uri, &s->d);
+	if (r < 0)
+		return r;
+	r = ml_driver_state(s->d, name, &st);
+	if (r < 0)
+		return r;
+	if (st == ML_MACHINE_PAUSED || st == ML_MACHINE_CRASHED) {
+		ml_log_info("the VM of '%s' is %s: restarting it", name,
+			    ml_machine_state_name(st));
+		r = ml_driver_kill(s->d, name);
+		if (r < 0)
+			return r;
+		st = ML_MACHINE_STOPPED;
+	}
+	fprintf(stderr, "%s '%s' (%s)\n",
+		st == ML_MACHINE_RUNNING ? "Checking running cluster" :
+		st == ML_MACHINE_STOPPED ? "Starting stopped cluster" : "Creating cluster",
+		name, uri);
+	*ret_st = st;
+	return 0;
+}
+
+/* The accelerator: as a running VM was booted, else chosen now. */
+static int
+pick_accel(struct start *s, bool running, enum ml_accel want, bool existed)
+{
+	int r;
+
+	if (running) {
+		const char *acc = ml_profile_state_str(s->p, "accel");
+		const char *cpu = ml_profile_state_str(s->p, "cpu");
+
+		if (!acc || ml_accel_parse(acc, &s->accel) < 0)
+			s->accel = ML_ACCEL_TCG;
+		/* a profile from before the CPU was recorded */
+		if (!cpu || ml_cpu_model_parse(cpu, &s->cpu) < 0)
+			s->cpu = ML_CPU_HOST_PASSTHROUGH;
+		ml_err_clear();
+		return 0;
+	}
+	r = choose_accel(s, want);
+	/* --accel kvm where KVM cannot run the node: a profile this start
+	 * made goes again */
+	if (r < 0 && !existed) {
+		ml_autofree char *dir = ml_paths_profile_dir(s->g->home, s->g->profile);
+		ml_rm_rf(dir);
+	}
+	return r;
+}
+
+/* Certificates, ports, the state saved before booting (an interrupted
+ * start leaves a state the next one reads and repairs), then the boot. */
+static int
+bring_up(struct start *s, bool running)
+{
+	int r;
+
+	ml_progress_begin("Preparing certificates");
+	r = ml_pki_ensure(s->g->home, s->g->profile, s->g->profile, NULL);
+	ml_progress_end(r);
+	if (r >= 0)
+		r = choose_ports(s, running);
+	if (r >= 0)
+		r = save_state(s, "Starting");
+	if (r >= 0)
+		r = boot(s, running);
+	return r;
+}
+
+/* Waits for what --wait asks, then makes the cluster usable: kubeconfig,
+ * cluster DNS, the state saying Running. */
+static int
+finish_up(struct start *s, enum wait_for wait, bool booted)
+{
+	int r = 0;
+
+	s->deadline = time(NULL) + s->timeout_s;
+	if (wait >= WAIT_DOCKER)
+		r = wait_for(s, "dockerd (TLS)", ml_probe_docker, s->ports[1]);
+	if (r >= 0 && wait >= WAIT_APISERVER)
+		r = wait_for(s, "the API server", ml_cluster_probe_apiserver, s->ports[2]);
+	if (r >= 0 && wait >= WAIT_NODE)
+		r = wait_for(s, "the node to be Ready", ml_cluster_node_ready, s->ports[2]);
+	if (r >= 0 && s->kubernetes)
+		r = merge_kubeconfig(s);
+	if (r >= 0 && s->kubernetes && wait >= WAIT_APISERVER)
+		r = ensure_dns(s, wait >= WAIT_NODE, booted);
+	if (r >= 0)
+		r = save_state(s, "Running");
+	return r;
+}
+
+static void
+print_next_steps(const struct start *s)
+{
+	const char *name = s->g->profile;
+	bool other = strcmp(name, ML_PROFILE_DEFAULT) != 0;
+
+	fprintf(stderr, "Done in %.0f s. '%s' is running (%s).\n",
+		ml_progress_total(), name, ml_accel_name(s->accel));
+	if (s->kubernetes)
+		fprintf(stderr, "  kubectl config use-context %s\n", name);
+	fprintf(stderr, "  eval $(minilaunch%s%s docker-env)\n",
+		other ? " -p " : "", other ? name : "");
+	if (s->kubernetes)
+		fprintf(stderr, "  minilaunch dashboard\n");
+}
+
 static int
 run_start(const struct ml_globals *g, const struct ml_args *a)
 {
@@ -527,167 +733,32 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	enum ml_accel want = ML_ACCEL_AUTO;
 	enum wait_for wait = WAIT_NODE;
 	enum ml_machine_state st;
-	const char *uri;
 	bool existed;
 	int r;
 
-	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_start, "start takes no arguments");
-	if (a->opt[OPT_ACCEL] && (r = ml_accel_parse(a->opt[OPT_ACCEL], &want)) < 0)
-		return ml_command_usage_error(&ml_cmd_start, "%s", ml_err_msg());
-	if (a->opt[OPT_WAIT_TIMEOUT] &&
-	    (r = parse_duration(a->opt[OPT_WAIT_TIMEOUT], &s.timeout_s)) < 0)
-		return r;
-	if (a->opt[OPT_WAIT]) {
-		const char *w = a->opt[OPT_WAIT];
-		if (strcmp(w, "none") == 0)
-			wait = WAIT_NONE;
-		else if (strcmp(w, "docker") == 0)
-			wait = WAIT_DOCKER;
-		else if (strcmp(w, "apiserver") == 0)
-			wait = WAIT_APISERVER;
-		else if (strcmp(w, "node") == 0 || strcmp(w, "all") == 0)
-			wait = WAIT_NODE;
-		else
-			return ml_command_usage_error(&ml_cmd_start, "invalid --wait '%s': use all, none, docker, apiserver or node", w);
-	}
-	r = check_flags(a);
+	r = parse_run_flags(a, &s, &want, &wait);
 	if (r < 0)
 		return r;
-	s.kubernetes = !a->opt[OPT_NO_K8S];
-	if (!s.kubernetes && wait > WAIT_DOCKER)
-		wait = WAIT_DOCKER;
-
-	/* A forced KVM without a working /dev/kvm: said at once, and nothing
-	 * is made (the boot probe, which needs the image, comes later). */
-	if (want == ML_ACCEL_KVM) {
-		ml_autofree char *why = NULL;
-		if (!ml_accel_probe_kvm(NULL, 0, &why))
-			return ml_accel_err_unusable(why);
-	}
-
-	/* One start per profile at a time; a second one fails cleanly. */
 	existed = ml_profile_exists(g->home, g->profile);
-	r = ml_profile_open(g->home, g->profile,
-			    ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT,
-			    &s.p);
-	if (r == -EWOULDBLOCK)
-		return ml_err(r, "profile '%s' is busy: another minilaunch command is working on it; wait for it to finish",
-			      g->profile);
-	if (r < 0)
-		return r;
-	r = apply_flags(s.p, a);
-	if (r < 0)
-		goto out;
-	if (strcmp(ml_profile_get_or_default(s.p, "kubernetes-version"),
-		   ML_KUBERNETES_VERSION) != 0) {
-		r = ml_err(-ENOTSUP, "Kubernetes %s is not available: this minilaunch runs the bundled " ML_KUBERNETES_VERSION " only so far; use --kubernetes-version " ML_KUBERNETES_VERSION,
-			   ml_profile_get_or_default(s.p, "kubernetes-version"));
-		goto out;
-	}
-	ml_node_paths_init(&s.paths, g->home, g->profile);
-
-	uri = ml_profile_get_or_default(s.p, "driver-uri");
-	r = ml_driver_open(uri, &s.d);
-	if (r < 0)
-		goto out;
-	r = ml_driver_state(s.d, g->profile, &st);
-	if (r < 0)
-		goto out;
-	if (st == ML_MACHINE_PAUSED || st == ML_MACHINE_CRASHED) {
-		ml_log_info("the VM of '%s' is %s: restarting it", g->profile,
-			    ml_machine_state_name(st));
-		r = ml_driver_kill(s.d, g->profile);
-		if (r < 0)
-			goto out;
-		st = ML_MACHINE_STOPPED;
-	}
-	fprintf(stderr, "%s '%s' (%s)\n",
-		st == ML_MACHINE_RUNNING ? "Checking running cluster" :
-		st == ML_MACHINE_STOPPED ? "Starting stopped cluster" : "Creating cluster",
-		g->profile, uri);
-
-	r = prepare_image(&s);
-	if (r < 0)
-		goto out;
-	if (st == ML_MACHINE_RUNNING) {
-		/* as it was booted */
-		const char *acc = ml_profile_state_str(s.p, "accel");
-		const char *cpu = ml_profile_state_str(s.p, "cpu");
-
-		if (!acc || ml_accel_parse(acc, &s.accel) < 0)
-			s.accel = ML_ACCEL_TCG;
-		/* a profile from before the CPU was recorded */
-		if (!cpu || ml_cpu_model_parse(cpu, &s.cpu) < 0)
-			s.cpu = ML_CPU_HOST_PASSTHROUGH;
-		ml_err_clear();
-	} else {
-		r = choose_accel(&s, want);
-		if (r < 0) {
-			/* --accel kvm where KVM cannot run the node: a
-			 * profile this start made goes again */
-			if (!existed) {
-				ml_autofree char *dir = ml_paths_profile_dir(g->home, g->profile);
-				ml_rm_rf(dir);
-			}
-			goto out;
-		}
-	}
-
-	ml_progress_begin("Preparing certificates");
-	r = ml_pki_ensure(g->home, g->profile, g->profile, NULL);
-	ml_progress_end(r);
-	if (r < 0)
-		goto out;
-	r = choose_ports(&s, st == ML_MACHINE_RUNNING);
-	if (r < 0)
-		goto out;
-	/* Saved before booting: an interrupted start leaves a state the next
-	 * one reads (ports, image) and repairs. */
-	r = save_state(&s, "Starting");
-	if (r < 0)
-		goto out;
-	r = boot(&s, st == ML_MACHINE_RUNNING);
-	if (r < 0)
-		goto out;
-
-	s.deadline = time(NULL) + s.timeout_s;
-	if (wait >= WAIT_DOCKER)
-		r = wait_for(&s, "dockerd (TLS)", ml_probe_docker, s.ports[1]);
-	if (r >= 0 && wait >= WAIT_APISERVER)
-		r = wait_for(&s, "the API server", ml_cluster_probe_apiserver, s.ports[2]);
-	if (r >= 0 && wait >= WAIT_NODE)
-		r = wait_for(&s, "the node to be Ready", ml_cluster_node_ready, s.ports[2]);
-	if (r < 0)
-		goto out;
-	if (s.kubernetes) {
-		r = merge_kubeconfig(&s);
-		if (r < 0)
-			goto out;
-	}
-	if (s.kubernetes && wait >= WAIT_APISERVER) {
-		r = ensure_dns(&s, wait >= WAIT_NODE, st != ML_MACHINE_RUNNING);
-		if (r < 0)
-			goto out;
-	}
-	r = save_state(&s, "Running");
-	if (r < 0)
-		goto out;
-	fprintf(stderr, "Done in %.0f s. '%s' is running (%s).\n",
-		ml_progress_total(), g->profile, ml_accel_name(s.accel));
-	if (s.kubernetes)
-		fprintf(stderr, "  kubectl config use-context %s\n", g->profile);
-	fprintf(stderr, "  eval $(minilaunch%s%s docker-env)\n",
-		strcmp(g->profile, ML_PROFILE_DEFAULT) ? " -p " : "",
-		strcmp(g->profile, ML_PROFILE_DEFAULT) ? g->profile : "");
-	if (s.kubernetes)
-		fprintf(stderr, "  minilaunch dashboard\n");
-out:
+	r = open_profile(&s, a);
+	if (r >= 0)
+		r = open_machine(&s, &st);
+	if (r >= 0)
+		r = prepare_image(&s);
+	if (r >= 0)
+		r = pick_accel(&s, st == ML_MACHINE_RUNNING, want, existed);
+	if (r >= 0)
+		r = bring_up(&s, st == ML_MACHINE_RUNNING);
+	if (r >= 0)
+		r = finish_up(&s, wait, st != ML_MACHINE_RUNNING);
+	if (r >= 0)
+		print_next_steps(&s);
 	ml_driver_close(s.d);
 	ml_driver_host_clear(&s.host);
 	free(s.accel_cache);
 	ml_node_paths_clear(&s.paths);
 	free(s.iso);
+	ml_iso_version_clear(&s.image);
 	free(s.cmdline);
 	ml_profile_free(s.p);
 	return r;

@@ -3,8 +3,7 @@
 
 #include "cmd/command.h"
 #include "machine/driver.h"
-#include "base/log.h"
-#include "machine/ssh.h"
+#include "machine/stop.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -48,19 +47,12 @@ run_stop(const struct ml_globals *g, const struct ml_args *a)
 	if (r >= 0 && st == ML_MACHINE_NONE)
 		r = ml_err(-ENOENT, "profile '%s' has no VM: nothing to stop", g->profile);
 	if (r >= 0 && st != ML_MACHINE_STOPPED) {
-		int sport = ml_profile_state_port(p, "ssh");
-		char *out = NULL;
-
 		fprintf(stderr, "Stopping '%s' ...\n", g->profile);
-		/* the guest's own poweroff first: it syncs the data disk even
-		 * where nothing in the guest listens to the ACPI power button */
-		if (st == ML_MACHINE_RUNNING && sport && ml_tcp_port_open(sport) &&
-		    ml_ssh_capture(g->home, g->profile, sport,
-					"sudo systemctl poweroff", &out) < 0)
-			ml_log_debug("poweroff over ssh failed: %s", ml_err_msg());
-		free(out);
-		ml_err_clear();
-		r = ml_driver_stop(d, g->profile, timeout);
+		r = ml_machine_stop(d, g->home, g->profile,
+				    st == ML_MACHINE_RUNNING
+					    ? ml_profile_state_port(p, "ssh")
+					    : 0,
+				    timeout);
 	}
 	if (r >= 0) {
 		ml_profile_state_set_str(p, "status", "Stopped");

@@ -25,6 +25,14 @@ static const struct ml_option update_context_options[] = {
 extern const struct ml_command ml_cmd_update_context;
 
 static int
+check_args(const struct ml_args *a)
+{
+	if (a->argc)
+		return ml_command_usage_error(&ml_cmd_update_context, "update-context takes no arguments");
+	return 0;
+}
+
+static int
 run_update_context(const struct ml_globals *g, const struct ml_args *a)
 {
 	struct ml_profile *p = NULL;
@@ -33,15 +41,13 @@ run_update_context(const struct ml_globals *g, const struct ml_args *a)
 	const char *missing = NULL;
 	int port, r;
 
-	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_update_context, "update-context takes no arguments");
 	r = ml_profile_open(g->home, g->profile, 0, &p);
 	if (r < 0)
 		return r;
 	port = ml_profile_state_port(p, "apiserver");
 	ml_profile_free(p);
 	if (!port)
-		return ml_err(-EHOSTDOWN, "profile '%s' has no API server address yet: run 'minilaunch -p %s start'",
+		return ml_err(-EHOSTDOWN, "profile '%s' has no API server port in its state: run 'minilaunch -p %s start' to repair it",
 			      g->profile, g->profile);
 
 	ml_pki_admin_files(g->home, g->profile, &ca, &cert, &key);
@@ -76,6 +82,8 @@ run_update_context(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_update_context = {
 	.name = "update-context",
+	.flags = ML_CMD_FRONTEND | ML_CMD_NEEDS_RUNNING,
+	.check_args = check_args,
 	.summary = "Point the profile's kubeconfig context at the cluster's current address",
 	.usage = "update-context [--kubeconfig FILE]",
 	.description =

@@ -2,7 +2,11 @@
 #include "config.h"
 
 #include "cmd/command.h"
+#include "base/log.h"
+#include "base/profile.h"
 #include "base/util.h"
+#include "machine/iso.h"
+#include "machine/node.h"
 
 #include <archive.h>
 #include <curl/curl.h>
@@ -13,8 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
-
-#define KUBERNETES_VERSION "v1.20.2"
 
 enum { OPT_OUTPUT, OPT_SHORT };
 
@@ -34,15 +36,38 @@ add(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* The Kubernetes of the node image start would boot without --iso-url
+ * ($MINILAUNCH_ISO, the installed one, the build tree's), and where that
+ * came from; the version minilaunch was made with when there is none. */
+static void
+bundled_kubernetes(const char *home, char **ret_version, char **ret_source)
+{
+	struct ml_iso_version v = { NULL, NULL };
+	ml_autofree char *iso = NULL;
+
+	if (ml_node_find_iso(home, NULL, &iso) >= 0 &&
+	    ml_iso_read_version(iso, &v) >= 0) {
+		*ret_version = v.kubernetes;
+		*ret_source = ml_xasprintf("node image %s", iso);
+		free(v.image);
+		return;
+	}
+	ml_log_debug("%s: no readable node image: %s", __func__,
+		     ml_err_msg() ? ml_err_msg() : "");
+	ml_err_clear();
+	*ret_version = ml_xstrdup(ML_KUBERNETES_VERSION_FALLBACK);
+	*ret_source = ml_xstrdup("built in, no node image found");
+}
+
 static int
 run_version(const struct ml_globals *g, const struct ml_args *a)
 {
 	const char *fmt = a->opt[OPT_OUTPUT] ? a->opt[OPT_OUTPUT] : "text";
 	unsigned long lv = 0;
 	char libvirt[32];
+	ml_autofree char *k8s = NULL, *k8s_source = NULL;
 	struct json_object *o, *libs;
 
-	(void)g;
 	if (a->argc)
 		return ml_command_usage_error(&ml_cmd_version, "version takes no arguments");
 	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
@@ -56,9 +81,11 @@ run_version(const struct ml_globals *g, const struct ml_args *a)
 	snprintf(libvirt, sizeof(libvirt), "%lu.%lu.%lu", lv / 1000000,
 		 lv / 1000 % 1000, lv % 1000);
 
+	bundled_kubernetes(g->home, &k8s, &k8s_source);
 	o = json_object_new_object();
 	add(o, "minilaunch", "v" PACKAGE_VERSION);
-	add(o, "kubernetes", KUBERNETES_VERSION);
+	add(o, "kubernetes", k8s);
+	add(o, "kubernetes_source", k8s_source);
 	libs = json_object_new_object();
 	json_object_object_add(o, "libraries", libs);
 	add(libs, "libvirt", libvirt);
@@ -75,7 +102,7 @@ run_version(const struct ml_globals *g, const struct ml_args *a)
 				   JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		printf("minilaunch version: v%s\n", PACKAGE_VERSION);
-		printf("bundled kubernetes: %s\n", KUBERNETES_VERSION);
+		printf("bundled kubernetes: %s (%s)\n", k8s, k8s_source);
 		printf("libraries:\n");
 		json_object_object_foreach(libs, k, v)
 			printf("  %-11s %s\n", k, json_object_get_string(v));
@@ -88,9 +115,11 @@ const struct ml_command ml_cmd_version = {
 	.name = "version",
 	.summary = "Print the version of minilaunch and of the libraries it uses",
 	.usage = "version [-o text|json] [--short]",
-	.description = "Prints minilaunch's version, the Kubernetes version of the bundled node\n"
-		       "image and the versions of the libraries linked in (libvirt, libcurl,\n"
-		       "libarchive, ncurses, OpenSSL, json-c, libyaml).",
+	.description = "Prints minilaunch's version, the Kubernetes version of the node image\n"
+		       "start would boot (read from its /version.json; the version minilaunch\n"
+		       "was made with when no image is found) and the versions of the\n"
+		       "libraries linked in (libvirt, libcurl, libarchive, ncurses, OpenSSL,\n"
+		       "json-c, libyaml).",
 	.options = version_options,
 	.run = run_version,
 };

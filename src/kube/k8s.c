@@ -1317,10 +1317,8 @@ watch_new(struct ml_k8s *c, const char *path, bool table, bool logs,
 	w->ud = ud;
 	w->backoff_ms = BACKOFF_MIN_MS;
 	w->easy = curl_easy_init();
-	if (!w->easy) {
-		fputs("minilaunch: out of memory\n", stderr);
-		abort();
-	}
+	if (!w->easy)
+		ml_oom();
 	ml_k8s_stream_init(&w->stream,
 			   logs ? ML_K8S_STREAM_LINES : ML_K8S_STREAM_JSON);
 	w->next = c->watches;

@@ -19,10 +19,8 @@ ml_k8s_stream_init(struct ml_k8s_stream *s, enum ml_k8s_stream_kind kind)
 	s->kind = kind;
 	if (kind == ML_K8S_STREAM_JSON) {
 		s->tok = json_tokener_new_ex(ML_K8S_JSON_DEPTH);
-		if (!s->tok) {
-			fputs("minilaunch: out of memory\n", stderr);
-			abort();
-		}
+		if (!s->tok)
+			ml_oom();
 	}
 }
 

@@ -103,21 +103,13 @@ bad(const struct kc_doc *d, size_t i, const char *fmt, ...)
 		      d->path, ev_line(d, i), what);
 }
 
-/* libyaml's allocation failures end like ml_xmalloc()'s. */
-static void
-libyaml_oom(void)
-{
-	fputs("minilaunch: error: out of memory\n", stderr);
-	abort();
-}
-
 static int
 parse_error(const struct kc_doc *d, const yaml_parser_t *p, const char *data)
 {
 	size_t line;
 
 	if (p->error == YAML_MEMORY_ERROR)
-		libyaml_oom();
+		ml_oom();
 	if (p->error == YAML_READER_ERROR) {
 		/* The reader reports a byte offset, not a mark. */
 		line = 1;
@@ -169,7 +161,7 @@ doc_parse(struct kc_doc *d, const char *path, const char *data, size_t len)
 	d->n = 0;
 	d->root = NO_NODE;
 	if (!yaml_parser_initialize(&p))
-		libyaml_oom();
+		ml_oom();
 	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
 	for (;;) {
 		struct kc_ev *e;
@@ -427,7 +419,7 @@ out_init(struct kc_out *o, const char *path)
 	memset(o, 0, sizeof(*o));
 	o->path = path;
 	if (!yaml_emitter_initialize(&o->em))
-		libyaml_oom();
+		ml_oom();
 	yaml_emitter_set_output(&o->em, out_write, o);
 	yaml_emitter_set_unicode(&o->em, 1);
 	/* Never fold long values such as certificate-authority-data. */

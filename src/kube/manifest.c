@@ -304,7 +304,7 @@ ml_manifest_parse(const char *source, const char *text, size_t len,
 
 	m->source = ml_xstrdup(source);
 	if (!yaml_parser_initialize(&p.parser))
-		abort(); /* out of memory */
+		ml_oom();
 	yaml_parser_set_input_string(&p.parser, (const unsigned char *)text,
 				     len);
 	for (;;) {

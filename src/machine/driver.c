@@ -16,12 +16,6 @@ struct ml_driver {
 	void *priv;
 };
 
-const char *
-ml_driver_default_uri(void)
-{
-	return geteuid() == 0 ? "qemu:///system" : "qemu:///session";
-}
-
 int
 ml_driver_open(const char *uri, struct ml_driver **ret)
 {
@@ -91,10 +85,17 @@ ml_driver_start(struct ml_driver *d, const char *name)
 }
 
 int
-ml_driver_stop(struct ml_driver *d, const char *name, int timeout_s)
+ml_driver_shutdown(struct ml_driver *d, const char *name)
 {
-	SLOT(d, stop);
-	return d->ops->stop(d->priv, name, timeout_s);
+	SLOT(d, shutdown);
+	return d->ops->shutdown(d->priv, name);
+}
+
+int
+ml_driver_active(struct ml_driver *d, const char *name, bool *ret)
+{
+	SLOT(d, active);
+	return d->ops->active(d->priv, name, ret);
 }
 
 int

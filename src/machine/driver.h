@@ -58,8 +58,13 @@ struct ml_driver_ops {
 	int (*define)(void *priv, const struct ml_machine_spec *spec,
 		      bool *ret_new_disk);
 	int (*start)(void *priv, const char *name);
-	/* Graceful shutdown, forced off after timeout_s seconds. */
-	int (*stop)(void *priv, const char *name, int timeout_s);
+	/* Presses the ACPI power button of a running machine and returns at
+	 * once; a guest may not listen (yet). The stop policy, which also
+	 * forces it off (kill), is ml_machine_stop (machine/stop.h). */
+	int (*shutdown)(void *priv, const char *name);
+	/* Whether the hypervisor still runs the machine, also while it is
+	 * shutting down. */
+	int (*active)(void *priv, const char *name, bool *ret);
 	int (*kill)(void *priv, const char *name);
 	/* Removes the machine, its disks and storage; absent parts are fine. */
 	int (*remove)(void *priv, const char *name);
@@ -87,7 +92,9 @@ ml_driver_define(struct ml_driver *d, const struct ml_machine_spec *spec,
 int
 ml_driver_start(struct ml_driver *d, const char *name);
 int
-ml_driver_stop(struct ml_driver *d, const char *name, int timeout_s);
+ml_driver_shutdown(struct ml_driver *d, const char *name);
+int
+ml_driver_active(struct ml_driver *d, const char *name, bool *ret);
 int
 ml_driver_kill(struct ml_driver *d, const char *name);
 int
@@ -101,9 +108,5 @@ ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
 
 const char *
 ml_machine_state_name(enum ml_machine_state s);
-
-/* The default URI: qemu:///system as root, qemu:///session otherwise. */
-const char *
-ml_driver_default_uri(void);
 
 #endif

@@ -465,38 +465,34 @@ lv_kill(void *priv, const char *name)
 }
 
 static int
-lv_stop(void *priv, const char *name, int timeout_s)
+lv_shutdown(void *priv, const char *name)
 {
 	struct lv *lv = priv;
 	virDomainPtr dom;
-	struct timespec t0, now;
 	int r = with_domain(lv, name, &dom);
 
 	if (r < 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (virDomainIsActive(dom) == 1 &&
 	    virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0)
 		ml_log_debug("ACPI shutdown of '%s' refused: %s", name,
 			     virGetLastErrorMessage());
-	for (;;) {
-		if (virDomainIsActive(dom) != 1)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec >= timeout_s) {
-			ml_log_warn("'%s' did not power off within %d s: forcing it off",
-				    name, timeout_s);
-			if (virDomainDestroy(dom) < 0)
-				r = lv_err(-EIO, "force off domain", name);
-			break;
-		}
-		/* the power button may be pressed before the guest listens */
-		if ((now.tv_sec - t0.tv_sec) % 10 == 9)
-			virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
-		usleep(250000);
-	}
 	virDomainFree(dom);
-	return r;
+	return 0;
+}
+
+static int
+lv_active(void *priv, const char *name, bool *ret)
+{
+	struct lv *lv = priv;
+	virDomainPtr dom;
+	int r = with_domain(lv, name, &dom);
+
+	if (r < 0)
+		return r;
+	*ret = virDomainIsActive(dom) == 1;
+	virDomainFree(dom);
+	return 0;
 }
 
 static int
@@ -623,7 +619,8 @@ const struct ml_driver_ops ml_driver_libvirt = {
 	.host = lv_host,
 	.define = lv_define,
 	.start = lv_start,
-	.stop = lv_stop,
+	.shutdown = lv_shutdown,
+	.active = lv_active,
 	.kill = lv_kill,
 	.remove = lv_remove,
 	.state = lv_state,

@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,50 @@ ml_iso_read_file(const char *iso_path, const char *name, char **ret_data,
 		ml_err_clear();
 	archive_read_free(a);
 	return r;
+}
+
+/* The string member key of o, or NULL. */
+static const char *
+get_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+ml_iso_read_version(const char *iso_path, struct ml_iso_version *ret)
+{
+	ml_autofree char *data = NULL;
+	struct json_object *o;
+	const char *image, *k8s;
+	int r;
+
+	r = ml_iso_read_file(iso_path, "version.json", &data, NULL);
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(data);
+	image = o ? get_str(o, "image_version") : NULL;
+	k8s = o ? get_str(o, "kubernetes_version") : NULL;
+	if (!image || !k8s)
+		r = ml_err(-EBADMSG, "node image '%s' has a /version.json without image_version and kubernetes_version: rebuild it with 'make iso'",
+			   iso_path);
+	else
+		*ret = (struct ml_iso_version){ ml_xstrdup(image),
+						ml_xstrdup(k8s) };
+	json_object_put(o);
+	return r;
+}
+
+void
+ml_iso_version_clear(struct ml_iso_version *v)
+{
+	free(v->image);
+	free(v->kubernetes);
+	*v = (struct ml_iso_version){ NULL, NULL };
 }
 
 int

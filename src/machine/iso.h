@@ -23,6 +23,23 @@ int
 ml_iso_read_file(const char *iso_path, const char *name, char **ret_data,
 		 size_t *ret_len);
 
+/* What the image's /version.json says of itself (iso/build writes it). */
+struct ml_iso_version {
+	char *image;	  /* "0.1.0" */
+	char *kubernetes; /* "v1.20.2" */
+};
+
+/*
+ * Reads /version.json out of the ISO at iso_path into *ret (fields caller
+ * frees with ml_iso_version_clear). -ENOENT when the image lacks it,
+ * -EBADMSG when it is not JSON or lacks either version, both naming the
+ * image.
+ */
+int
+ml_iso_read_version(const char *iso_path, struct ml_iso_version *ret);
+void
+ml_iso_version_clear(struct ml_iso_version *v);
+
 /*
  * Copies the files in names (NULL-terminated, paths inside the ISO) to
  * out_dir/BASENAME in one pass over the image, each written atomically.

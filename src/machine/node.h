@@ -10,7 +10,6 @@
 #include <stdbool.h>
 
 #define ML_NODE_IP "10.0.2.15"
-#define ML_KUBERNETES_VERSION "v1.20.2"
 
 /* Absolute paths of one profile's files; all owned. */
 struct ml_node_paths {

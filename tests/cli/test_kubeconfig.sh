@@ -33,7 +33,7 @@ t_eq "no profile: exit 1" 1 "$T_RC"
 "$MINILAUNCH" config set cpus 1
 t_run update-context
 t_eq "profile never started: exit 1" 1 "$T_RC"
-t_check "says to start it" grep -q "no API server address yet" "$T_TMP/err"
+t_check "says to start it" grep -q "profile 'minilaunch' is not running (status: Not created): run 'minilaunch -p minilaunch start'" "$T_TMP/err"
 
 "$ML_FIXTURE" "$MINILAUNCH_HOME" minilaunch Running 42376 48443
 t_run update-context

@@ -17,9 +17,9 @@ t_eq "list exits 0" 0 "$T_RC"
 t_eq "header" "PROFILE STATUS KUBERNETES CPUS MEMORY DISK APISERVER ACTIVE" \
 	"$(head -1 "$T_TMP/out" | tr -s ' ' | sed 's/ $//')"
 t_eq "rows sorted by name" "dev minilaunch run" "$(tail -n +2 "$T_TMP/out" | awk '{print $1}' | xargs)"
-t_eq "dev row" "dev Not created v1.20.2 1 2g 20g" \
+t_eq "dev row" "dev Not created - 1 2g 20g" \
 	"$(grep '^dev ' "$T_TMP/out" | tr -s ' ' | sed 's/ $//')"
-t_eq "running row shows the API server" "run Running v1.20.2 2 3072m 20g 127.0.0.1:48443" \
+t_eq "running row shows the API server" "run Running - 2 3072m 20g 127.0.0.1:48443" \
 	"$(grep '^run ' "$T_TMP/out" | tr -s ' ' | sed 's/ $//')"
 t_check "default profile is active" grep -q '^minilaunch .*\*$' "$T_TMP/out"
 t_run -p dev profile list

@@ -101,6 +101,39 @@ START_TEST(test_iso_extract_and_errors)
 }
 END_TEST
 
+START_TEST(test_iso_read_version)
+{
+	static const char good[] =
+		"{\n  \"image_version\": \"0.1.0\",\n"
+		"  \"kubernetes_version\": \"v1.20.2\",\n  \"packages\": []\n}\n";
+	static const char partial[] = "{ \"image_version\": \"0.1.0\" }";
+	ml_autofree char *path = ml_xasprintf("%s/node.iso", tmp);
+	ml_autofree char *empty = ml_xasprintf("%s/empty.iso", tmp);
+	ml_autofree char *bad = ml_xasprintf("%s/bad.iso", tmp);
+	struct ml_iso_file f = { "version.json", good, sizeof(good) - 1 };
+	struct ml_iso_file other = { "boot/cmdline", "x", 1 };
+	struct ml_iso_version v = { NULL, NULL };
+
+	ck_assert_int_eq(ml_iso_write(path, "MINILAUNCH", &f, 1), 0);
+	ck_assert_int_eq(ml_iso_read_version(path, &v), 0);
+	ck_assert_str_eq(v.image, "0.1.0");
+	ck_assert_str_eq(v.kubernetes, "v1.20.2");
+	ml_iso_version_clear(&v);
+	ck_assert_ptr_null(v.kubernetes);
+
+	ck_assert_int_eq(ml_iso_write(empty, "MINILAUNCH", &other, 1), 0);
+	ck_assert_int_eq(ml_iso_read_version(empty, &v), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "version.json"));
+
+	f.data = partial;
+	f.len = sizeof(partial) - 1;
+	ck_assert_int_eq(ml_iso_write(bad, "MINILAUNCH", &f, 1), 0);
+	ck_assert_int_eq(ml_iso_read_version(bad, &v), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), bad));
+	ck_assert_ptr_null(v.kubernetes);
+}
+END_TEST
+
 START_TEST(test_iso_config_drive_layout)
 {
 	static const char *const names[] = {
@@ -117,7 +150,7 @@ START_TEST(test_iso_config_drive_layout)
 
 	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
 	ml_node_paths_init(&p, home, "dev");
-	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false, ML_KUBERNETES_VERSION), 0);
+	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false, "v1.20.2"), 0);
 	volume_id(p.config_iso, label);
 	ck_assert_str_eq(label, "MLCONFIG");
 	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "settings.env", &settings, NULL), 0);
@@ -170,6 +203,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_iso_write_then_read);
 	tcase_add_test(tc, test_iso_extract_and_errors);
+	tcase_add_test(tc, test_iso_read_version);
 	tcase_add_test(tc, test_iso_config_drive_layout);
 	tcase_add_test(tc, test_iso_ports_are_free_and_distinct);
 	suite_add_tcase(s, tc);

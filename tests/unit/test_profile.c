@@ -236,6 +236,31 @@ START_TEST(test_profile_lock_serialises_one_profile_only)
 }
 END_TEST
 
+/* delete's lock: the same one open takes, and none for a missing profile. */
+START_TEST(test_profile_lock_without_open)
+{
+	struct ml_profile *p = NULL;
+	pid_t pid;
+	int fd, status;
+
+	ck_assert_int_eq(ml_profile_lock(home, "gone"), -ENOENT);
+	ck_assert_int_eq(ml_profile_open(home, "a", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+	ml_profile_free(p);
+	fd = ml_profile_lock(home, "a");
+	ck_assert_int_ge(fd, 0);
+	pid = fork();
+	if (pid == 0) {
+		struct ml_profile *c = NULL;
+		int r = ml_profile_open(home, "a", ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT, &c);
+		ml_profile_free(c);
+		_exit(r == -EWOULDBLOCK ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(fd);
+}
+END_TEST
+
 /* Two processes bump a counter 100 times each under the lock: no update is
  * lost and the file is always whole. */
 START_TEST(test_profile_concurrent_writers_lose_nothing)
@@ -316,6 +341,7 @@ main(void)
 	tcase_add_test(tc, test_profile_corrupted_is_reported_and_untouched);
 	tcase_add_test(tc, test_profile_schema_version_in_file);
 	tcase_add_test(tc, test_profile_lock_serialises_one_profile_only);
+	tcase_add_test(tc, test_profile_lock_without_open);
 	tcase_add_test(tc, test_profile_concurrent_writers_lose_nothing);
 	tcase_add_test(tc, test_profile_list_sorted_and_filtered);
 	suite_add_tcase(s, tc);
