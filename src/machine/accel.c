@@ -306,6 +306,42 @@ spawn_qemu(char *const argv[], int *ret_fd)
 	return pid;
 }
 
+/*
+ * The probe's qemu command line in argv (room for 32): the node's kernel
+ * with no initrd and a root that is not there, so that it boots all the
+ * way to mounting its root, then panics, and -no-reboot ends qemu.
+ */
+static void
+probe_argv(char **argv, const char *emulator, const char *kernel,
+	   enum ml_accel accel, const char *cpu_arg)
+{
+	/* two vCPUs as the node has: bringing up a second one is where some
+	 * nested hosts hang */
+	static const char *const fixed[] = {
+		"-smp", "2", "-m", "256", "-nodefaults", "-no-user-config",
+		"-display", "none", "-monitor", "none", "-serial", "stdio",
+		"-no-reboot", "-append",
+		"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 "
+		"loglevel=5 panic=-1 root=/dev/minilaunch-probe-none",
+	};
+	int n = 0;
+
+	argv[n++] = (char *)emulator;
+	argv[n++] = "-accel";
+	argv[n++] = accel == ML_ACCEL_KVM ? "kvm" : "tcg";
+	argv[n++] = "-machine";
+	argv[n++] = "pc";
+	if (cpu_arg) {
+		argv[n++] = "-cpu";
+		argv[n++] = (char *)cpu_arg;
+	}
+	argv[n++] = "-kernel";
+	argv[n++] = (char *)kernel;
+	for (size_t i = 0; i < ML_ARRAY_SIZE(fixed); i++)
+		argv[n++] = (char *)fixed[i];
+	argv[n] = NULL;
+}
+
 int
 ml_accel_boot_probe(const char *emulator, const char *kernel,
 		    enum ml_accel accel, const char *cpu_arg, int timeout_ms,
@@ -316,43 +352,12 @@ ml_accel_boot_probe(const char *emulator, const char *kernel,
 	size_t len = 0;
 	long t0 = ml_now_ms(), left;
 	bool banner = false, panic = false, exited = false;
-	int fd = -1, status = 0, n = 0, ok = 0;
+	int fd = -1, status = 0, ok = 0;
 	pid_t pid;
 
 	if (timeout_ms <= 0)
 		timeout_ms = BOOT_PROBE_MS;
-	argv[n++] = (char *)emulator;
-	argv[n++] = "-accel";
-	argv[n++] = accel == ML_ACCEL_KVM ? "kvm" : "tcg";
-	argv[n++] = "-machine";
-	argv[n++] = "pc";
-	if (cpu_arg) {
-		argv[n++] = "-cpu";
-		argv[n++] = (char *)cpu_arg;
-	}
-	/* two vCPUs as the node has: bringing up a second one is where some
-	 * nested hosts hang */
-	argv[n++] = "-smp";
-	argv[n++] = "2";
-	argv[n++] = "-m";
-	argv[n++] = "256";
-	argv[n++] = "-nodefaults";
-	argv[n++] = "-no-user-config";
-	argv[n++] = "-display";
-	argv[n++] = "none";
-	argv[n++] = "-monitor";
-	argv[n++] = "none";
-	argv[n++] = "-serial";
-	argv[n++] = "stdio";
-	argv[n++] = "-no-reboot";
-	argv[n++] = "-kernel";
-	argv[n++] = (char *)kernel;
-	argv[n++] = "-append";
-	/* no initrd and a root that is not there: the kernel boots all the
-	 * way to mounting its root, then panics, and -no-reboot ends qemu */
-	argv[n++] = "console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 "
-		    "loglevel=5 panic=-1 root=/dev/minilaunch-probe-none";
-	argv[n] = NULL;
+	probe_argv(argv, emulator, kernel, accel, cpu_arg);
 
 	pid = spawn_qemu(argv, &fd);
 	if (pid < 0) {
