@@ -57,8 +57,10 @@ main(int argc, char **argv)
 		}
 		ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 			(double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-		cpu[i] = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-			 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+		cpu[i] = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+				 1e3 +
+			 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) /
+				 1e3;
 	}
 	qsort(ms, (size_t)n, sizeof(*ms), cmp);
 	qsort(cpu, (size_t)n, sizeof(*cpu), cmp);

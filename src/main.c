@@ -50,7 +50,8 @@ parse_globals(int argc, char **argv, const char **vals)
 	for (int i = 0; i < G__COUNT; i++) {
 		const struct ml_option *o = &ml_global_options[i];
 		lo[i] = (struct option){ o->name,
-					 o->arg ? required_argument : no_argument,
+					 o->arg ? required_argument
+						: no_argument,
 					 NULL, 1000 + i };
 		if (o->short_name) {
 			so[nso++] = (char)o->short_name;
@@ -69,8 +70,9 @@ parse_globals(int argc, char **argv, const char **vals)
 			return ml_command_usage_error(NULL, "unknown flag '%s'",
 						      argv[optind - 1]);
 		if (c == ':')
-			return ml_command_usage_error(
-				NULL, "flag '%s' needs a value", argv[optind - 1]);
+			return ml_command_usage_error(NULL,
+						      "flag '%s' needs a value",
+						      argv[optind - 1]);
 		if (c < 1000)
 			for (int i = 0; i < G__COUNT; i++)
 				if (ml_global_options[i].short_name == c)
@@ -121,8 +123,10 @@ exec_core(char **argv)
 			ml_xasprintf("%s/minilaunch-core", dirname(self));
 		if (access(beside, X_OK) == 0) {
 			execv(beside, argv);
-			return ml_err(-errno, "cannot run '%s': %s: rebuild or reinstall minilaunch",
-				      beside, strerror(errno));
+			return ml_err(
+				-errno,
+				"cannot run '%s': %s: rebuild or reinstall minilaunch",
+				beside, strerror(errno));
 		}
 	}
 	execv(installed, argv);
@@ -151,7 +155,9 @@ main(int argc, char **argv)
 	}
 	if (idx >= argc) {
 		if (!vals[G_HELP])
-			return finish(ml_err(-ML_EUSAGE, "no command given: see 'minilaunch help'"));
+			return finish(
+				ml_err(-ML_EUSAGE,
+				       "no command given: see 'minilaunch help'"));
 #ifdef ML_FRONTEND
 		return finish(exec_core(argv));
 #endif
@@ -164,8 +170,10 @@ main(int argc, char **argv)
 		return finish(exec_core(argv));
 #endif
 	if (!cmd)
-		return finish(ml_err(-ML_EUSAGE, "unknown command '%s': see 'minilaunch help' for the list",
-				     argv[idx]));
+		return finish(ml_err(
+			-ML_EUSAGE,
+			"unknown command '%s': see 'minilaunch help' for the list",
+			argv[idx]));
 	r = ml_command_parse(cmd, argc - idx, argv + idx, vals, &a, &help);
 	if (r < 0)
 		return finish(r);
@@ -181,8 +189,10 @@ main(int argc, char **argv)
 	if (r >= 0 && cmd->check_args)
 		r = cmd->check_args(&a);
 	if (r >= 0)
-		r = ml_command_check_needs(
-			r == ML_CMD_NEEDS_NOTHING ? 0 : cmd->flags, &g);
+		r = ml_command_check_needs(r == ML_CMD_NEEDS_NOTHING
+						   ? 0
+						   : cmd->flags,
+					   &g);
 	if (r < 0)
 		return finish(r);
 	ml_log_debug("command '%s', profile '%s', home '%s'", cmd->name,

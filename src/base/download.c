@@ -28,13 +28,15 @@ ml_download_sha256_file(const char *path, char out[65])
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
-		return ml_err(-errno, "cannot open '%s': %s", path, strerror(errno));
+		return ml_err(-errno, "cannot open '%s': %s", path,
+			      strerror(errno));
 	ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
 	if (n < 0)
-		r = ml_err(-errno, "cannot read '%s': %s", path, strerror(errno));
+		r = ml_err(-errno, "cannot read '%s': %s", path,
+			   strerror(errno));
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);
 	close(fd);
@@ -60,7 +62,8 @@ now(void)
 }
 
 static int
-progress(void *ud, curl_off_t total, curl_off_t got, curl_off_t ut, curl_off_t un)
+progress(void *ud, curl_off_t total, curl_off_t got, curl_off_t ut,
+	 curl_off_t un)
 {
 	struct meter *m = ud;
 	double t = now(), rate, left;
@@ -70,10 +73,12 @@ progress(void *ud, curl_off_t total, curl_off_t got, curl_off_t ut, curl_off_t u
 	m->last = t;
 	rate = (double)got / (t - m->t0 > 0.001 ? t - m->t0 : 0.001);
 	left = rate > 0 ? (double)(total - got) / rate : 0;
-	fprintf(stderr, "\r\033[K  %s %3d%% %.1f/%.1f MiB %.1f MiB/s %.0fs left",
+	fprintf(stderr,
+		"\r\033[K  %s %3d%% %.1f/%.1f MiB %.1f MiB/s %.0fs left",
 		m->name, (int)(100 * (got + m->offset) / (total + m->offset)),
 		(double)(got + m->offset) / 1048576.0,
-		(double)(total + m->offset) / 1048576.0, rate / 1048576.0, left);
+		(double)(total + m->offset) / 1048576.0, rate / 1048576.0,
+		left);
 	return 0;
 }
 
@@ -109,8 +114,8 @@ fetch(const char *url, FILE *f, curl_off_t offset, const char *name)
 		return ml_err(-EIO, "cannot download '%s': %s", url,
 			      *errbuf ? errbuf : curl_easy_strerror(rc));
 	if (fflush(f) != 0)
-		return ml_err(-errno, "cannot write the download of '%s': %s", url,
-			      strerror(errno));
+		return ml_err(-errno, "cannot write the download of '%s': %s",
+			      url, strerror(errno));
 	return 0;
 }
 
@@ -155,8 +160,10 @@ ml_download(const char *url, const char *sha256_hex, const char *cache_dir,
 
 	base = base && base[1] ? base + 1 : NULL;
 	if (!base || strchr(base, '?') || strcmp(base, "..") == 0)
-		return ml_err(-EINVAL, "cannot tell a file name from URL '%s': give a URL ending in the file's name",
-			      url);
+		return ml_err(
+			-EINVAL,
+			"cannot tell a file name from URL '%s': give a URL ending in the file's name",
+			url);
 	dest = ml_xasprintf("%s/%s", cache_dir, base);
 	part = ml_xasprintf("%s.part", dest);
 	dest_sum = ml_xasprintf("%s.sha256", dest);
@@ -169,15 +176,19 @@ ml_download(const char *url, const char *sha256_hex, const char *cache_dir,
 		if (r < 0 && ml_read_file(dest_sum, &sum_text, NULL) >= 0)
 			r = 0;
 		if (r < 0)
-			return ml_err(r, "cannot fetch the checksum '%s' (%s): every download is verified",
-				      sum_url, ml_err_msg());
+			return ml_err(
+				r,
+				"cannot fetch the checksum '%s' (%s): every download is verified",
+				sum_url, ml_err_msg());
 		want = ml_xstrndup(sum_text, 64);
 	}
 	for (char *c = want; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	if (strlen(want) != 64 || !hex64(want))
-		return ml_err(-EBADMSG, "no valid sha256 for '%s': the checksum file must start with 64 hex digits",
-			      url);
+		return ml_err(
+			-EBADMSG,
+			"no valid sha256 for '%s': the checksum file must start with 64 hex digits",
+			url);
 	r = ml_mkdir_p(cache_dir, 0700);
 	if (r < 0)
 		return r;
@@ -191,20 +202,24 @@ ml_download(const char *url, const char *sha256_hex, const char *cache_dir,
 		offset = st.st_size;
 	f = fopen(part, offset ? "ab" : "wb");
 	if (!f)
-		return ml_err(-errno, "cannot write '%s': %s", part, strerror(errno));
+		return ml_err(-errno, "cannot write '%s': %s", part,
+			      strerror(errno));
 	if (offset)
 		fprintf(stderr, "  resuming %s at %.1f MiB\n", base,
 			(double)offset / 1048576.0);
 	r = fetch(url, f, offset, base);
 	if (fclose(f) != 0 && r >= 0)
-		r = ml_err(-errno, "cannot write '%s': %s", part, strerror(errno));
+		r = ml_err(-errno, "cannot write '%s': %s", part,
+			   strerror(errno));
 	if (r < 0)
 		return r; /* the part stays for the next try to resume */
 	r = ml_download_sha256_file(part, got);
 	if (r >= 0 && strcmp(got, want) != 0) {
 		unlink(part);
-		return ml_err(-EBADMSG, "'%s' has sha256 %s, not the expected %s: refused and removed",
-			      url, got, want);
+		return ml_err(
+			-EBADMSG,
+			"'%s' has sha256 %s, not the expected %s: refused and removed",
+			url, got, want);
 	}
 	if (r >= 0 && rename(part, dest) < 0)
 		r = ml_err(-errno, "cannot move '%s' into the cache: %s", part,

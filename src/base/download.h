@@ -17,12 +17,10 @@
  * part and fails with -EBADMSG, leaving the cache as it was. *ret_path is
  * the cached file (caller frees).
  */
-int
-ml_download(const char *url, const char *sha256_hex, const char *cache_dir,
-	    char **ret_path);
+int ml_download(const char *url, const char *sha256_hex, const char *cache_dir,
+		char **ret_path);
 
 /* The sha256 of a file as 64 lowercase hex digits in out[65]. */
-int
-ml_download_sha256_file(const char *path, char out[65]);
+int ml_download_sha256_file(const char *path, char out[65]);
 
 #endif

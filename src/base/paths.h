@@ -18,24 +18,16 @@
  * $HOME/.minilaunch, else the passwd entry's home. Relative paths are made
  * absolute against the working directory. Returns 0 or -errno.
  */
-int
-ml_paths_home(const char *flag_home, char **ret_home);
+int ml_paths_home(const char *flag_home, char **ret_home);
 
-char *
-ml_paths_ca_dir(const char *home);
-char *
-ml_paths_profiles_dir(const char *home);
-char *
-ml_paths_profile_dir(const char *home, const char *profile);
-char *
-ml_paths_profile_certs_dir(const char *home, const char *profile);
-char *
-ml_paths_machine_dir(const char *home, const char *profile);
-char *
-ml_paths_cache_dir(const char *home);
+char *ml_paths_ca_dir(const char *home);
+char *ml_paths_profiles_dir(const char *home);
+char *ml_paths_profile_dir(const char *home, const char *profile);
+char *ml_paths_profile_certs_dir(const char *home, const char *profile);
+char *ml_paths_machine_dir(const char *home, const char *profile);
+char *ml_paths_cache_dir(const char *home);
 
 /* The user's home directory ($HOME, else passwd). Caller frees. */
-char *
-ml_paths_user_home(void);
+char *ml_paths_user_home(void);
 
 #endif

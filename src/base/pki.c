@@ -85,8 +85,10 @@ ssl_err(const char *what, const char *path)
 	if (e)
 		ERR_error_string_n(e, buf, sizeof(buf));
 	ERR_clear_error();
-	return ml_err(-EIO, "cannot %s '%s': %s: check that OpenSSL 3 is installed correctly",
-		      what, path, buf);
+	return ml_err(
+		-EIO,
+		"cannot %s '%s': %s: check that OpenSSL 3 is installed correctly",
+		what, path, buf);
 }
 
 /* Never prompts for a passphrase: our keys are never encrypted. */
@@ -142,8 +144,7 @@ load_key(const char *path, const char **ret_why)
 					     OSSL_KEYMGMT_SELECT_KEYPAIR, NULL,
 					     NULL);
 	if (b && dctx &&
-	    (!OSSL_DECODER_CTX_set_pem_password_cb(dctx, no_passphrase,
-						    NULL) ||
+	    (!OSSL_DECODER_CTX_set_pem_password_cb(dctx, no_passphrase, NULL) ||
 	     OSSL_DECODER_from_bio(dctx, b) != 1)) {
 		EVP_PKEY_free(k);
 		k = NULL;
@@ -294,8 +295,10 @@ ensure_dir(const char *path)
 		return ml_err(-ENOTDIR, "'%s' is not a directory: remove it",
 			      path);
 	if ((st.st_mode & 07777) != 0700 && chmod(path, 0700) < 0)
-		return ml_err(-errno, "cannot make '%s' private (mode 0700): %s: fix its ownership",
-			      path, strerror(errno));
+		return ml_err(
+			-errno,
+			"cannot make '%s' private (mode 0700): %s: fix its ownership",
+			path, strerror(errno));
 	return 0;
 }
 
@@ -338,9 +341,9 @@ make_name(const char *o, const char *cn)
 
 	if (!n)
 		return NULL;
-	if (o && !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
-					     (const unsigned char *)o, -1, -1,
-					     0))
+	if (o &&
+	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
+					(const unsigned char *)o, -1, -1, 0))
 		goto fail;
 	if (!X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
 					(const unsigned char *)cn, -1, -1, 0))
@@ -647,9 +650,8 @@ gen_leaf(const struct leaf *l, const char *crt, const char *key,
 	}
 	if (l->dns[0] || l->ip[0]) {
 		sans = make_sans(l);
-		if (!sans ||
-		    !X509_add1_ext_i2d(x, NID_subject_alt_name, sans, 0,
-				       X509V3_ADD_DEFAULT)) {
+		if (!sans || !X509_add1_ext_i2d(x, NID_subject_alt_name, sans,
+						0, X509V3_ADD_DEFAULT)) {
 			r = ssl_err("create certificate", crt);
 			goto out;
 		}
@@ -768,9 +770,9 @@ ssh_pub_line(EVP_PKEY *k)
 	if (!EVP_PKEY_set_utf8_string_param(
 		    k, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
 		    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) ||
-	    !EVP_PKEY_get_octet_string_param(
-		    k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof(pt),
-		    &len) ||
+	    !EVP_PKEY_get_octet_string_param(k,
+					     OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+					     pt, sizeof(pt), &len) ||
 	    len != sizeof(pt) || pt[0] != 0x04)
 		return NULL;
 	put_string(&p, SSH_KEY_TYPE, strlen(SSH_KEY_TYPE));
@@ -871,11 +873,9 @@ profile_leaves(struct leaf *out, const char *profile, const char *node_name,
 			.cn = "kube-apiserver",
 			.use = USE_SERVER,
 			.dns = { "localhost", "kubernetes",
-				 "kubernetes.default",
-				 "kubernetes.default.svc",
+				 "kubernetes.default", "kubernetes.default.svc",
 				 "kubernetes.default.svc.cluster.local",
-				 "control-plane.minilaunch.internal",
-				 profile },
+				 "control-plane.minilaunch.internal", profile },
 			.ip = { "127.0.0.1", "10.0.2.15", "10.96.0.1" },
 		},
 		{
@@ -943,8 +943,8 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 	const char *node_name = node ? node : profile;
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
 	ml_autofree char *docker = ml_pki_docker_cert_dir(home, profile);
-	ml_autofree char *kubelet_cn = ml_xasprintf("system:node:%s",
-						       node_name);
+	ml_autofree char *kubelet_cn =
+		ml_xasprintf("system:node:%s", node_name);
 	struct leaf leaves[N_LEAVES];
 	size_t n = profile_leaves(leaves, profile, node_name, kubelet_cn);
 	struct ml_pki_stats st = { 0, 0 };

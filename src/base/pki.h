@@ -3,8 +3,8 @@
  *
  * Files, all PEM; private keys 0600, directories 0700:
  *
- *   CA_DIR/ca.crt, ca.key               cluster CA, 10 years, shared by profiles
- *   CERTS/apiserver.{crt,key}           kube-apiserver serving cert
+ *   CA_DIR/ca.crt, ca.key               cluster CA, 10 years, shared by
+ * profiles CERTS/apiserver.{crt,key}           kube-apiserver serving cert
  *   CERTS/admin.{crt,key}               CN=minilaunch-admin, O=system:masters
  *   CERTS/kube-controller-manager.{crt,key}
  *   CERTS/kube-scheduler.{crt,key}
@@ -46,9 +46,8 @@ struct ml_pki_stats {
  * CA_DIR/.lock, so profiles may be ensured concurrently; two runs for the
  * same profile need the caller's profile lock.
  */
-int
-ml_pki_ensure(const char *home, const char *profile, const char *node,
-	      struct ml_pki_stats *stats);
+int ml_pki_ensure(const char *home, const char *profile, const char *node,
+		  struct ml_pki_stats *stats);
 
 /* The names of the files other modules reach (pki_paths.c, no libcrypto). */
 #define ML_PKI_CA_CERT "ca.crt"
@@ -58,29 +57,23 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 #define ML_PKI_SSH_PUB "id_ssh.pub"
 
 /* CA_DIR/ca.crt, the CA every profile of home trusts. Caller frees. */
-char *
-ml_pki_ca_cert_path(const char *home);
+char *ml_pki_ca_cert_path(const char *home);
 
 /*
  * The files a client of profile's API server authenticates with:
  * CA_DIR/ca.crt, CERTS/admin.crt, CERTS/admin.key. Each one: caller frees.
  */
-void
-ml_pki_admin_files(const char *home, const char *profile, char **ret_ca,
-		   char **ret_cert, char **ret_key);
+void ml_pki_admin_files(const char *home, const char *profile, char **ret_ca,
+			char **ret_cert, char **ret_key);
 
 /* CERTS/id_ssh and CERTS/id_ssh.pub, the node's SSH pair. Caller frees. */
-char *
-ml_pki_ssh_key_path(const char *home, const char *profile);
-char *
-ml_pki_ssh_pub_path(const char *home, const char *profile);
+char *ml_pki_ssh_key_path(const char *home, const char *profile);
+char *ml_pki_ssh_pub_path(const char *home, const char *profile);
 
 /* The Docker client directory for DOCKER_CERT_PATH. Caller frees. */
-char *
-ml_pki_docker_cert_dir(const char *home, const char *profile);
+char *ml_pki_docker_cert_dir(const char *home, const char *profile);
 
 /* True when the Docker client directory holds ca.pem, cert.pem, key.pem. */
-bool
-ml_pki_docker_certs_present(const char *home, const char *profile);
+bool ml_pki_docker_certs_present(const char *home, const char *profile);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * base/pki_paths.c: where the pki module's files are, without libcrypto, so that
- * the light front end (docker-env) can find them without loading OpenSSL.
+ * base/pki_paths.c: where the pki module's files are, without libcrypto, so
+ * that the light front end (docker-env) can find them without loading OpenSSL.
  */
 #include "config.h"
 

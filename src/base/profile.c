@@ -74,8 +74,9 @@ ml_profile_parse_size_mib(const char *what, const char *value,
 		}
 	}
 bad:
-	return ml_err(-ML_EUSAGE, "invalid %s '%s': give a size such as 2048m or 4g",
-		      what, value);
+	return ml_err(-ML_EUSAGE,
+		      "invalid %s '%s': give a size such as 2048m or 4g", what,
+		      value);
 }
 
 static int
@@ -87,8 +88,10 @@ validate_cpus(const char *key, const char *value, char **ret)
 	errno = 0;
 	n = strtol(value, &end, 10);
 	if (!*value || *end || errno || n < 1 || n > max)
-		return ml_err(-ML_EUSAGE, "invalid %s '%s': give a whole number from 1 to %ld (this host's CPU count)",
-			      key, value, max);
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give a whole number from 1 to %ld (this host's CPU count)",
+			key, value, max);
 	*ret = ml_xasprintf("%ld", n);
 	return 0;
 }
@@ -102,11 +105,13 @@ validate_memory(const char *key, const char *value, char **ret)
 	if (r < 0)
 		return r;
 	if (mib < MEMORY_MIN_MIB)
-		return ml_err(-ML_EUSAGE, "invalid %s '%s': a node needs at least %dm",
-			      key, value, MEMORY_MIN_MIB);
+		return ml_err(-ML_EUSAGE,
+			      "invalid %s '%s': a node needs at least %dm", key,
+			      value, MEMORY_MIN_MIB);
 	if (mib > max)
-		return ml_err(-ML_EUSAGE, "invalid %s '%s': this host has only %llum",
-			      key, value, (unsigned long long)max);
+		return ml_err(-ML_EUSAGE,
+			      "invalid %s '%s': this host has only %llum", key,
+			      value, (unsigned long long)max);
 	*ret = ml_xstrdup(value);
 	for (char *c = *ret; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
@@ -152,8 +157,10 @@ validate_version(const char *key, const char *value, char **ret)
 	*ret = ml_xasprintf("v%s", value + (value[0] == 'v'));
 	return 0;
 bad:
-	return ml_err(-ML_EUSAGE, "invalid %s '%s': give a version such as " ML_KUBERNETES_VERSION_FALLBACK,
-		      key, value);
+	return ml_err(
+		-ML_EUSAGE,
+		"invalid %s '%s': give a version such as " ML_KUBERNETES_VERSION_FALLBACK,
+		key, value);
 }
 
 static int
@@ -165,8 +172,10 @@ validate_driver_uri(const char *key, const char *value, char **ret)
 	if (!sep || !ml_startswith(value, "qemu") ||
 	    (n > 4 && value[4] != '+') ||
 	    !(ml_endswith(value, "/system") || ml_endswith(value, "/session")))
-		return ml_err(-ML_EUSAGE, "invalid %s '%s': give a libvirt QEMU URI such as qemu:///system or qemu:///session",
-			      key, value);
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give a libvirt QEMU URI such as qemu:///system or qemu:///session",
+			key, value);
 	*ret = ml_xstrdup(value);
 	return 0;
 }
@@ -175,7 +184,8 @@ static int
 validate_runtime(const char *key, const char *value, char **ret)
 {
 	if (strcmp(value, "docker") != 0)
-		return ml_err(-ML_EUSAGE, "invalid %s '%s': the node image runs 'docker' only",
+		return ml_err(-ML_EUSAGE,
+			      "invalid %s '%s': the node image runs 'docker' only",
 			      key, value);
 	*ret = ml_xstrdup(value);
 	return 0;
@@ -214,8 +224,10 @@ static int
 validate_url(const char *key, const char *value, char **ret)
 {
 	if (!url_ok(value))
-		return ml_err(-ML_EUSAGE, "invalid %s '%s': give an http://, https:// or file:///PATH URL",
-			      key, value);
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give an http://, https:// or file:///PATH URL",
+			key, value);
 	*ret = ml_xstrdup(value);
 	return 0;
 }
@@ -242,15 +254,29 @@ validate_bool(const char *key, const char *value, char **ret)
 }
 
 const struct ml_profile_key ml_profile_keys[] = {
-	{ "cpus", "virtual CPUs of the node (1 to the host's count)", validate_cpus, "2", NULL },
-	{ "memory", "memory of the node, such as 3072m or 4g (at least 1800m)", validate_memory, "3072m", NULL },
-	{ "disk-size", "size of the node's data disk, such as 20g", validate_disk, "20g", NULL },
-	{ "kubernetes-version", "Kubernetes version, such as " ML_KUBERNETES_VERSION_FALLBACK " (default: the node image's)", validate_version, "", NULL },
-	{ "driver-uri", "libvirt URI, such as qemu:///system or qemu:///session", validate_driver_uri, "qemu:///session", "qemu:///system" },
-	{ "container-runtime", "container runtime of the node (docker)", validate_runtime, "docker", NULL },
-	{ "iso-url", "node image to boot instead of the bundled one (http, https or file URL)", validate_url, "", NULL },
-	{ "binary-mirror", "mirror of Kubernetes binaries for other versions (http, https or file URL)", validate_url, "", NULL },
-	{ "dns", "cluster DNS for pods (kube-dns at 10.96.0.10): true or false", validate_bool, "true", NULL },
+	{ "cpus", "virtual CPUs of the node (1 to the host's count)",
+	  validate_cpus, "2", NULL },
+	{ "memory", "memory of the node, such as 3072m or 4g (at least 1800m)",
+	  validate_memory, "3072m", NULL },
+	{ "disk-size", "size of the node's data disk, such as 20g",
+	  validate_disk, "20g", NULL },
+	{ "kubernetes-version",
+	  "Kubernetes version, such as " ML_KUBERNETES_VERSION_FALLBACK
+	  " (default: the node image's)",
+	  validate_version, "", NULL },
+	{ "driver-uri",
+	  "libvirt URI, such as qemu:///system or qemu:///session",
+	  validate_driver_uri, "qemu:///session", "qemu:///system" },
+	{ "container-runtime", "container runtime of the node (docker)",
+	  validate_runtime, "docker", NULL },
+	{ "iso-url",
+	  "node image to boot instead of the bundled one (http, https or file URL)",
+	  validate_url, "", NULL },
+	{ "binary-mirror",
+	  "mirror of Kubernetes binaries for other versions (http, https or file URL)",
+	  validate_url, "", NULL },
+	{ "dns", "cluster DNS for pods (kube-dns at 10.96.0.10): true or false",
+	  validate_bool, "true", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -266,8 +292,10 @@ find_key(const char *key)
 static int
 unknown_key(const char *key)
 {
-	return ml_err(-ML_EUSAGE, "unknown config key '%s': see 'minilaunch config --help' for the keys",
-		      key);
+	return ml_err(
+		-ML_EUSAGE,
+		"unknown config key '%s': see 'minilaunch config --help' for the keys",
+		key);
 }
 
 int
@@ -314,8 +342,10 @@ ml_profile_name_valid(const char *name)
 		ok = islower((unsigned char)name[i]) ||
 		     isdigit((unsigned char)name[i]) || name[i] == '-';
 	if (!ok)
-		return ml_err(-ML_EUSAGE, "invalid profile name '%s': use 1 to 63 lowercase letters, digits and '-', starting with a letter or digit",
-			      name);
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid profile name '%s': use 1 to 63 lowercase letters, digits and '-', starting with a letter or digit",
+			name);
 	return 0;
 }
 
@@ -361,25 +391,32 @@ load_document(const char *path, struct json_object **ret)
 		enum json_tokener_error e = json_tokener_get_error(tok);
 		json_tokener_free(tok);
 		json_object_put(root);
-		return ml_err(-EBADMSG, "profile config '%s' is corrupted (%s): fix it or delete the profile directory",
-			      path,
-			      e == json_tokener_success	 ? "trailing data"
-			      : e == json_tokener_continue ? "unexpected end of file"
-							   : json_tokener_error_desc(e));
+		return ml_err(
+			-EBADMSG,
+			"profile config '%s' is corrupted (%s): fix it or delete the profile directory",
+			path,
+			e == json_tokener_success ? "trailing data"
+			: e == json_tokener_continue
+				? "unexpected end of file"
+				: json_tokener_error_desc(e));
 	}
 	json_tokener_free(tok);
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "schema", &v) ||
 	    !json_object_is_type(v, json_type_int)) {
 		json_object_put(root);
-		return ml_err(-EBADMSG, "profile config '%s' has no schema version: fix it or delete the profile directory",
-			      path);
+		return ml_err(
+			-EBADMSG,
+			"profile config '%s' has no schema version: fix it or delete the profile directory",
+			path);
 	}
 	if (json_object_get_int(v) != ML_PROFILE_SCHEMA) {
 		int version = json_object_get_int(v);
 		json_object_put(root);
-		return ml_err(-EBADMSG, "profile config '%s' has schema version %d but this minilaunch reads version %d: use a matching minilaunch",
-			      path, version, ML_PROFILE_SCHEMA);
+		return ml_err(
+			-EBADMSG,
+			"profile config '%s' has schema version %d but this minilaunch reads version %d: use a matching minilaunch",
+			path, version, ML_PROFILE_SCHEMA);
 	}
 	for (size_t i = 0; i < 2; i++) {
 		const char *section = i ? "state" : "config";
@@ -388,8 +425,10 @@ load_document(const char *path, struct json_object **ret)
 					       json_object_new_object());
 		else if (!json_object_is_type(v, json_type_object)) {
 			json_object_put(root);
-			return ml_err(-EBADMSG, "profile config '%s' has a malformed '%s' section: fix it or delete the profile directory",
-				      path, section);
+			return ml_err(
+				-EBADMSG,
+				"profile config '%s' has a malformed '%s' section: fix it or delete the profile directory",
+				path, section);
 		}
 	}
 	*ret = root;
@@ -433,7 +472,8 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
 	p->path = ml_xasprintf("%s/config.json", p->dir);
 
 	if (!ml_path_exists(p->path) && !(flags & ML_PROFILE_CREATE)) {
-		r = ml_err(-ENOENT, "profile '%s' not found in '%s': create it with 'minilaunch -p %s start' or 'minilaunch -p %s config set'",
+		r = ml_err(-ENOENT,
+			   "profile '%s' not found in '%s': create it with 'minilaunch -p %s start' or 'minilaunch -p %s config set'",
 			   name, home, name, name);
 		goto fail;
 	}
@@ -443,13 +483,15 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
 			goto fail;
 		p->lock_fd = r;
 	}
-	/* Read only now: a writer may have replaced the file while we waited. */
+	/* Read only now: a writer may have replaced the file while we waited.
+	 */
 	if (ml_path_exists(p->path))
 		r = load_document(p->path, &p->root);
 	else if (flags & ML_PROFILE_CREATE)
 		p->root = new_document(name), r = 0;
 	else
-		r = ml_err(-ENOENT, "profile '%s' was deleted while waiting for its lock",
+		r = ml_err(-ENOENT,
+			   "profile '%s' was deleted while waiting for its lock",
 			   name);
 	if (r < 0)
 		goto fail;
@@ -482,8 +524,10 @@ ml_profile_save(struct ml_profile *p)
 	int r;
 
 	if (p->lock_fd < 0)
-		return ml_err(-EPERM, "profile '%s' saved without its lock (a minilaunch bug)",
-			      p->name);
+		return ml_err(
+			-EPERM,
+			"profile '%s' saved without its lock (a minilaunch bug)",
+			p->name);
 	r = ml_mkdir_p(p->dir, 0700);
 	if (r < 0)
 		return r;
@@ -682,7 +726,8 @@ ml_profile_state_clear_ports(struct ml_profile *p, const char *prefix)
 	/* deleting invalidates the iteration: start over after each */
 	while (again) {
 		again = false;
-		json_object_object_foreach(ports, k, v) {
+		json_object_object_foreach(ports, k, v)
+		{
 			(void)v;
 			if (ml_startswith(k, prefix)) {
 				json_object_object_del(ports, k);

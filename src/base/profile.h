@@ -5,9 +5,9 @@
  *   {
  *     "schema": 1,
  *     "name": "minilaunch",
- *     "config": { "cpus": "4", "memory": "4g", ... },   only keys set by the user
- *     "state": { "status": "Running", "ip": "10.0.2.15",
- *                "ports": { "ssh": 40022, "docker": 42376, "apiserver": 48443 } }
+ *     "config": { "cpus": "4", "memory": "4g", ... },   only keys set by the
+ * user "state": { "status": "Running", "ip": "10.0.2.15", "ports": { "ssh":
+ * 40022, "docker": 42376, "apiserver": 48443 } }
  *   }
  *
  * Writes go temp file, fsync, rename. Writers hold an exclusive flock on
@@ -56,8 +56,7 @@ struct ml_profile_key {
 extern const struct ml_profile_key ml_profile_keys[];
 
 /* Returns 0 when name matches [a-z0-9][a-z0-9-]{0,62}, else -ML_EUSAGE. */
-int
-ml_profile_name_valid(const char *name);
+int ml_profile_name_valid(const char *name);
 
 /*
  * Opens profile name under home. Without ML_PROFILE_CREATE a missing
@@ -65,9 +64,8 @@ ml_profile_name_valid(const char *name);
  * unknown schema is -EBADMSG naming the file. *ret is freed with
  * ml_profile_free(), which also releases the lock.
  */
-int
-ml_profile_open(const char *home, const char *name, unsigned flags,
-		struct ml_profile **ret);
+int ml_profile_open(const char *home, const char *name, unsigned flags,
+		    struct ml_profile **ret);
 
 /*
  * Takes the lock of profile name (exclusive, waiting) without reading its
@@ -75,79 +73,61 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
  * Returns the descriptor to close() to release it, -ENOENT (no message)
  * when the profile's directory does not exist, or -errno.
  */
-int
-ml_profile_lock(const char *home, const char *name);
-struct ml_profile *
-ml_profile_free(struct ml_profile *p);
+int ml_profile_lock(const char *home, const char *name);
+struct ml_profile *ml_profile_free(struct ml_profile *p);
 
 /* Writes the profile atomically; it must have been opened with LOCK. */
-int
-ml_profile_save(struct ml_profile *p);
+int ml_profile_save(struct ml_profile *p);
 
 /* True when the profile directory holds a config.json. */
-bool
-ml_profile_exists(const char *home, const char *name);
+bool ml_profile_exists(const char *home, const char *name);
 
 /* Sorted names of the profiles under home (a NULL-terminated array, caller
  * frees each and the array); directories whose name is invalid are skipped. */
-int
-ml_profile_list(const char *home, char ***ret_names);
+int ml_profile_list(const char *home, char ***ret_names);
 
 /* Borrowed accessors. */
-const char *
-ml_profile_name(const struct ml_profile *p);
-const char *
-ml_profile_path(const struct ml_profile *p);
+const char *ml_profile_name(const struct ml_profile *p);
+const char *ml_profile_path(const struct ml_profile *p);
 
 /* A config key's value: the user's setting or NULL. Borrowed. */
-const char *
-ml_profile_get(const struct ml_profile *p, const char *key);
+const char *ml_profile_get(const struct ml_profile *p, const char *key);
 /* Its value or the key's default. Borrowed or static. */
-const char *
-ml_profile_get_or_default(const struct ml_profile *p, const char *key);
+const char *ml_profile_get_or_default(const struct ml_profile *p,
+				      const char *key);
 /* Validates and stores a value (-ML_EUSAGE on a bad key or value). */
-int
-ml_profile_set(struct ml_profile *p, const char *key, const char *value);
+int ml_profile_set(struct ml_profile *p, const char *key, const char *value);
 /* Removes a setting; returns 1 if it was set, 0 if not, -ML_EUSAGE for an
  * unknown key. */
-int
-ml_profile_unset(struct ml_profile *p, const char *key);
+int ml_profile_unset(struct ml_profile *p, const char *key);
 /* Calls fn for each set key in table order. */
-void
-ml_profile_foreach_set(const struct ml_profile *p,
-		       void (*fn)(const char *key, const char *value, void *ud),
-		       void *ud);
+void ml_profile_foreach_set(const struct ml_profile *p,
+			    void (*fn)(const char *key, const char *value,
+				       void *ud),
+			    void *ud);
 
 /* 0 when key is a configuration key, else -ML_EUSAGE naming it. */
-int
-ml_profile_check_key(const char *key);
+int ml_profile_check_key(const char *key);
 
 /* 0 when value is valid for key, else -ML_EUSAGE naming both. */
-int
-ml_profile_check_value(const char *key, const char *value);
+int ml_profile_check_value(const char *key, const char *value);
 
 /* Default of a key ("" when it has none). Static. */
-const char *
-ml_profile_default(const char *key);
+const char *ml_profile_default(const char *key);
 
 /* State written by the driver. Strings borrowed; ports 0 when unknown. */
-const char *
-ml_profile_state_str(const struct ml_profile *p, const char *key);
-void
-ml_profile_state_set_str(struct ml_profile *p, const char *key,
-			 const char *value);
-int
-ml_profile_state_port(const struct ml_profile *p, const char *name);
-void
-ml_profile_state_set_port(struct ml_profile *p, const char *name, int port);
+const char *ml_profile_state_str(const struct ml_profile *p, const char *key);
+void ml_profile_state_set_str(struct ml_profile *p, const char *key,
+			      const char *value);
+int ml_profile_state_port(const struct ml_profile *p, const char *name);
+void ml_profile_state_set_port(struct ml_profile *p, const char *name,
+			       int port);
 
 /* Removes every port whose name starts with prefix. */
-void
-ml_profile_state_clear_ports(struct ml_profile *p, const char *prefix);
+void ml_profile_state_clear_ports(struct ml_profile *p, const char *prefix);
 
 /* Parsers shared with start's flags. Return 0 or -ML_EUSAGE. */
-int
-ml_profile_parse_size_mib(const char *what, const char *value,
-			  uint64_t *ret_mib);
+int ml_profile_parse_size_mib(const char *what, const char *value,
+			      uint64_t *ret_mib);
 
 #endif

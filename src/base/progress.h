@@ -10,16 +10,12 @@
 #include "base/util.h"
 
 /* Starts a step, e.g. "Booting the VM". */
-void
-ml_progress_begin(const char *fmt, ...) ML_PRINTF(1, 2);
+void ml_progress_begin(const char *fmt, ...) ML_PRINTF(1, 2);
 /* Updates the running step's detail (terminal only, throttled). */
-void
-ml_progress_tick(const char *fmt, ...) ML_PRINTF(1, 2);
+void ml_progress_tick(const char *fmt, ...) ML_PRINTF(1, 2);
 /* Ends the step: "ok" or the failure's short word, with elapsed time. */
-void
-ml_progress_end(int r);
+void ml_progress_end(int r);
 /* Seconds since the first step began. */
-double
-ml_progress_total(void);
+double ml_progress_total(void);
 
 #endif

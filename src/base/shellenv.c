@@ -25,8 +25,10 @@ ml_shell_parse(const char *name, enum ml_shell *ret)
 			return 0;
 		}
 	}
-	return ml_err(-ML_EUSAGE, "unknown shell '%s': use bash, zsh, sh, fish, tcsh, powershell, cmd, emacs or none",
-		      name);
+	return ml_err(
+		-ML_EUSAGE,
+		"unknown shell '%s': use bash, zsh, sh, fish, tcsh, powershell, cmd, emacs or none",
+		name);
 }
 
 enum ml_shell
@@ -36,10 +38,14 @@ ml_shell_detect(void)
 		const char *name;
 		enum ml_shell sh;
 	} known[] = {
-		{ "bash", ML_SHELL_BASH }, { "zsh", ML_SHELL_ZSH },
-		{ "sh", ML_SHELL_SH },	   { "dash", ML_SHELL_SH },
-		{ "ksh", ML_SHELL_SH },	   { "fish", ML_SHELL_FISH },
-		{ "tcsh", ML_SHELL_TCSH }, { "csh", ML_SHELL_TCSH },
+		{ "bash", ML_SHELL_BASH },
+		{ "zsh", ML_SHELL_ZSH },
+		{ "sh", ML_SHELL_SH },
+		{ "dash", ML_SHELL_SH },
+		{ "ksh", ML_SHELL_SH },
+		{ "fish", ML_SHELL_FISH },
+		{ "tcsh", ML_SHELL_TCSH },
+		{ "csh", ML_SHELL_TCSH },
 		{ "pwsh", ML_SHELL_POWERSHELL },
 		{ "powershell", ML_SHELL_POWERSHELL },
 	};
@@ -86,7 +92,8 @@ ml_shell_quote(enum ml_shell sh, const char *value)
 		case ML_SHELL_BASH:
 		case ML_SHELL_ZSH:
 		case ML_SHELL_SH:
-			/* nothing is special inside single quotes but the quote */
+			/* nothing is special inside single quotes but the quote
+			 */
 			if (*c == '\'')
 				rep = "'\\''";
 			break;
@@ -182,7 +189,8 @@ ml_shell_print_unset(FILE *f, enum ml_shell sh, const char *key)
 		fprintf(f, "unsetenv %s;\n", key);
 		break;
 	case ML_SHELL_POWERSHELL:
-		fprintf(f, "Remove-Item Env:\\%s -ErrorAction SilentlyContinue\n",
+		fprintf(f,
+			"Remove-Item Env:\\%s -ErrorAction SilentlyContinue\n",
 			key);
 		break;
 	case ML_SHELL_CMD:
@@ -218,11 +226,13 @@ ml_shell_print_hint(FILE *f, enum ml_shell sh, const char *what,
 			command);
 		break;
 	case ML_SHELL_CMD:
-		fprintf(f, "\nREM %s, run:\nREM @FOR /f \"tokens=*\" %%i IN ('%s') DO @%%i\n",
+		fprintf(f,
+			"\nREM %s, run:\nREM @FOR /f \"tokens=*\" %%i IN ('%s') DO @%%i\n",
 			what, command);
 		break;
 	case ML_SHELL_EMACS:
-		fprintf(f, "\n;; %s, run:\n;; (with-temp-buffer (shell-command \"%s\" (current-buffer)) (eval-buffer))\n",
+		fprintf(f,
+			"\n;; %s, run:\n;; (with-temp-buffer (shell-command \"%s\" (current-buffer)) (eval-buffer))\n",
 			what, command);
 		break;
 	case ML_SHELL_NONE:

@@ -24,28 +24,22 @@ enum ml_shell {
 extern const char *const ml_shell_names[];
 
 /* Parses a --shell value; -ML_EUSAGE naming the accepted ones. */
-int
-ml_shell_parse(const char *name, enum ml_shell *ret);
+int ml_shell_parse(const char *name, enum ml_shell *ret);
 
 /* The user's shell from $SHELL (bash syntax when unknown). */
-enum ml_shell
-ml_shell_detect(void);
+enum ml_shell ml_shell_detect(void);
 
 /* value quoted for sh; caller frees. */
-char *
-ml_shell_quote(enum ml_shell sh, const char *value);
+char *ml_shell_quote(enum ml_shell sh, const char *value);
 
 /* One line setting or removing an environment variable. */
-void
-ml_shell_print_set(FILE *f, enum ml_shell sh, const char *key,
-		   const char *value);
-void
-ml_shell_print_unset(FILE *f, enum ml_shell sh, const char *key);
+void ml_shell_print_set(FILE *f, enum ml_shell sh, const char *key,
+			const char *value);
+void ml_shell_print_unset(FILE *f, enum ml_shell sh, const char *key);
 
 /* The closing comment lines telling how to apply the output of command
  * (for example "minilaunch docker-env"); nothing for ML_SHELL_NONE. */
-void
-ml_shell_print_hint(FILE *f, enum ml_shell sh, const char *what,
-		    const char *command);
+void ml_shell_print_hint(FILE *f, enum ml_shell sh, const char *what,
+			 const char *command);
 
 #endif

@@ -281,8 +281,8 @@ static int
 fsync_dir_of(const char *path)
 {
 	ml_autofree char *copy = ml_xstrdup(path);
-	ml_autoclose int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY |
-							   O_CLOEXEC);
+	ml_autoclose int dfd =
+		open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0)
 		return -errno;
 	return 0;
@@ -322,7 +322,8 @@ ml_atomic_open(struct ml_atomic_file *f, const char *path, mode_t mode)
 	if (f->fd < 0) {
 		int r = -errno;
 		ml_atomic_abort(f);
-		return ml_err(r, "cannot create a temporary file beside '%s': %s",
+		return ml_err(r,
+			      "cannot create a temporary file beside '%s': %s",
 			      path, strerror(-r));
 	}
 	if (fchmod(f->fd, mode) < 0)
@@ -384,8 +385,9 @@ ml_mkdir_p(const char *path, mode_t mode)
 			continue;
 		*p = '\0';
 		if (mkdir(copy, mode) < 0 && errno != EEXIST)
-			return ml_err(-errno, "cannot create directory '%s': %s",
-				      copy, strerror(errno));
+			return ml_err(-errno,
+				      "cannot create directory '%s': %s", copy,
+				      strerror(errno));
 		if (end)
 			break;
 		*p = '/';
@@ -410,8 +412,10 @@ ml_lock_file(const char *path, bool exclusive, bool wait)
 			continue;
 		close(fd);
 		if (r == -EWOULDBLOCK)
-			return ml_err(r, "'%s' is locked by another minilaunch process: wait for it to finish",
-				      path);
+			return ml_err(
+				r,
+				"'%s' is locked by another minilaunch process: wait for it to finish",
+				path);
 		return ml_err(r, "cannot lock '%s': %s", path, strerror(-r));
 	}
 	return fd;

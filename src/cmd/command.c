@@ -13,8 +13,12 @@
 #include <string.h>
 
 const struct ml_option ml_global_options[] = {
-	{ "profile", 'p', "NAME", "profile (cluster) to act on; default $MINILAUNCH_PROFILE, else 'minilaunch'", NULL },
-	{ "home", 0, "DIR", "state directory; default $MINILAUNCH_HOME, else ~/.minilaunch", NULL },
+	{ "profile", 'p', "NAME",
+	  "profile (cluster) to act on; default $MINILAUNCH_PROFILE, else 'minilaunch'",
+	  NULL },
+	{ "home", 0, "DIR",
+	  "state directory; default $MINILAUNCH_HOME, else ~/.minilaunch",
+	  NULL },
 	{ "verbose", 'v', NULL, "print debug diagnostics on stderr", NULL },
 	{ "help", 'h', NULL, "show help and exit", NULL },
 	{ "version", 0, NULL, "print the version and exit", NULL },
@@ -36,13 +40,15 @@ ml_command_check_needs(unsigned needs, const struct ml_globals *g)
 	status = ml_profile_state_str(p, "status");
 	sport = ml_profile_state_port(p, "ssh");
 	if (!status || strcmp(status, "Running") != 0)
-		r = ml_err(-EHOSTDOWN, "profile '%s' is not running (status: %s): run 'minilaunch -p %s start'",
+		r = ml_err(-EHOSTDOWN,
+			   "profile '%s' is not running (status: %s): run 'minilaunch -p %s start'",
 			   g->profile, status ? status : "Not created",
 			   g->profile);
 	/* the state says Running; a VM that died since no longer holds its
 	 * forwards (a connect costs far less than asking libvirt) */
 	else if (sport && !ml_tcp_port_open(sport))
-		r = ml_err(-EHOSTDOWN, "profile '%s' is not running (nothing answers on 127.0.0.1:%d): run 'minilaunch -p %s start'",
+		r = ml_err(-EHOSTDOWN,
+			   "profile '%s' is not running (nothing answers on 127.0.0.1:%d): run 'minilaunch -p %s start'",
 			   g->profile, sport, g->profile);
 out:
 	ml_profile_free(p);
@@ -77,8 +83,8 @@ ml_command_usage_error(const struct ml_command *cmd, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (cmd)
-		return ml_err(-ML_EUSAGE, "%s: see 'minilaunch %s --help'",
-			      msg, cmd->name);
+		return ml_err(-ML_EUSAGE, "%s: see 'minilaunch %s --help'", msg,
+			      cmd->name);
 	return ml_err(-ML_EUSAGE, "%s: see 'minilaunch --help'", msg);
 }
 
@@ -98,7 +104,8 @@ static void
 add_option(struct option *lo, size_t *nlo, char *so, size_t *nso,
 	   const struct ml_option *o, int id)
 {
-	lo[*nlo] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+	lo[*nlo] = (struct option){ o->name,
+				    o->arg ? required_argument : no_argument,
 				    NULL, id };
 	(*nlo)++;
 	if (o->short_name) {
@@ -163,9 +170,9 @@ ml_command_parse(const struct ml_command *cmd, int argc, char **argv,
 				return ml_command_usage_error(
 					cmd, "unknown flag '-%c' for '%s'",
 					optopt, cmd->name);
-			return ml_command_usage_error(
-				cmd, "unknown flag '%s' for '%s'", bad,
-				cmd->name);
+			return ml_command_usage_error(cmd,
+						      "unknown flag '%s' for '%s'",
+						      bad, cmd->name);
 		}
 		if (c >= (int)ncmd && c < GLOBAL_BASE)
 			c = short_to_id(cmd->options, ncmd, c);

@@ -11,13 +11,14 @@
 
 #define ML_MAX_OPTIONS 24
 
-/* One flag of a command. Arrays of these end with an entry whose name is NULL. */
+/* One flag of a command. Arrays of these end with an entry whose name is NULL.
+ */
 struct ml_option {
-	const char *name;	     /* long name, without "--" */
-	int short_name;		     /* 0: none */
-	const char *arg;	     /* NULL: takes no value; else its metavar */
-	const char *help;	     /* one line */
-	const char *const *values;   /* completion words for the value, or NULL */
+	const char *name;	   /* long name, without "--" */
+	int short_name;		   /* 0: none */
+	const char *arg;	   /* NULL: takes no value; else its metavar */
+	const char *help;	   /* one line */
+	const char *const *values; /* completion words for the value, or NULL */
 };
 
 /* Global flags, resolved by main() before a command runs. */
@@ -29,8 +30,9 @@ struct ml_globals {
 
 /* What the parser hands a command: its flags and positional arguments. */
 struct ml_args {
-	/* opt[i] is the value of options[i]: NULL when not given, "" for a given
-	 * flag without value; the last occurrence wins. Borrowed from argv. */
+	/* opt[i] is the value of options[i]: NULL when not given, "" for a
+	 * given flag without value; the last occurrence wins. Borrowed from
+	 * argv. */
 	const char *opt[ML_MAX_OPTIONS];
 	int argc;    /* positional arguments, after flags and "--" */
 	char **argv; /* borrowed */
@@ -52,9 +54,9 @@ enum {
 
 struct ml_command {
 	const char *name;
-	unsigned flags; /* ML_CMD_* */
-	const char *summary;	/* one line for `minilaunch help` */
-	const char *usage;	/* lines after "minilaunch ", '\n'-separated */
+	unsigned flags;		 /* ML_CMD_* */
+	const char *summary;	 /* one line for `minilaunch help` */
+	const char *usage;	 /* lines after "minilaunch ", '\n'-separated */
 	const char *description; /* paragraph(s) for --help and the man page */
 	const struct ml_option *options; /* NULL-name terminated, or NULL */
 	const char *const *words; /* completion words for the first argument */
@@ -78,8 +80,7 @@ extern const struct ml_command *const ml_commands[];
 extern const struct ml_option ml_global_options[];
 
 /* Finds a command by name, or NULL. */
-const struct ml_command *
-ml_command_find(const char *name);
+const struct ml_command *ml_command_find(const char *name);
 
 /*
  * Parses argv[1..argc-1] (argv[0] is the command name) against cmd's
@@ -87,18 +88,15 @@ ml_command_find(const char *name);
  * *global_vals (indexed like ml_global_options). Sets *ret_help when -h or
  * --help was given. Returns 0 or -ML_EUSAGE with a message.
  */
-int
-ml_command_parse(const struct ml_command *cmd, int argc, char **argv,
-		 const char **global_vals, struct ml_args *ret_args,
-		 bool *ret_help);
+int ml_command_parse(const struct ml_command *cmd, int argc, char **argv,
+		     const char **global_vals, struct ml_args *ret_args,
+		     bool *ret_help);
 
 /* Writes the help of cmd (or, with cmd NULL, of minilaunch itself) to f. */
-void
-ml_command_print_help(const struct ml_command *cmd, FILE *f);
+void ml_command_print_help(const struct ml_command *cmd, FILE *f);
 
 /* Short usage line for errors: "see 'minilaunch NAME --help'". */
-int
-ml_command_usage_error(const struct ml_command *cmd, const char *fmt, ...)
+int ml_command_usage_error(const struct ml_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
@@ -107,11 +105,9 @@ ml_command_usage_error(const struct ml_command *cmd, const char *fmt, ...)
  * answering. Returns 0, or -ENOENT or -EHOSTDOWN with a one-line message
  * naming the profile and 'minilaunch -p NAME start'.
  */
-int
-ml_command_check_needs(unsigned needs, const struct ml_globals *g);
+int ml_command_check_needs(unsigned needs, const struct ml_globals *g);
 
 /* Index of the option named name in cmd->options, or -1. */
-int
-ml_command_option_index(const struct ml_command *cmd, const char *name);
+int ml_command_option_index(const struct ml_command *cmd, const char *name);
 
 #endif

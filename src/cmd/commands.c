@@ -38,6 +38,8 @@ extern const struct ml_command ml_cmd_dashboard;
 #define CORE(c) &c,
 #endif
 
+/* One entry a line, though CORE() hides the commas: */
+/* clang-format off */
 const struct ml_command *const ml_commands[] = {
 	CORE(ml_cmd_start)
 	CORE(ml_cmd_stop)
@@ -58,3 +60,4 @@ const struct ml_command *const ml_commands[] = {
 	CORE(ml_cmd_help)
 	NULL,
 };
+/* clang-format on */

@@ -81,15 +81,18 @@ print_bash(void)
 	{
 		bool first = true;
 		for (size_t c = 0; ml_commands[c]; c++)
-			for (const struct ml_option *o = ml_commands[c]->options;
+			for (const struct ml_option *o =
+				     ml_commands[c]->options;
 			     o && o->name; o++)
 				if (o->arg) {
-					printf("%s--%s", first ? "" : "|", o->name);
+					printf("%s--%s", first ? "" : "|",
+					       o->name);
 					if (o->short_name)
 						printf("|-%c", o->short_name);
 					first = false;
 				}
-		for (const struct ml_option *o = ml_global_options; o->name; o++)
+		for (const struct ml_option *o = ml_global_options; o->name;
+		     o++)
 			if (o->arg) {
 				printf("%s--%s", first ? "" : "|", o->name);
 				if (o->short_name)
@@ -253,13 +256,15 @@ run_completion(const struct ml_globals *g, const struct ml_args *a)
 {
 	(void)g;
 	if (a->argc != 1)
-		return ml_command_usage_error(&ml_cmd_completion, "give one shell: bash or zsh");
+		return ml_command_usage_error(&ml_cmd_completion,
+					      "give one shell: bash or zsh");
 	if (strcmp(a->argv[0], "bash") == 0)
 		print_bash();
 	else if (strcmp(a->argv[0], "zsh") == 0)
 		print_zsh();
 	else
-		return ml_command_usage_error(&ml_cmd_completion, "unsupported shell '%s' (bash or zsh)",
+		return ml_command_usage_error(&ml_cmd_completion,
+					      "unsupported shell '%s' (bash or zsh)",
 					      a->argv[0]);
 	return 0;
 }

@@ -11,7 +11,8 @@
 
 extern const struct ml_command ml_cmd_config;
 
-static const char *const config_words[] = { "set", "get", "unset", "view", NULL };
+static const char *const config_words[] = { "set", "get", "unset", "view",
+					    NULL };
 
 static void
 print_setting(const char *key, const char *value, void *ud)
@@ -53,7 +54,9 @@ run_config(const struct ml_globals *g, const struct ml_args *a)
 	int r;
 
 	if (a->argc < 1)
-		return ml_command_usage_error(&ml_cmd_config, "missing subcommand (set, get, unset or view)");
+		return ml_command_usage_error(
+			&ml_cmd_config,
+			"missing subcommand (set, get, unset or view)");
 	sub = a->argv[0];
 	if (strcmp(sub, "set") == 0) {
 		if (a->argc != 3)
@@ -85,7 +88,8 @@ run_config(const struct ml_globals *g, const struct ml_args *a)
 			if (v)
 				printf("%s\n", v);
 			else
-				r = ml_err(-ENOENT, "config key '%s' is not set for profile '%s' (its default is '%s'): set it with 'minilaunch config set %s VALUE'",
+				r = ml_err(-ENOENT,
+					   "config key '%s' is not set for profile '%s' (its default is '%s'): set it with 'minilaunch config set %s VALUE'",
 					   a->argv[1], g->profile,
 					   ml_profile_default(a->argv[1]),
 					   a->argv[1]);
@@ -97,7 +101,9 @@ run_config(const struct ml_globals *g, const struct ml_args *a)
 		if (r >= 0)
 			ml_profile_foreach_set(p, print_setting, NULL);
 	} else {
-		return ml_command_usage_error(&ml_cmd_config, "unknown config subcommand '%s'", sub);
+		return ml_command_usage_error(&ml_cmd_config,
+					      "unknown config subcommand '%s'",
+					      sub);
 	}
 	ml_profile_free(p);
 	return r < 0 ? r : 0;
@@ -107,7 +113,8 @@ const struct ml_command ml_cmd_config = {
 	.name = "config",
 	.flags = ML_CMD_FRONTEND,
 	.summary = "Set, get, unset or view a profile's settings",
-	.usage = "config set KEY VALUE\nconfig get KEY\nconfig unset KEY\nconfig view",
+	.usage =
+		"config set KEY VALUE\nconfig get KEY\nconfig unset KEY\nconfig view",
 	.description =
 		"Reads and changes the settings of the profile chosen with -p (created by\n"
 		"'config set' when it does not exist yet); 'start' uses them as defaults.\n"

@@ -20,16 +20,25 @@
 enum { OPT_CONTEXT, OPT_KUBECONFIG, OPT_NAMESPACE, OPT_ALL, OPT_VIEW };
 
 static const char *const view_words[] = {
-	"pods", "deployments", "replicasets", "services", "configmaps",
-	"secrets", "nodes", "namespaces", "events", NULL,
+	"pods",	   "deployments", "replicasets", "services", "configmaps",
+	"secrets", "nodes",	  "namespaces",	 "events",   NULL,
 };
 
 static const struct ml_option dashboard_options[] = {
-	[OPT_CONTEXT] = { "context", 0, "NAME", "kubeconfig context to open (default: the profile's, named after it)", NULL },
-	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE", "kubeconfig file (default: $KUBECONFIG's first file, else ~/.kube/config)", NULL },
-	[OPT_NAMESPACE] = { "namespace", 'n', "NS", "namespace to show (default: the context's)", NULL },
-	[OPT_ALL] = { "all-namespaces", 'A', NULL, "show every namespace", NULL },
-	[OPT_VIEW] = { "view", 0, "VIEW", "first view: pods, deployments, replicasets, services, configmaps, secrets, nodes, namespaces or events", view_words },
+	[OPT_CONTEXT] = { "context", 0, "NAME",
+			  "kubeconfig context to open (default: the profile's, named after it)",
+			  NULL },
+	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE",
+			     "kubeconfig file (default: $KUBECONFIG's first file, else ~/.kube/config)",
+			     NULL },
+	[OPT_NAMESPACE] = { "namespace", 'n', "NS",
+			    "namespace to show (default: the context's)",
+			    NULL },
+	[OPT_ALL] = { "all-namespaces", 'A', NULL, "show every namespace",
+		      NULL },
+	[OPT_VIEW] = { "view", 0, "VIEW",
+		       "first view: pods, deployments, replicasets, services, configmaps, secrets, nodes, namespaces or events",
+		       view_words },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -42,13 +51,19 @@ check_args(const struct ml_args *a)
 	const char *context = a->opt[OPT_CONTEXT];
 
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_dashboard, "dashboard takes no arguments");
+		return ml_command_usage_error(&ml_cmd_dashboard,
+					      "dashboard takes no arguments");
 	if (a->opt[OPT_ALL] && a->opt[OPT_NAMESPACE])
-		return ml_command_usage_error(&ml_cmd_dashboard, "--namespace and --all-namespaces exclude each other");
+		return ml_command_usage_error(
+			&ml_cmd_dashboard,
+			"--namespace and --all-namespaces exclude each other");
 	if (context && !*context)
-		return ml_command_usage_error(&ml_cmd_dashboard, "--context needs a context name");
+		return ml_command_usage_error(&ml_cmd_dashboard,
+					      "--context needs a context name");
 	if (a->opt[OPT_VIEW] && !ml_tui_view_lookup(a->opt[OPT_VIEW]))
-		return ml_command_usage_error(&ml_cmd_dashboard, "unknown view '%s'", a->opt[OPT_VIEW]);
+		return ml_command_usage_error(&ml_cmd_dashboard,
+					      "unknown view '%s'",
+					      a->opt[OPT_VIEW]);
 	return context ? ML_CMD_NEEDS_NOTHING : 0;
 }
 
@@ -68,20 +83,23 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 		if (!a->opt[OPT_CONTEXT]) {
 			ml_autofree char *msg =
 				ml_xstrdup(ml_err_msg() ? ml_err_msg() : "");
-			r = ml_err(r, "%s: the profile's context is '%s'; pass --context NAME to open another cluster",
+			r = ml_err(r,
+				   "%s: the profile's context is '%s'; pass --context NAME to open another cluster",
 				   msg, context);
 		}
 		return r;
 	}
 	if (!isatty(0) || !isatty(1))
-		r = ml_err(-ENOTTY, "dashboard needs a terminal: run it in an interactive shell, not with input or output redirected");
+		r = ml_err(-ENOTTY,
+			   "dashboard needs a terminal: run it in an interactive shell, not with input or output redirected");
 	else
 		r = ml_k8s_new(cfg, &c);
 	if (r >= 0) {
 		o.cfg = cfg;
-		o.ns = a->opt[OPT_ALL] ? NULL
+		o.ns = a->opt[OPT_ALL]	       ? NULL
 		       : a->opt[OPT_NAMESPACE] ? a->opt[OPT_NAMESPACE]
-		       : cfg->namespace ? cfg->namespace : "default";
+		       : cfg->namespace	       ? cfg->namespace
+					       : "default";
 		o.view = a->opt[OPT_VIEW];
 		r = ml_tui_dashboard_run(c, &o);
 	}
@@ -95,7 +113,8 @@ const struct ml_command ml_cmd_dashboard = {
 	.flags = ML_CMD_NEEDS_RUNNING,
 	.check_args = check_args,
 	.summary = "Open a live terminal view of the cluster's workloads",
-	.usage = "dashboard [--context NAME] [--kubeconfig FILE] [-n NS | -A] [--view VIEW]",
+	.usage =
+		"dashboard [--context NAME] [--kubeconfig FILE] [-n NS | -A] [--view VIEW]",
 	.description =
 		"Shows the cluster's pods, deployments, replicasets, services,\n"
 		"configmaps, secrets, nodes, namespaces and events as `kubectl get`\n"

@@ -22,7 +22,9 @@ enum { OPT_ALL, OPT_PURGE };
 
 static const struct ml_option delete_options[] = {
 	[OPT_ALL] = { "all", 0, NULL, "delete every profile", NULL },
-	[OPT_PURGE] = { "purge", 0, NULL, "also remove the minilaunch home (certificates, caches)", NULL },
+	[OPT_PURGE] = { "purge", 0, NULL,
+			"also remove the minilaunch home (certificates, caches)",
+			NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -72,7 +74,8 @@ run_delete(const struct ml_globals *g, const struct ml_args *a)
 	int r = 0;
 
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_delete, "delete takes no arguments");
+		return ml_command_usage_error(&ml_cmd_delete,
+					      "delete takes no arguments");
 	if (!a->opt[OPT_ALL] && !a->opt[OPT_PURGE])
 		return delete_one(g->home, g->profile);
 	r = ml_profile_list(g->home, &names);
@@ -91,7 +94,8 @@ run_delete(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_delete = {
 	.name = "delete",
-	.summary = "Delete the cluster: VM, disks, kubeconfig entry and profile",
+	.summary =
+		"Delete the cluster: VM, disks, kubeconfig entry and profile",
 	.usage = "delete [--all] [--purge]",
 	.description =
 		"Removes the profile's VM, its data disk and storage pool, its kubeconfig\n"

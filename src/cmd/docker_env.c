@@ -18,8 +18,12 @@
 enum { OPT_SHELL, OPT_UNSET };
 
 static const struct ml_option docker_env_options[] = {
-	[OPT_SHELL] = { "shell", 0, "SHELL", "bash, zsh, sh, fish, tcsh, powershell, cmd, emacs or none (default: from $SHELL)", ml_shell_names },
-	[OPT_UNSET] = { "unset", 'u', NULL, "print what undoes an earlier docker-env, restoring the user's own settings", NULL },
+	[OPT_SHELL] = { "shell", 0, "SHELL",
+			"bash, zsh, sh, fish, tcsh, powershell, cmd, emacs or none (default: from $SHELL)",
+			ml_shell_names },
+	[OPT_UNSET] = { "unset", 'u', NULL,
+			"print what undoes an earlier docker-env, restoring the user's own settings",
+			NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -57,8 +61,10 @@ check_args(const struct ml_args *a)
 	int r;
 
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_docker_env, "docker-env takes no arguments");
-	if (a->opt[OPT_SHELL] && (r = ml_shell_parse(a->opt[OPT_SHELL], &sh)) < 0)
+		return ml_command_usage_error(&ml_cmd_docker_env,
+					      "docker-env takes no arguments");
+	if (a->opt[OPT_SHELL] &&
+	    (r = ml_shell_parse(a->opt[OPT_SHELL], &sh)) < 0)
 		return r;
 	return a->opt[OPT_UNSET] ? ML_CMD_NEEDS_NOTHING : 0;
 }
@@ -71,15 +77,22 @@ check_docker(const struct ml_globals *g, struct ml_profile *p, int *ret_port)
 	int port = ml_profile_state_port(p, "docker");
 
 	if (!port)
-		return ml_err(-EHOSTDOWN, "profile '%s' has no Docker port in '%s': run 'minilaunch -p %s start' to repair it",
-			      g->profile, ml_profile_path(p), g->profile);
+		return ml_err(
+			-EHOSTDOWN,
+			"profile '%s' has no Docker port in '%s': run 'minilaunch -p %s start' to repair it",
+			g->profile, ml_profile_path(p), g->profile);
 	if (!ml_tcp_port_open(port))
-		return ml_err(-EHOSTDOWN, "profile '%s' is not running (nothing answers on 127.0.0.1:%d, its Docker port): run 'minilaunch -p %s start'",
-			      g->profile, port, g->profile);
+		return ml_err(
+			-EHOSTDOWN,
+			"profile '%s' is not running (nothing answers on 127.0.0.1:%d, its Docker port): run 'minilaunch -p %s start'",
+			g->profile, port, g->profile);
 	if (!ml_pki_docker_certs_present(g->home, g->profile)) {
-		ml_autofree char *dir = ml_pki_docker_cert_dir(g->home, g->profile);
-		return ml_err(-ENOENT, "Docker client certificates missing in '%s': run 'minilaunch -p %s start' to regenerate them",
-			      dir, g->profile);
+		ml_autofree char *dir =
+			ml_pki_docker_cert_dir(g->home, g->profile);
+		return ml_err(
+			-ENOENT,
+			"Docker client certificates missing in '%s': run 'minilaunch -p %s start' to regenerate them",
+			dir, g->profile);
 	}
 	*ret_port = port;
 	return 0;
@@ -92,7 +105,8 @@ run_docker_env(const struct ml_globals *g, const struct ml_args *a)
 	struct ml_profile *p = NULL;
 	int port = 0, r;
 
-	if (a->opt[OPT_SHELL] && (r = ml_shell_parse(a->opt[OPT_SHELL], &sh)) < 0)
+	if (a->opt[OPT_SHELL] &&
+	    (r = ml_shell_parse(a->opt[OPT_SHELL], &sh)) < 0)
 		return r;
 	if (a->opt[OPT_UNSET]) {
 		print_unset(sh);
@@ -114,13 +128,16 @@ run_docker_env(const struct ml_globals *g, const struct ml_args *a)
 
 			if (!v)
 				continue;
-			kept = ml_xasprintf(EXISTING_PREFIX "%s", docker_vars[i]);
+			kept = ml_xasprintf(EXISTING_PREFIX "%s",
+					    docker_vars[i]);
 			ml_shell_print_set(stdout, sh, kept, v);
 		}
 	}
 	{
-		ml_autofree char *host = ml_xasprintf("tcp://127.0.0.1:%d", port);
-		ml_autofree char *certs = ml_pki_docker_cert_dir(g->home, g->profile);
+		ml_autofree char *host =
+			ml_xasprintf("tcp://127.0.0.1:%d", port);
+		ml_autofree char *certs =
+			ml_pki_docker_cert_dir(g->home, g->profile);
 		ml_autofree char *cmd = NULL;
 
 		ml_shell_print_set(stdout, sh, "DOCKER_TLS_VERIFY", "1");
@@ -128,13 +145,18 @@ run_docker_env(const struct ml_globals *g, const struct ml_args *a)
 		ml_shell_print_set(stdout, sh, "DOCKER_CERT_PATH", certs);
 		ml_shell_print_set(stdout, sh, ACTIVE_VAR, g->profile);
 		cmd = ml_xasprintf("minilaunch%s%s docker-env%s%s",
-				   strcmp(g->profile, ML_PROFILE_DEFAULT) ? " -p " : "",
-				   strcmp(g->profile, ML_PROFILE_DEFAULT) ? g->profile : "",
+				   strcmp(g->profile, ML_PROFILE_DEFAULT)
+					   ? " -p "
+					   : "",
+				   strcmp(g->profile, ML_PROFILE_DEFAULT)
+					   ? g->profile
+					   : "",
 				   a->opt[OPT_SHELL] ? " --shell " : "",
 				   a->opt[OPT_SHELL] ? a->opt[OPT_SHELL] : "");
-		ml_shell_print_hint(stdout, sh,
-				    "To point your shell to minilaunch's docker-daemon",
-				    cmd);
+		ml_shell_print_hint(
+			stdout, sh,
+			"To point your shell to minilaunch's docker-daemon",
+			cmd);
 	}
 	return 0;
 }
@@ -143,7 +165,8 @@ const struct ml_command ml_cmd_docker_env = {
 	.name = "docker-env",
 	.flags = ML_CMD_FRONTEND | ML_CMD_NEEDS_RUNNING,
 	.check_args = check_args,
-	.summary = "Print the environment that points a docker CLI at the cluster's Docker daemon",
+	.summary =
+		"Print the environment that points a docker CLI at the cluster's Docker daemon",
 	.usage = "docker-env [--shell SHELL] [--unset]",
 	.description =
 		"Prints DOCKER_TLS_VERIFY, DOCKER_HOST (tcp://127.0.0.1:PORT, forwarded to\n"

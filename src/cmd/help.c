@@ -15,12 +15,15 @@ run_help(const struct ml_globals *g, const struct ml_args *a)
 
 	(void)g;
 	if (a->argc > 1)
-		return ml_command_usage_error(&ml_cmd_help, "help takes at most one command");
+		return ml_command_usage_error(&ml_cmd_help,
+					      "help takes at most one command");
 	if (a->argc == 1) {
 		cmd = ml_command_find(a->argv[0]);
 		if (!cmd)
-			return ml_err(-ML_EUSAGE, "unknown command '%s': see 'minilaunch help' for the list",
-				      a->argv[0]);
+			return ml_err(
+				-ML_EUSAGE,
+				"unknown command '%s': see 'minilaunch help' for the list",
+				a->argv[0]);
 	}
 	ml_command_print_help(cmd, stdout);
 	return 0;
@@ -30,8 +33,9 @@ const struct ml_command ml_cmd_help = {
 	.name = "help",
 	.summary = "Show help for minilaunch or one of its commands",
 	.usage = "help [COMMAND]",
-	.description = "Prints the list of commands, or the usage, description and flags of\n"
-		       "COMMAND: the same text as 'minilaunch COMMAND --help'.",
+	.description =
+		"Prints the list of commands, or the usage, description and flags of\n"
+		"COMMAND: the same text as 'minilaunch COMMAND --help'.",
 	.words_are_commands = true,
 	.run = run_help,
 };

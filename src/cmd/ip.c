@@ -14,7 +14,8 @@ static int
 check_args(const struct ml_args *a)
 {
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_ip, "ip takes no arguments");
+		return ml_command_usage_error(&ml_cmd_ip,
+					      "ip takes no arguments");
 	return 0;
 }
 
@@ -38,6 +39,7 @@ const struct ml_command ml_cmd_ip = {
 	.description =
 		"The node runs behind QEMU user-mode networking: the host reaches its\n"
 		"ssh, Docker, API server and NodePorts through forwards on 127.0.0.1,\n"
-		"so that is the address printed. Inside the VM the node is " ML_NODE_IP ".",
+		"so that is the address printed. Inside the VM the node is " ML_NODE_IP
+		".",
 	.run = run_ip,
 };

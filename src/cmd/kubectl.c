@@ -31,7 +31,8 @@ run_kubectl(const struct ml_globals *g, const struct ml_args *a)
 	for (size_t i = 0; i < ML_ARRAY_SIZE(candidates); i++)
 		if (access(candidates[i], X_OK) == 0)
 			execv(candidates[i], argv);
-	r = ml_err(-ENOENT, "the bundled kubectl is missing (looked for '%s' and '%s'): build it with 'make iso'",
+	r = ml_err(-ENOENT,
+		   "the bundled kubectl is missing (looked for '%s' and '%s'): build it with 'make iso'",
 		   candidates[0], candidates[1]);
 	free(argv);
 	return r;

@@ -21,8 +21,11 @@
 enum { OPT_FOLLOW, OPT_FILE };
 
 static const struct ml_option logs_options[] = {
-	[OPT_FOLLOW] = { "follow", 'f', NULL, "keep printing what the console writes", NULL },
-	[OPT_FILE] = { "file", 0, "FILE", "write a tar.gz bundle: console, journal, component logs, profile config", NULL },
+	[OPT_FOLLOW] = { "follow", 'f', NULL,
+			 "keep printing what the console writes", NULL },
+	[OPT_FILE] = { "file", 0, "FILE",
+		       "write a tar.gz bundle: console, journal, component logs, profile config",
+		       NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -35,8 +38,8 @@ follow(const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return ml_err(-errno, "cannot open the console log '%s': %s", path,
-			      strerror(errno));
+		return ml_err(-errno, "cannot open the console log '%s': %s",
+			      path, strerror(errno));
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno != EINTR)
@@ -56,7 +59,8 @@ static int
 check_args(const struct ml_args *a)
 {
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_logs, "logs takes no arguments");
+		return ml_command_usage_error(&ml_cmd_logs,
+					      "logs takes no arguments");
 	return 0;
 }
 
@@ -82,7 +86,8 @@ run_logs(const struct ml_globals *g, const struct ml_args *a)
 	else if ((r = ml_read_file(paths.serial_log, &serial, &len)) >= 0)
 		fwrite(serial, 1, len, stdout);
 	else
-		r = ml_err(r, "no console log for profile '%s' yet ('%s'): start it first",
+		r = ml_err(r,
+			   "no console log for profile '%s' yet ('%s'): start it first",
 			   g->profile, paths.serial_log);
 	ml_node_paths_clear(&paths);
 	ml_profile_free(p);
@@ -93,7 +98,8 @@ const struct ml_command ml_cmd_logs = {
 	.name = "logs",
 	.flags = ML_CMD_NEEDS_PROFILE,
 	.check_args = check_args,
-	.summary = "Show the node's console log, or bundle every log into a file",
+	.summary =
+		"Show the node's console log, or bundle every log into a file",
 	.usage = "logs [-f]\nlogs --file BUNDLE.tar.gz",
 	.description =
 		"Prints the node's serial console (boot progress and unit failures).\n"

@@ -17,23 +17,33 @@ static const char *const output_values[] = { "table", "json", NULL };
 static const char *const profile_words[] = { "list", NULL };
 
 static const struct ml_option profile_options[] = {
-	[OPT_OUTPUT] = { "output", 'o', "FORMAT", "table (default) or json", output_values },
+	[OPT_OUTPUT] = { "output", 'o', "FORMAT", "table (default) or json",
+			 output_values },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 extern const struct ml_command ml_cmd_profile;
 
-enum { COL_PROFILE, COL_STATUS, COL_KUBERNETES, COL_CPUS, COL_MEMORY,
-       COL_DISK, COL_APISERVER, COL_ACTIVE, COL__COUNT };
+enum {
+	COL_PROFILE,
+	COL_STATUS,
+	COL_KUBERNETES,
+	COL_CPUS,
+	COL_MEMORY,
+	COL_DISK,
+	COL_APISERVER,
+	COL_ACTIVE,
+	COL__COUNT
+};
 
 static const char *const col_names[COL__COUNT] = {
-	"PROFILE", "STATUS", "KUBERNETES", "CPUS", "MEMORY", "DISK",
-	"APISERVER", "ACTIVE",
+	"PROFILE", "STATUS", "KUBERNETES", "CPUS",
+	"MEMORY",  "DISK",   "APISERVER",  "ACTIVE",
 };
 /* json keys of the same columns */
 static const char *const col_keys[COL__COUNT] = {
-	"name", "status", "kubernetes_version", "cpus", "memory", "disk_size",
-	"apiserver", "active",
+	"name",	  "status",    "kubernetes_version", "cpus",
+	"memory", "disk_size", "apiserver",	     "active",
 };
 
 /* One row per profile: cells are owned strings. */
@@ -57,8 +67,10 @@ fill_row(struct row *row, const struct ml_profile *p, bool active)
 		k8s = ml_profile_state_str(p, "kubernetes-version");
 	row->cell[COL_KUBERNETES] = ml_xstrdup(k8s ? k8s : "-");
 	row->cell[COL_CPUS] = ml_xstrdup(ml_profile_get_or_default(p, "cpus"));
-	row->cell[COL_MEMORY] = ml_xstrdup(ml_profile_get_or_default(p, "memory"));
-	row->cell[COL_DISK] = ml_xstrdup(ml_profile_get_or_default(p, "disk-size"));
+	row->cell[COL_MEMORY] =
+		ml_xstrdup(ml_profile_get_or_default(p, "memory"));
+	row->cell[COL_DISK] =
+		ml_xstrdup(ml_profile_get_or_default(p, "disk-size"));
 	row->cell[COL_APISERVER] = port ? ml_xasprintf("127.0.0.1:%d", port)
 					: ml_xstrdup("");
 	row->cell[COL_ACTIVE] = ml_xstrdup(active ? "*" : "");
@@ -80,7 +92,7 @@ print_table(struct row *rows, size_t n)
 			printf("%-*s   ", (int)width[c],
 			       i ? rows[i - 1].cell[c] : col_names[c]);
 		printf("%s\n", i ? rows[i - 1].cell[COL__COUNT - 1]
-				  : col_names[COL__COUNT - 1]);
+				 : col_names[COL__COUNT - 1]);
 	}
 }
 
@@ -95,9 +107,12 @@ run_profile(const struct ml_globals *g, const struct ml_args *a)
 	int r;
 
 	if (a->argc != 1 || strcmp(a->argv[0], "list") != 0)
-		return ml_command_usage_error(&ml_cmd_profile, "expected 'profile list'");
+		return ml_command_usage_error(&ml_cmd_profile,
+					      "expected 'profile list'");
 	if (strcmp(fmt, "table") && strcmp(fmt, "json"))
-		return ml_command_usage_error(&ml_cmd_profile, "invalid output format '%s'", fmt);
+		return ml_command_usage_error(&ml_cmd_profile,
+					      "invalid output format '%s'",
+					      fmt);
 	r = ml_profile_list(g->home, &names);
 	if (r < 0)
 		return r;
@@ -114,9 +129,11 @@ run_profile(const struct ml_globals *g, const struct ml_args *a)
 			/* a broken profile is reported, never touched */
 			ml_log_warn("%s", ml_err_msg());
 			json_object_object_add(bad, "name",
-					       json_object_new_string(names[i]));
+					       json_object_new_string(
+						       names[i]));
 			json_object_object_add(bad, "error",
-					       json_object_new_string(ml_err_msg()));
+					       json_object_new_string(
+						       ml_err_msg()));
 			json_object_array_add(invalid, bad);
 			ml_err_clear();
 			rows[nrows].cell[COL_PROFILE] = ml_xstrdup(names[i]);
@@ -131,11 +148,15 @@ run_profile(const struct ml_globals *g, const struct ml_args *a)
 			struct json_object *o = json_object_new_object();
 			for (size_t c = 0; c < COL__COUNT; c++) {
 				if (c == COL_ACTIVE)
-					json_object_object_add(o, col_keys[c],
-						json_object_new_boolean(*rows[nrows].cell[c]));
+					json_object_object_add(
+						o, col_keys[c],
+						json_object_new_boolean(
+							*rows[nrows].cell[c]));
 				else
-					json_object_object_add(o, col_keys[c],
-						json_object_new_string(rows[nrows].cell[c]));
+					json_object_object_add(
+						o, col_keys[c],
+						json_object_new_string(
+							rows[nrows].cell[c]));
 			}
 			json_object_array_add(valid, o);
 		}

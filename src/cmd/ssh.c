@@ -33,8 +33,10 @@ run_ssh(const struct ml_globals *g, const struct ml_args *a)
 	sport = ml_profile_state_port(p, "ssh");
 	ml_profile_free(p);
 	if (!sport)
-		return ml_err(-EHOSTDOWN, "profile '%s' has no ssh port in its state: run 'minilaunch -p %s start' to repair it",
-			      g->profile, g->profile);
+		return ml_err(
+			-EHOSTDOWN,
+			"profile '%s' has no ssh port in its state: run 'minilaunch -p %s start' to repair it",
+			g->profile, g->profile);
 	ml_node_paths_init(&paths, g->home, g->profile);
 	key = ml_pki_ssh_key_path(g->home, g->profile);
 	known = ml_xasprintf("UserKnownHostsFile=%s", paths.known_hosts);
@@ -71,7 +73,8 @@ run_ssh(const struct ml_globals *g, const struct ml_args *a)
 	argv[n] = NULL;
 	fflush(stdout);
 	execvp("ssh", argv);
-	r = ml_err(-errno, "cannot run ssh: %s: install openssh-client", strerror(errno));
+	r = ml_err(-errno, "cannot run ssh: %s: install openssh-client",
+		   strerror(errno));
 	free(argv);
 	return r;
 }

@@ -46,23 +46,43 @@ enum {
 	OPT_DNS,
 };
 
-static const char *const wait_values[] = { "all", "none", "docker", "apiserver", "node", NULL };
+static const char *const wait_values[] = { "all",	"none", "docker",
+					   "apiserver", "node", NULL };
 static const char *const accel_values[] = { "auto", "kvm", "tcg", NULL };
 static const char *const bool_values[] = { "true", "false", NULL };
 
 static const struct ml_option start_options[] = {
 	[OPT_CPUS] = { "cpus", 0, "N", "virtual CPUs (default 2)", NULL },
-	[OPT_MEMORY] = { "memory", 0, "SIZE", "memory, such as 3072m or 4g (default 3072m)", NULL },
-	[OPT_DISK] = { "disk-size", 0, "SIZE", "data disk size, such as 20g (default 20g)", NULL },
-	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION", "Kubernetes version (default: the node image's)", NULL },
-	[OPT_NO_K8S] = { "no-kubernetes", 0, NULL, "run Docker only, no Kubernetes", NULL },
-	[OPT_ISO_URL] = { "iso-url", 0, "URL", "node image to boot instead of the bundled one (http, https or file URL, verified against URL.sha256)", NULL },
-	[OPT_MIRROR] = { "binary-mirror", 0, "URL", "mirror of Kubernetes binaries for other versions", NULL },
-	[OPT_WAIT] = { "wait", 0, "WHAT", "all (default), none, docker, apiserver or node", wait_values },
-	[OPT_WAIT_TIMEOUT] = { "wait-timeout", 0, "DURATION", "how long to wait, such as 10m or 600s (default 10m)", NULL },
-	[OPT_ACCEL] = { "accel", 0, "ACCEL", "auto (default: KVM when the node's kernel boots under it, else TCG), kvm or tcg", accel_values },
-	[OPT_DRIVER_URI] = { "driver-uri", 0, "URI", "libvirt URI (default qemu:///system as root, else qemu:///session)", NULL },
-	[OPT_DNS] = { "dns", 0, "BOOL", "cluster DNS for pods: true (default) or false", bool_values },
+	[OPT_MEMORY] = { "memory", 0, "SIZE",
+			 "memory, such as 3072m or 4g (default 3072m)", NULL },
+	[OPT_DISK] = { "disk-size", 0, "SIZE",
+		       "data disk size, such as 20g (default 20g)", NULL },
+	[OPT_K8S_VERSION] = { "kubernetes-version", 0, "VERSION",
+			      "Kubernetes version (default: the node image's)",
+			      NULL },
+	[OPT_NO_K8S] = { "no-kubernetes", 0, NULL,
+			 "run Docker only, no Kubernetes", NULL },
+	[OPT_ISO_URL] = { "iso-url", 0, "URL",
+			  "node image to boot instead of the bundled one (http, https or file URL, verified against URL.sha256)",
+			  NULL },
+	[OPT_MIRROR] = { "binary-mirror", 0, "URL",
+			 "mirror of Kubernetes binaries for other versions",
+			 NULL },
+	[OPT_WAIT] = { "wait", 0, "WHAT",
+		       "all (default), none, docker, apiserver or node",
+		       wait_values },
+	[OPT_WAIT_TIMEOUT] = { "wait-timeout", 0, "DURATION",
+			       "how long to wait, such as 10m or 600s (default 10m)",
+			       NULL },
+	[OPT_ACCEL] = { "accel", 0, "ACCEL",
+			"auto (default: KVM when the node's kernel boots under it, else TCG), kvm or tcg",
+			accel_values },
+	[OPT_DRIVER_URI] = { "driver-uri", 0, "URI",
+			     "libvirt URI (default qemu:///system as root, else qemu:///session)",
+			     NULL },
+	[OPT_DNS] = { "dns", 0, "BOOL",
+		      "cluster DNS for pods: true (default) or false",
+		      bool_values },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -93,8 +113,10 @@ parse_duration(const char *s, int *ret_s)
 	*ret_s = (int)n;
 	return 0;
 bad:
-	return ml_command_usage_error(&ml_cmd_start, "invalid --wait-timeout '%s': give a duration such as 10m or 600s",
-				      s);
+	return ml_command_usage_error(
+		&ml_cmd_start,
+		"invalid --wait-timeout '%s': give a duration such as 10m or 600s",
+		s);
 }
 
 /* Flags that are profile settings, saved by start. */
@@ -102,12 +124,12 @@ static const struct {
 	int opt;
 	const char *key;
 } flag_keys[] = {
-		{ OPT_CPUS, "cpus" },
-		{ OPT_MEMORY, "memory" },
-		{ OPT_DISK, "disk-size" },
-		{ OPT_K8S_VERSION, "kubernetes-version" },
-		{ OPT_ISO_URL, "iso-url" },
-		{ OPT_MIRROR, "binary-mirror" },
+	{ OPT_CPUS, "cpus" },
+	{ OPT_MEMORY, "memory" },
+	{ OPT_DISK, "disk-size" },
+	{ OPT_K8S_VERSION, "kubernetes-version" },
+	{ OPT_ISO_URL, "iso-url" },
+	{ OPT_MIRROR, "binary-mirror" },
 	{ OPT_DRIVER_URI, "driver-uri" },
 	{ OPT_DNS, "dns" },
 };
@@ -119,7 +141,8 @@ check_flags(const struct ml_args *a)
 	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++) {
 		const char *v = a->opt[flag_keys[i].opt];
 		if (v && ml_profile_check_value(flag_keys[i].key, v) < 0)
-			return ml_command_usage_error(&ml_cmd_start, "%s", ml_err_msg());
+			return ml_command_usage_error(&ml_cmd_start, "%s",
+						      ml_err_msg());
 	}
 	return 0;
 }
@@ -187,21 +210,24 @@ check_kubernetes_version(struct start *s)
 	if (r < 0)
 		return r;
 	if (want && strcmp(want, s->image.kubernetes) != 0)
-		return ml_err(-ENOTSUP, "Kubernetes %s is not available: the node image '%s' runs %s only; use --kubernetes-version %s or 'minilaunch config unset kubernetes-version'",
-			      want, s->iso, s->image.kubernetes,
-			      s->image.kubernetes);
+		return ml_err(
+			-ENOTSUP,
+			"Kubernetes %s is not available: the node image '%s' runs %s only; use --kubernetes-version %s or 'minilaunch config unset kubernetes-version'",
+			want, s->iso, s->image.kubernetes, s->image.kubernetes);
 	return 0;
 }
 
 static int
 prepare_image(struct start *s)
 {
-	static const char *const boot_files[] = { "boot/vmlinuz", "boot/initrd.img",
+	static const char *const boot_files[] = { "boot/vmlinuz",
+						  "boot/initrd.img",
 						  "boot/cmdline", NULL };
 	int r;
 
 	ml_progress_begin("Finding the node image");
-	r = ml_node_find_iso(s->g->home, ml_profile_get(s->p, "iso-url"), &s->iso);
+	r = ml_node_find_iso(s->g->home, ml_profile_get(s->p, "iso-url"),
+			     &s->iso);
 	ml_progress_end(r);
 	if (r < 0)
 		return r;
@@ -256,7 +282,8 @@ choose_accel(struct start *s, enum ml_accel want)
 	};
 	if (getenv(ASSUME_KVM_ENV)) {
 		ml_log_info("%s is set: taking KVM with %s without probing (for tests)",
-			    ASSUME_KVM_ENV, ml_cpu_model_name(ML_CPU_HOST_PASSTHROUGH));
+			    ASSUME_KVM_ENV,
+			    ml_cpu_model_name(ML_CPU_HOST_PASSTHROUGH));
 		s->accel = ML_ACCEL_KVM;
 		s->cpu = ML_CPU_HOST_PASSTHROUGH;
 		return 0;
@@ -269,8 +296,8 @@ choose_accel(struct start *s, enum ml_accel want)
 		return r;
 	s->accel = c.accel;
 	s->cpu = c.cpu;
-	ml_log_debug("%s verdict in %ld ms: %s%s%s", c.cached ? "cached" : "new",
-		     c.probe_ms,
+	ml_log_debug("%s verdict in %ld ms: %s%s%s",
+		     c.cached ? "cached" : "new", c.probe_ms,
 		     c.accel == ML_ACCEL_KVM ? "KVM with " : "TCG",
 		     c.accel == ML_ACCEL_KVM ? ml_cpu_model_name(c.cpu) : "",
 		     c.reason ? "" : ", nothing failed");
@@ -335,7 +362,9 @@ define_machine(struct start *s, const struct ml_machine_spec *spec,
 	ml_progress_begin("Defining the machine (%s%s%s, %u CPUs, %llum, %s)",
 			  ml_accel_name(spec->accel),
 			  spec->accel == ML_ACCEL_KVM ? " " : "",
-			  spec->accel == ML_ACCEL_KVM ? ml_cpu_model_name(spec->cpu) : "",
+			  spec->accel == ML_ACCEL_KVM
+				  ? ml_cpu_model_name(spec->cpu)
+				  : "",
 			  spec->cpus, (unsigned long long)spec->memory_mib,
 			  ml_profile_get_or_default(s->p, "disk-size"));
 	r = ml_driver_define(s->d, spec, &made);
@@ -353,7 +382,8 @@ start_machine(struct start *s)
 	/* each boot has fresh host keys: forget the old ones */
 	unlink(s->paths.known_hosts);
 	if (truncate(s->paths.serial_log, 0) < 0 && errno != ENOENT)
-		ml_log_debug("cannot truncate the serial log: %s", strerror(errno));
+		ml_log_debug("cannot truncate the serial log: %s",
+			     strerror(errno));
 	ml_progress_begin("Booting the VM");
 	r = ml_driver_start(s->d, s->g->profile);
 	ml_progress_end(r);
@@ -368,8 +398,12 @@ boot(struct start *s, bool running)
 	bool new_disk = false;
 	int r;
 
-	ml_profile_parse_size_mib("memory", ml_profile_get_or_default(s->p, "memory"), &mem);
-	ml_profile_parse_size_mib("disk-size", ml_profile_get_or_default(s->p, "disk-size"), &disk);
+	ml_profile_parse_size_mib("memory",
+				  ml_profile_get_or_default(s->p, "memory"),
+				  &mem);
+	ml_profile_parse_size_mib("disk-size",
+				  ml_profile_get_or_default(s->p, "disk-size"),
+				  &disk);
 	spec = (struct ml_machine_spec){
 		.name = s->g->profile,
 		.machine_dir = s->paths.machine_dir,
@@ -390,8 +424,9 @@ boot(struct start *s, bool running)
 	};
 	if (!running) {
 		ml_progress_begin("Writing the config drive");
-		r = ml_node_write_config_drive(s->g->home, s->g->profile, &s->paths,
-					       s->kubernetes, s->image.kubernetes);
+		r = ml_node_write_config_drive(s->g->home, s->g->profile,
+					       &s->paths, s->kubernetes,
+					       s->image.kubernetes);
 		ml_progress_end(r);
 		if (r < 0)
 			return r;
@@ -406,7 +441,8 @@ boot(struct start *s, bool running)
 	if (r < 0)
 		return r;
 	if (new_disk)
-		ml_log_info("created the %s data disk", ml_profile_get_or_default(s->p, "disk-size"));
+		ml_log_info("created the %s data disk",
+			    ml_profile_get_or_default(s->p, "disk-size"));
 	ml_profile_state_clear_ports(s->p, "nodeport-");
 	r = start_machine(s);
 	if (spec.accel == ML_ACCEL_KVM && (r < 0 || !console_alive(s))) {
@@ -438,19 +474,23 @@ wait_for(struct start *s, const char *what,
 		if (r >= 0)
 			break;
 		if (time(NULL) >= s->deadline) {
-			r = ml_err(-ETIMEDOUT, "%s not ready after %d s (%s): see 'minilaunch -p %s logs'",
-				   what, s->timeout_s, ml_err_msg(), s->g->profile);
+			r = ml_err(-ETIMEDOUT,
+				   "%s not ready after %d s (%s): see 'minilaunch -p %s logs'",
+				   what, s->timeout_s, ml_err_msg(),
+				   s->g->profile);
 			break;
 		}
 		fail = ml_probe_boot_failure(s->paths.serial_log);
 		if (fail) {
-			r = ml_err(-EIO, "the node reported a failure: %s: see 'minilaunch -p %s logs'",
+			r = ml_err(-EIO,
+				   "the node reported a failure: %s: see 'minilaunch -p %s logs'",
 				   fail, s->g->profile);
 			break;
 		}
 		if (ml_driver_state(s->d, s->g->profile, &st) >= 0 &&
 		    st != ML_MACHINE_RUNNING) {
-			r = ml_err(-EIO, "the VM stopped while booting (%s): see 'minilaunch -p %s logs'",
+			r = ml_err(-EIO,
+				   "the VM stopped while booting (%s): see 'minilaunch -p %s logs'",
 				   ml_machine_state_name(st), s->g->profile);
 			break;
 		}
@@ -465,7 +505,8 @@ static int
 merge_kubeconfig(struct start *s)
 {
 	ml_autofree char *kc = ml_kubeconfig_default_path();
-	ml_autofree char *server = ml_xasprintf("https://127.0.0.1:%d", s->ports[2]);
+	ml_autofree char *server =
+		ml_xasprintf("https://127.0.0.1:%d", s->ports[2]);
 	ml_autofree char *ca = NULL, *cert = NULL, *key = NULL;
 	int r;
 
@@ -490,13 +531,16 @@ save_state(struct start *s, const char *status)
 {
 	ml_profile_state_set_str(s->p, "status", status);
 	ml_profile_state_set_str(s->p, "accel", ml_accel_name(s->accel));
-	ml_profile_state_set_str(s->p, "cpu", s->accel == ML_ACCEL_KVM
-						      ? ml_cpu_model_name(s->cpu)
-						      : ml_cpu_model_name(ML_CPU_QEMU64));
+	ml_profile_state_set_str(s->p, "cpu",
+				 s->accel == ML_ACCEL_KVM
+					 ? ml_cpu_model_name(s->cpu)
+					 : ml_cpu_model_name(ML_CPU_QEMU64));
 	ml_profile_state_set_str(s->p, "ip", ML_NODE_IP);
 	ml_profile_state_set_str(s->p, "iso", s->iso);
-	ml_profile_state_set_str(s->p, "kubernetes", s->kubernetes ? "true" : "false");
-	ml_profile_state_set_str(s->p, "kubernetes-version", s->image.kubernetes);
+	ml_profile_state_set_str(s->p, "kubernetes",
+				 s->kubernetes ? "true" : "false");
+	ml_profile_state_set_str(s->p, "kubernetes-version",
+				 s->image.kubernetes);
 	return ml_profile_save(s->p);
 }
 
@@ -505,7 +549,8 @@ static int
 ensure_dns(struct start *s, bool wait, bool booted)
 {
 	struct ml_cluster_dns_opts o = {
-		.enabled = strcmp(ml_profile_get_or_default(s->p, "dns"), "true") == 0,
+		.enabled = strcmp(ml_profile_get_or_default(s->p, "dns"),
+				  "true") == 0,
 		.wait = wait,
 		.deadline = s->deadline,
 		/* the deadline was set right after booting; 10 s spare a
@@ -515,12 +560,13 @@ ensure_dns(struct start *s, bool wait, bool booted)
 	ml_autofree char *manifest = NULL, *source = NULL;
 	int r;
 
-	ml_progress_begin(o.enabled ? "Enabling cluster DNS" : "Turning cluster DNS off");
+	ml_progress_begin(o.enabled ? "Enabling cluster DNS"
+				    : "Turning cluster DNS off");
 	r = ml_iso_read_file(s->iso, ML_CLUSTER_DNS_MANIFEST, &manifest, NULL);
 	source = ml_xasprintf("%s:/%s", s->iso, ML_CLUSTER_DNS_MANIFEST);
 	if (r >= 0)
-		r = ml_cluster_dns_ensure(s->g->home, s->g->profile, s->ports[2],
-					  source, manifest, &o);
+		r = ml_cluster_dns_ensure(s->g->home, s->g->profile,
+					  s->ports[2], source, manifest, &o);
 	else if (r == -ENOENT) {
 		/* an image built before cluster DNS is left alone */
 		if (o.enabled)
@@ -562,9 +608,12 @@ parse_run_flags(const struct ml_args *a, struct start *s, enum ml_accel *want,
 	int r;
 
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_start, "start takes no arguments");
-	if (a->opt[OPT_ACCEL] && (r = ml_accel_parse(a->opt[OPT_ACCEL], want)) < 0)
-		return ml_command_usage_error(&ml_cmd_start, "%s", ml_err_msg());
+		return ml_command_usage_error(&ml_cmd_start,
+					      "start takes no arguments");
+	if (a->opt[OPT_ACCEL] &&
+	    (r = ml_accel_parse(a->opt[OPT_ACCEL], want)) < 0)
+		return ml_command_usage_error(&ml_cmd_start, "%s",
+					      ml_err_msg());
 	if (a->opt[OPT_WAIT_TIMEOUT] &&
 	    (r = parse_duration(a->opt[OPT_WAIT_TIMEOUT], &s->timeout_s)) < 0)
 		return r;
@@ -572,7 +621,10 @@ parse_run_flags(const struct ml_args *a, struct start *s, enum ml_accel *want,
 		if (strcmp(w, waits[i].name) == 0)
 			break;
 	if (w && i == ML_ARRAY_SIZE(waits))
-		return ml_command_usage_error(&ml_cmd_start, "invalid --wait '%s': use all, none, docker, apiserver or node", w);
+		return ml_command_usage_error(
+			&ml_cmd_start,
+			"invalid --wait '%s': use all, none, docker, apiserver or node",
+			w);
 	*wait = w ? waits[i].wait : WAIT_NODE;
 	r = check_flags(a);
 	if (r < 0)
@@ -596,12 +648,15 @@ open_profile(struct start *s, const struct ml_args *a)
 {
 	const struct ml_globals *g = s->g;
 	int r = ml_profile_open(g->home, g->profile,
-				ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT,
+				ML_PROFILE_CREATE | ML_PROFILE_LOCK |
+					ML_PROFILE_NOWAIT,
 				&s->p);
 
 	if (r == -EWOULDBLOCK)
-		return ml_err(r, "profile '%s' is busy: another minilaunch command is working on it; wait for it to finish",
-			      g->profile);
+		return ml_err(
+			r,
+			"profile '%s' is busy: another minilaunch command is working on it; wait for it to finish",
+			g->profile);
 	if (r < 0)
 		return r;
 	ml_node_paths_init(&s->paths, g->home, g->profile);
@@ -633,8 +688,9 @@ open_machine(struct start *s, enum ml_machine_state *ret_st)
 		st = ML_MACHINE_STOPPED;
 	}
 	fprintf(stderr, "%s '%s' (%s)\n",
-		st == ML_MACHINE_RUNNING ? "Checking running cluster" :
-		st == ML_MACHINE_STOPPED ? "Starting stopped cluster" : "Creating cluster",
+		st == ML_MACHINE_RUNNING   ? "Checking running cluster"
+		: st == ML_MACHINE_STOPPED ? "Starting stopped cluster"
+					   : "Creating cluster",
 		name, uri);
 	*ret_st = st;
 	return 0;
@@ -662,7 +718,8 @@ pick_accel(struct start *s, bool running, enum ml_accel want, bool existed)
 	/* --accel kvm where KVM cannot run the node: a profile this start
 	 * made goes again */
 	if (r < 0 && !existed) {
-		ml_autofree char *dir = ml_paths_profile_dir(s->g->home, s->g->profile);
+		ml_autofree char *dir =
+			ml_paths_profile_dir(s->g->home, s->g->profile);
 		ml_rm_rf(dir);
 	}
 	return r;
@@ -698,9 +755,11 @@ finish_up(struct start *s, enum wait_for wait, bool booted)
 	if (wait >= WAIT_DOCKER)
 		r = wait_for(s, "dockerd (TLS)", ml_probe_docker, s->ports[1]);
 	if (r >= 0 && wait >= WAIT_APISERVER)
-		r = wait_for(s, "the API server", ml_cluster_probe_apiserver, s->ports[2]);
+		r = wait_for(s, "the API server", ml_cluster_probe_apiserver,
+			     s->ports[2]);
 	if (r >= 0 && wait >= WAIT_NODE)
-		r = wait_for(s, "the node to be Ready", ml_cluster_node_ready, s->ports[2]);
+		r = wait_for(s, "the node to be Ready", ml_cluster_node_ready,
+			     s->ports[2]);
 	if (r >= 0 && s->kubernetes)
 		r = merge_kubeconfig(s);
 	if (r >= 0 && s->kubernetes && wait >= WAIT_APISERVER)
@@ -766,9 +825,11 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_start = {
 	.name = "start",
-	.summary = "Create or start the cluster's VM and wait until it is ready",
-	.usage = "start [--cpus N] [--memory SIZE] [--disk-size SIZE] [--no-kubernetes]\n"
-		 "start [--accel auto|kvm|tcg] [--driver-uri URI] [--wait WHAT] [--wait-timeout D]",
+	.summary =
+		"Create or start the cluster's VM and wait until it is ready",
+	.usage =
+		"start [--cpus N] [--memory SIZE] [--disk-size SIZE] [--no-kubernetes]\n"
+		"start [--accel auto|kvm|tcg] [--driver-uri URI] [--wait WHAT] [--wait-timeout D]",
 	.description =
 		"Boots the profile's node in a libvirt VM from the bundled node image,\n"
 		"with Docker (TLS only) and a Kubernetes control plane, forwards ssh,\n"

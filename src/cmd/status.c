@@ -25,7 +25,8 @@ enum { OPT_OUTPUT };
 static const char *const output_values[] = { "text", "json", NULL };
 
 static const struct ml_option status_options[] = {
-	[OPT_OUTPUT] = { "output", 'o', "FORMAT", "text (default) or json", output_values },
+	[OPT_OUTPUT] = { "output", 'o', "FORMAT", "text (default) or json",
+			 output_values },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -39,7 +40,8 @@ static int
 run_status(const struct ml_globals *g, const struct ml_args *a)
 {
 	const char *fmt = a->opt[OPT_OUTPUT] ? a->opt[OPT_OUTPUT] : "text";
-	const char *host = "Nonexistent", *docker = "Stopped", *kubelet = "Stopped";
+	const char *host = "Nonexistent", *docker = "Stopped",
+		   *kubelet = "Stopped";
 	const char *apiserver = "Stopped", *kcstate = "Misconfigured";
 	struct ml_profile *p = NULL;
 	struct ml_driver *d = NULL;
@@ -50,9 +52,12 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 	int code = 0, r;
 
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_status, "status takes no arguments");
+		return ml_command_usage_error(&ml_cmd_status,
+					      "status takes no arguments");
 	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
-		return ml_command_usage_error(&ml_cmd_status, "invalid output format '%s'", fmt);
+		return ml_command_usage_error(&ml_cmd_status,
+					      "invalid output format '%s'",
+					      fmt);
 	r = ml_profile_open(g->home, g->profile, 0, &p);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -60,7 +65,8 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 	if (p) {
 		const char *k = ml_profile_state_str(p, "kubernetes");
 		kubernetes = !k || strcmp(k, "false") != 0;
-		r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"), &d);
+		r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"),
+				   &d);
 		if (r >= 0)
 			r = ml_driver_state(d, g->profile, &st);
 		ml_driver_close(d);
@@ -72,24 +78,28 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		int dport = ml_profile_state_port(p, "docker");
 		int aport = ml_profile_state_port(p, "apiserver");
 
-		if (dport && ml_probe_docker(g->home, g->profile, dport, 10000) >= 0)
+		if (dport &&
+		    ml_probe_docker(g->home, g->profile, dport, 10000) >= 0)
 			docker = "Running";
 		if (kubernetes && aport &&
-		    ml_cluster_probe_apiserver(g->home, g->profile, aport, 10000) >= 0)
+		    ml_cluster_probe_apiserver(g->home, g->profile, aport,
+					       10000) >= 0)
 			apiserver = "Running";
 		if (kubernetes && aport &&
-		    ml_cluster_node_ready(g->home, g->profile, aport, 10000) >= 0)
+		    ml_cluster_node_ready(g->home, g->profile, aport, 10000) >=
+			    0)
 			kubelet = "Running";
 		ml_err_clear();
 		want = ml_xasprintf("https://127.0.0.1:%d", aport);
 	}
-	if (ml_kubeconfig_context_server(kc, g->profile, &server) >= 0 && server &&
-	    want && strcmp(server, want) == 0)
+	if (ml_kubeconfig_context_server(kc, g->profile, &server) >= 0 &&
+	    server && want && strcmp(server, want) == 0)
 		kcstate = "Configured";
 	ml_err_clear();
 	if (st != ML_MACHINE_RUNNING)
 		code |= HOST_DOWN;
-	if (kubernetes && (strcmp(kubelet, "Running") || strcmp(apiserver, "Running")))
+	if (kubernetes &&
+	    (strcmp(kubelet, "Running") || strcmp(apiserver, "Running")))
 		code |= CLUSTER_DOWN;
 	if (kubernetes && strcmp(kcstate, "Configured"))
 		code |= KUBECONFIG_WRONG;
@@ -98,14 +108,19 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 
 	if (strcmp(fmt, "json") == 0) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(g->profile));
+		json_object_object_add(o, "name",
+				       json_object_new_string(g->profile));
 		json_object_object_add(o, "host", json_object_new_string(host));
-		json_object_object_add(o, "docker", json_object_new_string(docker));
-		json_object_object_add(o, "kubelet", json_object_new_string(kubelet));
-		json_object_object_add(o, "apiserver", json_object_new_string(apiserver));
-		json_object_object_add(o, "kubeconfig", json_object_new_string(kcstate));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_SPACED));
+		json_object_object_add(o, "docker",
+				       json_object_new_string(docker));
+		json_object_object_add(o, "kubelet",
+				       json_object_new_string(kubelet));
+		json_object_object_add(o, "apiserver",
+				       json_object_new_string(apiserver));
+		json_object_object_add(o, "kubeconfig",
+				       json_object_new_string(kcstate));
+		puts(json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		json_object_put(o);
 	} else {
 		printf("%s\ntype: Control Plane\nhost: %s\ndocker: %s\nkubelet: %s\n"
@@ -120,7 +135,8 @@ out:
 
 const struct ml_command ml_cmd_status = {
 	.name = "status",
-	.summary = "Show whether the cluster's VM, Docker, kubelet and API server run",
+	.summary =
+		"Show whether the cluster's VM, Docker, kubelet and API server run",
 	.usage = "status [-o text|json]",
 	.description =
 		"Asks libvirt for the VM's state and probes dockerd over TLS, the API\n"

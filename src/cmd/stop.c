@@ -14,7 +14,9 @@
 enum { OPT_TIMEOUT };
 
 static const struct ml_option stop_options[] = {
-	[OPT_TIMEOUT] = { "timeout", 0, "SECONDS", "force the VM off after this long (default 120)", NULL },
+	[OPT_TIMEOUT] = { "timeout", 0, "SECONDS",
+			  "force the VM off after this long (default 120)",
+			  NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -29,13 +31,16 @@ run_stop(const struct ml_globals *g, const struct ml_args *a)
 	int timeout = 120, r;
 
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_stop, "stop takes no arguments");
+		return ml_command_usage_error(&ml_cmd_stop,
+					      "stop takes no arguments");
 	if (a->opt[OPT_TIMEOUT]) {
 		char *end;
 		long t = strtol(a->opt[OPT_TIMEOUT], &end, 10);
 		if (*end || t < 1 || t > 3600)
-			return ml_command_usage_error(&ml_cmd_stop, "invalid --timeout '%s': give 1 to 3600 seconds",
-						      a->opt[OPT_TIMEOUT]);
+			return ml_command_usage_error(
+				&ml_cmd_stop,
+				"invalid --timeout '%s': give 1 to 3600 seconds",
+				a->opt[OPT_TIMEOUT]);
 		timeout = (int)t;
 	}
 	r = ml_profile_open(g->home, g->profile, ML_PROFILE_LOCK, &p);
@@ -45,7 +50,8 @@ run_stop(const struct ml_globals *g, const struct ml_args *a)
 	if (r >= 0)
 		r = ml_driver_state(d, g->profile, &st);
 	if (r >= 0 && st == ML_MACHINE_NONE)
-		r = ml_err(-ENOENT, "profile '%s' has no VM: nothing to stop", g->profile);
+		r = ml_err(-ENOENT, "profile '%s' has no VM: nothing to stop",
+			   g->profile);
 	if (r >= 0 && st != ML_MACHINE_STOPPED) {
 		fprintf(stderr, "Stopping '%s' ...\n", g->profile);
 		r = ml_machine_stop(d, g->home, g->profile,
@@ -60,7 +66,8 @@ run_stop(const struct ml_globals *g, const struct ml_args *a)
 		r = ml_profile_save(p);
 	}
 	if (r >= 0)
-		fprintf(stderr, "'%s' stopped; its data is kept: 'minilaunch -p %s start' boots it again\n",
+		fprintf(stderr,
+			"'%s' stopped; its data is kept: 'minilaunch -p %s start' boots it again\n",
 			g->profile, g->profile);
 	ml_driver_close(d);
 	ml_profile_free(p);

@@ -18,7 +18,9 @@
 enum { OPT_KUBECONFIG };
 
 static const struct ml_option update_context_options[] = {
-	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE", "file to update (default: first of $KUBECONFIG, else ~/.kube/config)", NULL },
+	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE",
+			     "file to update (default: first of $KUBECONFIG, else ~/.kube/config)",
+			     NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -28,7 +30,8 @@ static int
 check_args(const struct ml_args *a)
 {
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_update_context, "update-context takes no arguments");
+		return ml_command_usage_error(&ml_cmd_update_context,
+					      "update-context takes no arguments");
 	return 0;
 }
 
@@ -47,8 +50,10 @@ run_update_context(const struct ml_globals *g, const struct ml_args *a)
 	port = ml_profile_state_port(p, "apiserver");
 	ml_profile_free(p);
 	if (!port)
-		return ml_err(-EHOSTDOWN, "profile '%s' has no API server port in its state: run 'minilaunch -p %s start' to repair it",
-			      g->profile, g->profile);
+		return ml_err(
+			-EHOSTDOWN,
+			"profile '%s' has no API server port in its state: run 'minilaunch -p %s start' to repair it",
+			g->profile, g->profile);
 
 	ml_pki_admin_files(g->home, g->profile, &ca, &cert, &key);
 	if (!ml_path_exists(ca))
@@ -58,8 +63,10 @@ run_update_context(const struct ml_globals *g, const struct ml_args *a)
 	else if (!ml_path_exists(key))
 		missing = key;
 	if (missing)
-		return ml_err(-ENOENT, "certificate '%s' is missing: run 'minilaunch -p %s start' to regenerate it",
-			      missing, g->profile);
+		return ml_err(
+			-ENOENT,
+			"certificate '%s' is missing: run 'minilaunch -p %s start' to regenerate it",
+			missing, g->profile);
 
 	server = ml_xasprintf("https://127.0.0.1:%d", port);
 	kc = a->opt[OPT_KUBECONFIG] ? ml_xstrdup(a->opt[OPT_KUBECONFIG])
@@ -84,7 +91,8 @@ const struct ml_command ml_cmd_update_context = {
 	.name = "update-context",
 	.flags = ML_CMD_FRONTEND | ML_CMD_NEEDS_RUNNING,
 	.check_args = check_args,
-	.summary = "Point the profile's kubeconfig context at the cluster's current address",
+	.summary =
+		"Point the profile's kubeconfig context at the cluster's current address",
 	.usage = "update-context [--kubeconfig FILE]",
 	.description =
 		"Writes the cluster, user and context named after the profile into the\n"

@@ -23,8 +23,10 @@ enum { OPT_OUTPUT, OPT_SHORT };
 static const char *const output_values[] = { "text", "json", NULL };
 
 static const struct ml_option version_options[] = {
-	[OPT_OUTPUT] = { "output", 'o', "FORMAT", "text (default) or json", output_values },
-	[OPT_SHORT] = { "short", 0, NULL, "print only minilaunch's version", NULL },
+	[OPT_OUTPUT] = { "output", 'o', "FORMAT", "text (default) or json",
+			 output_values },
+	[OPT_SHORT] = { "short", 0, NULL, "print only minilaunch's version",
+			NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -69,9 +71,12 @@ run_version(const struct ml_globals *g, const struct ml_args *a)
 	struct json_object *o, *libs;
 
 	if (a->argc)
-		return ml_command_usage_error(&ml_cmd_version, "version takes no arguments");
+		return ml_command_usage_error(&ml_cmd_version,
+					      "version takes no arguments");
 	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
-		return ml_command_usage_error(&ml_cmd_version, "invalid output format '%s'", fmt);
+		return ml_command_usage_error(&ml_cmd_version,
+					      "invalid output format '%s'",
+					      fmt);
 	if (a->opt[OPT_SHORT]) {
 		printf("v%s\n", PACKAGE_VERSION);
 		return 0;
@@ -113,13 +118,15 @@ run_version(const struct ml_globals *g, const struct ml_args *a)
 
 const struct ml_command ml_cmd_version = {
 	.name = "version",
-	.summary = "Print the version of minilaunch and of the libraries it uses",
+	.summary =
+		"Print the version of minilaunch and of the libraries it uses",
 	.usage = "version [-o text|json] [--short]",
-	.description = "Prints minilaunch's version, the Kubernetes version of the node image\n"
-		       "start would boot (read from its /version.json; the version minilaunch\n"
-		       "was made with when no image is found) and the versions of the\n"
-		       "libraries linked in (libvirt, libcurl, libarchive, ncurses, OpenSSL,\n"
-		       "json-c, libyaml).",
+	.description =
+		"Prints minilaunch's version, the Kubernetes version of the node image\n"
+		"start would boot (read from its /version.json; the version minilaunch\n"
+		"was made with when no image is found) and the versions of the\n"
+		"libraries linked in (libvirt, libcurl, libarchive, ncurses, OpenSSL,\n"
+		"json-c, libyaml).",
 	.options = version_options,
 	.run = run_version,
 };

@@ -37,8 +37,8 @@ jstr(struct json_object *o, const char *key)
 	struct json_object *v = jget(o, key);
 
 	return v && json_object_is_type(v, json_type_string)
-		   ? json_object_get_string(v)
-		   : NULL;
+		       ? json_object_get_string(v)
+		       : NULL;
 }
 
 /* The array at key, or NULL; *n its length. */
@@ -228,8 +228,8 @@ add_srvs(struct ml_dns_records *set, const char *fqdn, unsigned ttl,
 		else
 			lproto = NULL;
 		port = num && json_object_is_type(num, json_type_int)
-			   ? json_object_get_int(num)
-			   : 0;
+			       ? json_object_get_int(num)
+			       : 0;
 		if (!ml_dns_valid_label(name) || !lproto || port < 1 ||
 		    port > 65535) {
 			ml_log_debug("ignoring port '%s' of %s", name, fqdn);
@@ -246,7 +246,7 @@ headless_records(struct ml_dns_records *set, const char *fqdn, unsigned ttl,
 		 struct json_object *spec, struct json_object *eps)
 {
 	struct json_object *subsets,
-	    *pub = jget(spec, "publishNotReadyAddresses");
+		*pub = jget(spec, "publishNotReadyAddresses");
 	bool not_ready = pub && json_object_get_boolean(pub);
 	size_t nsubsets;
 	bool any = false;
@@ -259,13 +259,15 @@ headless_records(struct ml_dns_records *set, const char *fqdn, unsigned ttl,
 
 		for (int pass = 0; pass < (not_ready ? 2 : 1); pass++) {
 			size_t naddrs;
-			struct json_object *addrs = jarray(
-			    sub, pass == 0 ? "addresses" : "notReadyAddresses",
-			    &naddrs);
+			struct json_object *addrs =
+				jarray(sub,
+				       pass == 0 ? "addresses"
+						 : "notReadyAddresses",
+				       &naddrs);
 
 			for (size_t a = 0; a < naddrs; a++) {
 				struct json_object *addr =
-				    json_object_array_get_idx(addrs, a);
+					json_object_array_get_idx(addrs, a);
 				const char *host = jstr(addr, "hostname");
 				ml_autofree char *dash = NULL;
 				ml_autofree char *target = NULL;
@@ -338,8 +340,8 @@ service_records(struct ml_dns_records *set, const char *domain, unsigned ttl,
 	ips = jarray(spec, "clusterIPs", &nips);
 	for (size_t i = 0; i < (ips ? nips : 1); i++) {
 		struct ip ip;
-		struct json_object *v =
-		    ips ? json_object_array_get_idx(ips, i) : NULL;
+		struct json_object *v = ips ? json_object_array_get_idx(ips, i)
+					    : NULL;
 		const char *text = ips ? json_object_get_string(v) : cip;
 
 		if (!parse_ip(text, &ip)) {
@@ -363,7 +365,7 @@ ml_dns_records_build(const char *domain, unsigned ttl,
 		     struct json_object *services,
 		     struct json_object *endpoints, struct ml_dns_records *ret)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 	int n = 0;
 
 	if (!ml_dns_valid_name(domain))
@@ -478,7 +480,7 @@ void
 ml_dns_diff(const struct ml_dns_records *old, const struct ml_dns_records *new,
 	    struct ml_dns_diff *ret)
 {
-	struct ml_dns_diff d = {0};
+	struct ml_dns_diff d = { 0 };
 	size_t i = 0, j = 0, acap = 0;
 
 	while (i < old->n || j < new->n) {
@@ -496,7 +498,7 @@ ml_dns_diff(const struct ml_dns_records *old, const struct ml_dns_records *new,
 		/* Walk both runs (each sorted) to count what differs. */
 		for (x = i, y = j; x < ie || y < je;) {
 			int k = x < ie && y < je
-				    ? strcmp(old->rr[x], new->rr[y])
+					? strcmp(old->rr[x], new->rr[y])
 				: x < ie ? -1
 					 : 1;
 
@@ -524,8 +526,8 @@ ml_dns_diff(const struct ml_dns_records *old, const struct ml_dns_records *new,
 				diff_add(&d, new->rr[y], &acap);
 		} else if (only_new > 0) {
 			for (x = i, y = j; y < je;) {
-				int k =
-				    x < ie ? strcmp(old->rr[x], new->rr[y]) : 1;
+				int k = x < ie ? strcmp(old->rr[x], new->rr[y])
+					       : 1;
 
 				if (k == 0) {
 					x++;

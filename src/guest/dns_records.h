@@ -47,23 +47,20 @@ struct ml_dns_records {
 	size_t n, cap;
 };
 
-void
-ml_dns_records_release(struct ml_dns_records *set);
+void ml_dns_records_release(struct ml_dns_records *set);
 
 /*
  * The index key of a Service or Endpoints object, "NAMESPACE/NAME", or NULL
  * when it lacks either. Caller frees.
  */
-char *
-ml_dns_object_key(struct json_object *obj);
+char *ml_dns_object_key(struct json_object *obj);
 
 /*
  * A new index (a JSON object mapping keys to the objects, each referenced)
  * of the items of list (a List as the API returns it; NULL or one without
  * items gives an empty index). Caller puts.
  */
-struct json_object *
-ml_dns_index_from_list(struct json_object *list);
+struct json_object *ml_dns_index_from_list(struct json_object *list);
 
 /*
  * Computes every record for services and endpoints (indexes as above) in
@@ -72,10 +69,10 @@ ml_dns_index_from_list(struct json_object *list);
  * number of services that gave records, or -EINVAL with a message when
  * domain is not a valid name.
  */
-int
-ml_dns_records_build(const char *domain, unsigned ttl,
-		     struct json_object *services,
-		     struct json_object *endpoints, struct ml_dns_records *ret);
+int ml_dns_records_build(const char *domain, unsigned ttl,
+			 struct json_object *services,
+			 struct json_object *endpoints,
+			 struct ml_dns_records *ret);
 
 /*
  * The changes that turn the records old into new, in the form unbound's
@@ -103,11 +100,9 @@ struct ml_dns_diff {
 	size_t added, removed;
 };
 
-void
-ml_dns_diff(const struct ml_dns_records *old, const struct ml_dns_records *new,
-	    struct ml_dns_diff *ret);
-void
-ml_dns_diff_release(struct ml_dns_diff *diff);
+void ml_dns_diff(const struct ml_dns_records *old,
+		 const struct ml_dns_records *new, struct ml_dns_diff *ret);
+void ml_dns_diff_release(struct ml_dns_diff *diff);
 
 /*
  * Validity checks shared with ml-dns's flags: a DNS label of [a-z0-9-]
@@ -115,9 +110,7 @@ ml_dns_diff_release(struct ml_dns_diff *diff);
  * labels joined by '.', with letters of either case and '_' allowed
  * (without a trailing dot; 253 characters at most).
  */
-bool
-ml_dns_valid_label(const char *s);
-bool
-ml_dns_valid_name(const char *s);
+bool ml_dns_valid_label(const char *s);
+bool ml_dns_valid_name(const char *s);
 
 #endif

@@ -59,25 +59,25 @@
 #define IDLE_MS 1000
 
 static const char usage[] =
-    "usage: ml-dns [flags]\n"
-    "\n"
-    "The cluster DNS: unbound, fed with the records of the cluster's\n"
-    "Services and Endpoints. Configuration is in-cluster (the pod's service\n"
-    "account) unless --kubeconfig is given.\n"
-    "\n"
-    "  --domain NAME        cluster domain (cluster.local)\n"
-    "  --upstream SPEC      where other names go: auto (the nameservers of\n"
-    "                       /etc/resolv.conf), none, or IP[@PORT],... (auto)\n"
-    "  --listen ADDR        address to answer on, UDP and TCP (0.0.0.0)\n"
-    "  --port N             DNS port (53)\n"
-    "  --health-port N      GET /health port, 0 for none (8080)\n"
-    "  --ready-port N       GET /ready port, 0 for none (8181)\n"
-    "  --state-dir DIR      unbound.conf and the control socket (/run/ml-dns)\n"
-    "  --unbound PATH       the unbound binary (/usr/sbin/unbound)\n"
-    "  --kubeconfig FILE    use FILE instead of the in-cluster configuration\n"
-    "  --context NAME       context of --kubeconfig (its current one)\n"
-    "  -v, --verbose        debug messages\n"
-    "  -h, --help           this text\n";
+	"usage: ml-dns [flags]\n"
+	"\n"
+	"The cluster DNS: unbound, fed with the records of the cluster's\n"
+	"Services and Endpoints. Configuration is in-cluster (the pod's service\n"
+	"account) unless --kubeconfig is given.\n"
+	"\n"
+	"  --domain NAME        cluster domain (cluster.local)\n"
+	"  --upstream SPEC      where other names go: auto (the nameservers of\n"
+	"                       /etc/resolv.conf), none, or IP[@PORT],... (auto)\n"
+	"  --listen ADDR        address to answer on, UDP and TCP (0.0.0.0)\n"
+	"  --port N             DNS port (53)\n"
+	"  --health-port N      GET /health port, 0 for none (8080)\n"
+	"  --ready-port N       GET /ready port, 0 for none (8181)\n"
+	"  --state-dir DIR      unbound.conf and the control socket (/run/ml-dns)\n"
+	"  --unbound PATH       the unbound binary (/usr/sbin/unbound)\n"
+	"  --kubeconfig FILE    use FILE instead of the in-cluster configuration\n"
+	"  --context NAME       context of --kubeconfig (its current one)\n"
+	"  -v, --verbose        debug messages\n"
+	"  -h, --help           this text\n";
 
 struct flags {
 	const char *domain, *upstream, *listen, *state_dir, *unbound;
@@ -150,19 +150,19 @@ parse_flags(int argc, char **argv, struct flags *f)
 		F_CONTEXT,
 	};
 	static const struct option lo[] = {
-	    {"domain", required_argument, NULL, F_DOMAIN},
-	    {"upstream", required_argument, NULL, F_UPSTREAM},
-	    {"listen", required_argument, NULL, F_LISTEN},
-	    {"port", required_argument, NULL, F_PORT},
-	    {"health-port", required_argument, NULL, F_HEALTH},
-	    {"ready-port", required_argument, NULL, F_READY},
-	    {"state-dir", required_argument, NULL, F_STATE},
-	    {"unbound", required_argument, NULL, F_UNBOUND},
-	    {"kubeconfig", required_argument, NULL, F_KUBECONFIG},
-	    {"context", required_argument, NULL, F_CONTEXT},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "domain", required_argument, NULL, F_DOMAIN },
+		{ "upstream", required_argument, NULL, F_UPSTREAM },
+		{ "listen", required_argument, NULL, F_LISTEN },
+		{ "port", required_argument, NULL, F_PORT },
+		{ "health-port", required_argument, NULL, F_HEALTH },
+		{ "ready-port", required_argument, NULL, F_READY },
+		{ "state-dir", required_argument, NULL, F_STATE },
+		{ "unbound", required_argument, NULL, F_UNBOUND },
+		{ "kubeconfig", required_argument, NULL, F_KUBECONFIG },
+		{ "context", required_argument, NULL, F_CONTEXT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	unsigned char addr[16];
 	int c, r = 0;
@@ -267,8 +267,8 @@ incluster_config(struct ml_k8s_config **ret)
 	cfg = ml_xcalloc(1, sizeof(*cfg));
 	cfg->context = ml_xstrdup("in-cluster");
 	cfg->server = strchr(host, ':')
-			  ? ml_xasprintf("https://[%s]:%s", host, port)
-			  : ml_xasprintf("https://%s:%s", host, port);
+			      ? ml_xasprintf("https://[%s]:%s", host, port)
+			      : ml_xasprintf("https://%s:%s", host, port);
 	cfg->ca_file = ml_xasprintf("%s/ca.crt", dir);
 	token_path = ml_xasprintf("%s/token", dir);
 	r = ml_read_file(token_path, &cfg->token, NULL);
@@ -305,9 +305,9 @@ resolve_upstreams(struct dns *d, struct ml_unbound_upstreams *ret)
 		return 0;
 	if (strcmp(spec, "auto") != 0) {
 		r = ml_unbound_upstreams_parse(spec, ret);
-		return r < 0
-			   ? ml_err(-ML_EUSAGE, "--upstream: %s", ml_err_msg())
-			   : 0;
+		return r < 0 ? ml_err(-ML_EUSAGE, "--upstream: %s",
+				      ml_err_msg())
+			     : 0;
 	}
 	if (ml_read_file(RESOLV_CONF, &text, NULL) < 0)
 		ml_log_warn("%s, ignoring", ml_err_msg());
@@ -337,7 +337,7 @@ log_upstreams(const struct dns *d, const struct ml_unbound_upstreams *u)
 
 	for (size_t i = 0; i < u->n; i++) {
 		char *next =
-		    ml_xasprintf("%s%s%s", list, i ? ", " : "", u->addr[i]);
+			ml_xasprintf("%s%s%s", list, i ? ", " : "", u->addr[i]);
 
 		free(list);
 		list = next;
@@ -369,7 +369,7 @@ check_paths(struct dns *d)
 static int
 write_records(struct dns *d, const struct ml_dns_records *set)
 {
-	struct ml_dns_records none = {0};
+	struct ml_dns_records none = { 0 };
 	struct ml_dns_diff all;
 	ml_autofree char *text = NULL;
 
@@ -394,15 +394,15 @@ write_conf(struct dns *d)
 
 	log_upstreams(d, &d->up);
 	conf = (struct ml_unbound_conf){
-	    .dir = d->f.state_dir,
-	    .control = d->control,
-	    .domain = d->domain,
-	    .listen = d->f.listen,
-	    .port = d->f.port,
-	    .upstreams = &d->up,
-	    .records = d->records,
-	    .ttl = ML_DNS_TTL,
-	    .verbose = d->f.verbose,
+		.dir = d->f.state_dir,
+		.control = d->control,
+		.domain = d->domain,
+		.listen = d->f.listen,
+		.port = d->f.port,
+		.upstreams = &d->up,
+		.records = d->records,
+		.ttl = ML_DNS_TTL,
+		.verbose = d->f.verbose,
 	};
 	text = ml_unbound_conf_text(&conf);
 	if (!text)
@@ -464,7 +464,7 @@ refused_ok(int r)
 static void
 push(struct dns *d)
 {
-	struct ml_dns_records want = {0};
+	struct ml_dns_records want = { 0 };
 	struct ml_dns_diff diff;
 	int64_t t0 = ml_now_ms();
 	bool reload;
@@ -488,9 +488,10 @@ push(struct dns *d)
 	} else {
 		/* Lines unbound refuses (-EINVAL) it refuses for good: they
 		 * are said, not retried. */
-		r = refused_ok(ml_unbound_remove(
-		    d->control, (const char *const *)diff.remove, diff.nremove,
-		    CONTROL_MS));
+		r = refused_ok(
+			ml_unbound_remove(d->control,
+					  (const char *const *)diff.remove,
+					  diff.nremove, CONTROL_MS));
 		if (r >= 0)
 			r = refused_ok(ml_unbound_add(d->control, diff.add,
 						      diff.nadd, CONTROL_MS));
@@ -579,7 +580,7 @@ on_event(const struct ml_k8s_event *ev, void *ud)
 static void
 start_watches(struct dns *d)
 {
-	struct store *stores[] = {&d->services, &d->endpoints};
+	struct store *stores[] = { &d->services, &d->endpoints };
 
 	if (ml_now_ms() < d->watch_at)
 		return;
@@ -597,10 +598,10 @@ start_watches(struct dns *d)
 					    s->what, ml_err_msg());
 			d->watch_warned = true;
 			d->watch_at = ml_now_ms() + d->watch_backoff;
-			d->watch_backoff =
-			    d->watch_backoff * 2 > WATCH_RETRY_MAX_MS
-				? WATCH_RETRY_MAX_MS
-				: d->watch_backoff * 2;
+			d->watch_backoff = d->watch_backoff * 2 >
+							   WATCH_RETRY_MAX_MS
+						   ? WATCH_RETRY_MAX_MS
+						   : d->watch_backoff * 2;
 			return;
 		}
 		ml_log_debug("watching %s", s->path);
@@ -616,7 +617,7 @@ start_watches(struct dns *d)
 static int
 http_listen(const char *ip, int port, int *ret_fd)
 {
-	struct sockaddr_storage ss = {0};
+	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	socklen_t len;
@@ -633,8 +634,8 @@ http_listen(const char *ip, int port, int *ret_fd)
 	} else {
 		return ml_err(-EINVAL, "'%s' is not an IP address", ip);
 	}
-	fd =
-	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		return ml_err(-errno, "cannot make a socket: %s",
 			      strerror(errno));
@@ -658,9 +659,9 @@ http_answer(int fd, int code, const char *body)
 			     : code == 405 ? "Method Not Allowed"
 					   : "Service Unavailable";
 	ml_autofree char *resp =
-	    ml_xasprintf("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-			 code, reason, strlen(body), body);
+		ml_xasprintf("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			     code, reason, strlen(body), body);
 
 	(void)send(fd, resp, strlen(resp), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
@@ -672,7 +673,7 @@ http_answer(int fd, int code, const char *body)
 static void
 http_serve_one(struct dns *d, int lfd, int fd)
 {
-	struct pollfd p = {fd, POLLIN, 0};
+	struct pollfd p = { fd, POLLIN, 0 };
 	char req[1024], *path, *end;
 	ssize_t n = 0;
 
@@ -732,7 +733,7 @@ open_http(struct dns *d)
 static int
 epoll_add(int epfd, int fd)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
 	if (fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return ml_err(-errno, "epoll_ctl: %s", strerror(errno));
@@ -749,12 +750,12 @@ on_signal(struct dns *d)
 
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			ml_log_info("stopping on %s", si.ssi_signo == SIGTERM
-							  ? "SIGTERM"
-							  : "SIGINT");
+							      ? "SIGTERM"
+							      : "SIGINT");
 			d->stop = true;
 		} else if (si.ssi_signo == SIGCHLD && d->unbound > 0 &&
 			   waitpid(d->unbound, &status, WNOHANG) ==
-			       d->unbound) {
+				   d->unbound) {
 			if (WIFSIGNALED(status))
 				ml_log(ML_LOG_ERROR,
 				       "unbound was killed by signal %d",
@@ -900,32 +901,32 @@ int
 main(int argc, char **argv)
 {
 	struct dns d = {
-	    .f = {.domain = "cluster.local",
-		  .upstream = "auto",
-		  .listen = "0.0.0.0",
-		  .state_dir = "/run/ml-dns",
-		  .unbound = "/usr/sbin/unbound",
-		  .port = 53,
-		  .health_port = 8080,
-		  .ready_port = 8181},
-	    .exit_code = EXIT_SUCCESS,
-	    .watch_backoff = WATCH_RETRY_MIN_MS,
-	    .epfd = -1,
-	    .sigfd = -1,
-	    .health_fd = -1,
-	    .ready_fd = -1,
+		.f = { .domain = "cluster.local",
+		       .upstream = "auto",
+		       .listen = "0.0.0.0",
+		       .state_dir = "/run/ml-dns",
+		       .unbound = "/usr/sbin/unbound",
+		       .port = 53,
+		       .health_port = 8080,
+		       .ready_port = 8181 },
+		.exit_code = EXIT_SUCCESS,
+		.watch_backoff = WATCH_RETRY_MIN_MS,
+		.epfd = -1,
+		.sigfd = -1,
+		.health_fd = -1,
+		.ready_fd = -1,
 	};
 	size_t n;
 	int r;
 
-	d.services = (struct store){.dns = &d,
-				    .what = "services",
-				    .path = "/api/v1/services",
-				    .index = json_object_new_object()};
-	d.endpoints = (struct store){.dns = &d,
-				     .what = "endpoints",
-				     .path = "/api/v1/endpoints",
-				     .index = json_object_new_object()};
+	d.services = (struct store){ .dns = &d,
+				     .what = "services",
+				     .path = "/api/v1/services",
+				     .index = json_object_new_object() };
+	d.endpoints = (struct store){ .dns = &d,
+				      .what = "endpoints",
+				      .path = "/api/v1/endpoints",
+				      .index = json_object_new_object() };
 	r = parse_flags(argc, argv, &d.f);
 	if (r > 0)
 		r = 0, d.stop = true;

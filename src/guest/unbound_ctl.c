@@ -43,7 +43,7 @@ buf_printf(struct ml_buf *b, const char *fmt, ...)
 static void
 sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -90,7 +90,7 @@ canonical_ip(const char *s, size_t n)
 int
 ml_unbound_upstreams_parse(const char *list, struct ml_unbound_upstreams *ret)
 {
-	struct ml_unbound_upstreams u = {0};
+	struct ml_unbound_upstreams u = { 0 };
 	const char *p = list;
 
 	memset(ret, 0, sizeof(*ret));
@@ -138,7 +138,7 @@ ml_unbound_resolv_conf(const char *text, const char *domain,
 {
 	ml_autofree char *copy = ml_xstrdup(text ? text : "");
 	ml_autofree char *own = ml_xasprintf("svc.%s", domain);
-	struct ml_unbound_upstreams u = {0};
+	struct ml_unbound_upstreams u = { 0 };
 	bool cluster_first = false;
 	char *save = NULL;
 
@@ -182,10 +182,10 @@ drop(struct ml_unbound_upstreams *u, const char *want)
 
 	for (size_t i = 0; i < u->n; i++) {
 		ml_autofree char *have =
-		    canonical_ip(u->addr[i], strcspn(u->addr[i], "@"));
+			canonical_ip(u->addr[i], strcspn(u->addr[i], "@"));
 		bool match = have && (want ? strcmp(want, have) == 0
 					   : ml_startswith(have, "127.") ||
-						 strcmp(have, "::1") == 0);
+						      strcmp(have, "::1") == 0);
 
 		if (match) {
 			free(u->addr[i]);
@@ -234,7 +234,7 @@ ml_unbound_conf_text(const struct ml_unbound_conf *conf)
 	const char *self = strcmp(conf->listen, "0.0.0.0") == 0 ? "127.0.0.1"
 			   : strcmp(conf->listen, "::") == 0	? "::1"
 								: conf->listen;
-	struct ml_buf b = {0};
+	struct ml_buf b = { 0 };
 
 	const char *bad = !quotable(conf->dir)	     ? conf->dir
 			  : !quotable(conf->control) ? conf->control
@@ -329,7 +329,7 @@ ml_unbound_records_text(const char *const *names, size_t n,
 			const char *zone_type, const char *const *rr,
 			size_t nrr)
 {
-	struct ml_buf b = {0};
+	struct ml_buf b = { 0 };
 
 	buf_printf(&b, "# Written by ml-dns: its records as of its last "
 		       "reload of unbound.\nserver:\n");
@@ -347,8 +347,9 @@ ml_unbound_records_text(const char *const *names, size_t n,
 int
 ml_unbound_spawn(const char *path, const char *conf_path, pid_t *ret_pid)
 {
-	char *argv[] = {(char *)path,	   "-d", "-p", "-c",
-			(char *)conf_path, NULL};
+	char *argv[] = {
+		(char *)path, "-d", "-p", "-c", (char *)conf_path, NULL
+	};
 	pid_t parent = getpid(), pid;
 	sigset_t all, old;
 	int e = 0;
@@ -447,7 +448,8 @@ ml_unbound_stop(pid_t pid, int timeout_ms)
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
 		return ml_err(-errno, "cannot signal unbound (pid %d): %s",
 			      (int)pid, strerror(errno));
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && ml_now_ms() < deadline)
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       ml_now_ms() < deadline)
 		sleep_ms(10);
 	if (w == 0) {
 		kill(pid, SIGKILL);
@@ -469,7 +471,7 @@ converse(int fd, const char *path, const struct ml_buf *req, int64_t deadline,
 	size_t off = 0;
 
 	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
+		struct pollfd p = { fd, POLLIN, 0 };
 		int64_t left = deadline - ml_now_ms();
 		char chunk[4096];
 		ssize_t n;
@@ -490,11 +492,10 @@ converse(int fd, const char *path, const struct ml_buf *req, int64_t deadline,
 			n = send(fd, req->p + off, req->len - off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				return ml_err(
-				    -errno,
-				    "cannot write to unbound on '%s': "
-				    "%s",
-				    path, strerror(errno));
+				return ml_err(-errno,
+					      "cannot write to unbound on '%s': "
+					      "%s",
+					      path, strerror(errno));
 			if (n > 0)
 				off += (size_t)n;
 		}
@@ -503,11 +504,10 @@ converse(int fd, const char *path, const struct ml_buf *req, int64_t deadline,
 			if (n == 0)
 				return 0; /* unbound closes after answering */
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				return ml_err(
-				    -errno,
-				    "cannot read from unbound on '%s': "
-				    "%s",
-				    path, strerror(errno));
+				return ml_err(-errno,
+					      "cannot read from unbound on '%s': "
+					      "%s",
+					      path, strerror(errno));
 			if (n > 0)
 				ml_buf_add(reply, chunk, (size_t)n);
 		}
@@ -519,8 +519,8 @@ ml_unbound_control(const char *path, const char *cmd, const char *const *lines,
 		   size_t n, int timeout_ms, char **ret_reply)
 {
 	int64_t deadline = ml_now_ms() + timeout_ms;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct ml_buf req = {0}, reply = {0};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ml_buf req = { 0 }, reply = { 0 };
 	ml_autoclose int fd = -1;
 	int r;
 

@@ -26,17 +26,15 @@ struct ml_unbound_upstreams {
 	size_t n;
 };
 
-void
-ml_unbound_upstreams_release(struct ml_unbound_upstreams *u);
+void ml_unbound_upstreams_release(struct ml_unbound_upstreams *u);
 
 /*
  * Parses a comma list of IP[@PORT] (IPv4 or IPv6, port 1 to 65535) into
  * *ret (zeroed first; release it). Addresses come out in canonical form.
  * Returns 0, or -EINVAL with a message naming the bad entry.
  */
-int
-ml_unbound_upstreams_parse(const char *list,
-			   struct ml_unbound_upstreams *ret);
+int ml_unbound_upstreams_parse(const char *list,
+			       struct ml_unbound_upstreams *ret);
 
 /*
  * The nameservers of a resolv.conf's text into *ret (zeroed first), in
@@ -44,16 +42,14 @@ ml_unbound_upstreams_parse(const char *list,
  * kubelet writes for pods that use the cluster DNS: its nameservers are
  * this server itself, so none are taken from it. Never fails.
  */
-void
-ml_unbound_resolv_conf(const char *text, const char *domain,
-		       struct ml_unbound_upstreams *ret);
+void ml_unbound_resolv_conf(const char *text, const char *domain,
+			    struct ml_unbound_upstreams *ret);
 
 /* Drops every upstream whose address (port aside) is ip; returns how many. */
-size_t
-ml_unbound_upstreams_drop(struct ml_unbound_upstreams *u, const char *ip);
+size_t ml_unbound_upstreams_drop(struct ml_unbound_upstreams *u,
+				 const char *ip);
 /* The same for every address in 127.0.0.0/8 and ::1. */
-size_t
-ml_unbound_upstreams_drop_loopback(struct ml_unbound_upstreams *u);
+size_t ml_unbound_upstreams_drop_loopback(struct ml_unbound_upstreams *u);
 
 /* What unbound.conf says. Strings are borrowed. */
 struct ml_unbound_conf {
@@ -85,18 +81,16 @@ struct ml_unbound_conf {
  * service of the cluster is followed. Returns NULL with -EINVAL set
  * (ml_err) when a path holds '"' or a newline.
  */
-char *
-ml_unbound_conf_text(const struct ml_unbound_conf *conf);
+char *ml_unbound_conf_text(const struct ml_unbound_conf *conf);
 
 /*
  * A file for unbound.conf's include (caller frees): each of names (n of
  * them) as a local zone of type zone_type holding nothing of its own, and
  * each record of rr (nrr) as local data.
  */
-char *
-ml_unbound_records_text(const char *const *names, size_t n,
-			const char *zone_type, const char *const *rr,
-			size_t nrr);
+char *ml_unbound_records_text(const char *const *names, size_t n,
+			      const char *zone_type, const char *const *rr,
+			      size_t nrr);
 
 /*
  * Starts unbound at path in the foreground (-d, no pidfile) on conf_path,
@@ -104,23 +98,20 @@ ml_unbound_records_text(const char *const *names, size_t n,
  * calling process dies. Its stdout and stderr are ours. Returns 0 and the
  * pid, or -errno with a message.
  */
-int
-ml_unbound_spawn(const char *path, const char *conf_path, pid_t *ret_pid);
+int ml_unbound_spawn(const char *path, const char *conf_path, pid_t *ret_pid);
 
 /*
  * Waits until unbound answers "status" on its control socket. Returns 0;
  * -ECHILD with a message when pid exited first (it is reaped); -ETIMEDOUT
  * after timeout_ms.
  */
-int
-ml_unbound_wait_ready(pid_t pid, const char *control, int timeout_ms);
+int ml_unbound_wait_ready(pid_t pid, const char *control, int timeout_ms);
 
 /*
  * Stops unbound: SIGTERM, then SIGKILL after timeout_ms; reaps it. Returns
  * its wait status, or -errno (-ECHILD when it was reaped already).
  */
-int
-ml_unbound_stop(pid_t pid, int timeout_ms);
+int ml_unbound_stop(pid_t pid, int timeout_ms);
 
 /*
  * Runs one command on the control socket at path and reads the whole
@@ -130,10 +121,9 @@ ml_unbound_stop(pid_t pid, int timeout_ms);
  * -errno with a message when the socket cannot be reached or the exchange
  * fails or takes longer than timeout_ms (-ETIMEDOUT).
  */
-int
-ml_unbound_control(const char *path, const char *cmd,
-		   const char *const *lines, size_t n, int timeout_ms,
-		   char **ret_reply);
+int ml_unbound_control(const char *path, const char *cmd,
+		       const char *const *lines, size_t n, int timeout_ms,
+		       char **ret_reply);
 
 /*
  * local_datas with the records rr / local_datas_remove with the owner
@@ -142,12 +132,10 @@ ml_unbound_control(const char *path, const char *cmd,
  * -EPROTO when its answer is not the expected summary; the errors of
  * ml_unbound_control() otherwise. n == 0 does nothing.
  */
-int
-ml_unbound_add(const char *path, const char *const *rr, size_t n,
-	       int timeout_ms);
-int
-ml_unbound_remove(const char *path, const char *const *names, size_t n,
-		  int timeout_ms);
+int ml_unbound_add(const char *path, const char *const *rr, size_t n,
+		   int timeout_ms);
+int ml_unbound_remove(const char *path, const char *const *names, size_t n,
+		      int timeout_ms);
 
 /*
  * Makes unbound read its configuration again, keeping its cache
@@ -155,7 +143,6 @@ ml_unbound_remove(const char *path, const char *const *names, size_t n,
  * what was added at run time is gone. Returns once unbound answers again,
  * or -errno as ml_unbound_control() (-ETIMEDOUT after timeout_ms).
  */
-int
-ml_unbound_reload(const char *path, int timeout_ms);
+int ml_unbound_reload(const char *path, int timeout_ms);
 
 #endif

@@ -53,7 +53,8 @@ ml_cluster_probe_apiserver(const char *home, const char *profile, int port,
 		r = ml_k8s_list(c, "/api/v1/namespaces", false, 0, NULL, &list);
 	if (r >= 0 && !(json_object_object_get_ex(list, "items", &items) &&
 			json_object_array_length(items) > 0))
-		r = ml_err(-EBADMSG, "the API server at 127.0.0.1:%d answers /readyz but lists no namespaces",
+		r = ml_err(-EBADMSG,
+			   "the API server at 127.0.0.1:%d answers /readyz but lists no namespaces",
 			   port);
 	json_object_put(list);
 	ml_k8s_free(c);

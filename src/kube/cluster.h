@@ -18,9 +18,8 @@ struct ml_k8s;
  * ml_k8s_free(). Fails as ml_k8s_new() does (-ENOENT naming a missing
  * certificate).
  */
-int
-ml_cluster_client(const char *home, const char *profile, int port,
-		  long timeout_ms, struct ml_k8s **ret);
+int ml_cluster_client(const char *home, const char *profile, int port,
+		      long timeout_ms, struct ml_k8s **ret);
 
 /*
  * The API server is ready: /readyz says so and a real list (namespaces)
@@ -28,16 +27,14 @@ ml_cluster_client(const char *home, const char *profile, int port,
  * (-EBADMSG, "the API server at 127.0.0.1:PORT answers /readyz but lists
  * no namespaces").
  */
-int
-ml_cluster_probe_apiserver(const char *home, const char *profile, int port,
-			   long timeout_ms);
+int ml_cluster_probe_apiserver(const char *home, const char *profile, int port,
+			       long timeout_ms);
 
 /*
  * The node named profile has the condition Ready=True (-EAGAIN, "node
  * 'NAME' is not Ready yet", when it has not).
  */
-int
-ml_cluster_node_ready(const char *home, const char *profile, int port,
-		      long timeout_ms);
+int ml_cluster_node_ready(const char *home, const char *profile, int port,
+			  long timeout_ms);
 
 #endif

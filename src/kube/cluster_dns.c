@@ -64,7 +64,7 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 	for (size_t p = 0; items && p < json_object_array_length(items); p++) {
 		struct json_object *pod = json_object_array_get_idx(items, p);
 		struct json_object *sts =
-		    ml_json_get(pod, "status.containerStatuses");
+			ml_json_get(pod, "status.containerStatuses");
 		const char *phase = ml_json_str(pod, "status.phase"),
 			   *why = NULL;
 		size_t n = sts ? json_object_array_length(sts) : 0;
@@ -72,14 +72,14 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *cs =
-			    json_object_array_get_idx(sts, i);
+				json_object_array_get_idx(sts, i);
 			const char *reason =
-			    ml_json_str(cs, "state.waiting.reason");
+				ml_json_str(cs, "state.waiting.reason");
 			struct json_object *ready = ml_json_get(cs, "ready");
 
 			if (!reason)
-				reason =
-				    ml_json_str(cs, "state.terminated.reason");
+				reason = ml_json_str(cs,
+						     "state.terminated.reason");
 			if (reason) {
 				why = reason;
 				if (strcmp(reason, "ErrImageNeverPull") == 0 ||
@@ -87,8 +87,9 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 					ret->fatal = true;
 			}
 			if (!ready || !json_object_get_boolean(ready) ||
-			    api_time(ml_json_str(
-				cs, "state.running.startedAt")) < started_after)
+			    api_time(ml_json_str(cs,
+						 "state.running.startedAt")) <
+				    started_after)
 				fresh = false;
 		}
 		ret->fresh = ret->fresh || fresh;
@@ -98,7 +99,9 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 			why = fresh ? "Running" : "Running, not ready";
 		ret->state = ml_xasprintf("pod %s: %s",
 					  ml_json_str(pod, "metadata.name"),
-					  why ? why : phase ? phase : "Unknown");
+					  why	  ? why
+					  : phase ? phase
+						  : "Unknown");
 	}
 	json_object_put(list);
 }
@@ -171,10 +174,12 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 		if (seen >= gen && avail >= 1 && pods.fresh)
 			r = 0;
 		else if (pods.fatal)
-			r = ml_err(-ENOENT, "cluster DNS cannot start (deployment %s/%s, %s): the node image lacks its image; rebuild it with 'make iso'",
+			r = ml_err(-ENOENT,
+				   "cluster DNS cannot start (deployment %s/%s, %s): the node image lacks its image; rebuild it with 'make iso'",
 				   ns, d->name, pods.state);
 		else if (time(NULL) >= deadline)
-			r = ml_err(-ETIMEDOUT, "cluster DNS not available after %lld s (deployment %s/%s, %s)",
+			r = ml_err(-ETIMEDOUT,
+				   "cluster DNS not available after %lld s (deployment %s/%s, %s)",
 				   (long long)(time(NULL) - start), ns, d->name,
 				   pods.state ? pods.state : "no pod yet");
 		else
@@ -183,15 +188,16 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 			free(pods.state);
 			return r;
 		}
-		ml_progress_tick("(%s)", pods.state ? pods.state : "no pod yet");
+		ml_progress_tick("(%s)",
+				 pods.state ? pods.state : "no pod yet");
 		free(pods.state);
 		sleep(1);
 	}
 }
 
 int
-ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
-		     const char *manifest, const struct ml_cluster_dns_opts *o)
+ml_cluster_dns_apply(struct ml_k8s *c, const char *source, const char *manifest,
+		     const struct ml_cluster_dns_opts *o)
 {
 	struct ml_manifest *m = NULL;
 	const struct ml_manifest_doc *dep = NULL;
@@ -201,8 +207,9 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
 	if (r < 0)
 		return r;
 	if (!o->enabled) {
-		while ((r = ml_manifest_delete_by_label(
-				c, m, ML_CLUSTER_DNS_SELECTOR, &deleted)) < 0 &&
+		while ((r = ml_manifest_delete_by_label(c, m,
+							ML_CLUSTER_DNS_SELECTOR,
+							&deleted)) < 0 &&
 		       transient(r) && time(NULL) < o->deadline) {
 			ml_progress_tick("(%s; trying again)", ml_err_msg());
 			sleep(2);
@@ -226,9 +233,9 @@ out:
 }
 
 int
-ml_cluster_dns_ensure(const char *home, const char *profile,
-		      int apiserver_port, const char *source,
-		      const char *manifest, const struct ml_cluster_dns_opts *o)
+ml_cluster_dns_ensure(const char *home, const char *profile, int apiserver_port,
+		      const char *source, const char *manifest,
+		      const struct ml_cluster_dns_opts *o)
 {
 	struct ml_k8s *c = NULL;
 	int r;

@@ -19,7 +19,7 @@
 struct ml_k8s;
 
 /* The labels every object of the manifest carries. */
-#define ML_CLUSTER_DNS_SELECTOR                                                \
+#define ML_CLUSTER_DNS_SELECTOR \
 	"app.kubernetes.io/managed-by=minilaunch,app.kubernetes.io/part-of=cluster-dns"
 /* Where the manifest is on the node image. */
 #define ML_CLUSTER_DNS_MANIFEST "minilaunch/dns.yaml"
@@ -47,9 +47,9 @@ struct ml_cluster_dns_opts {
  * -ECONNREFUSED, -ECONNRESET) are tried again every 2 s until the
  * deadline.
  */
-int
-ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
-		     const char *manifest, const struct ml_cluster_dns_opts *o);
+int ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
+			 const char *manifest,
+			 const struct ml_cluster_dns_opts *o);
 
 /*
  * The step of `start`: runs ml_cluster_dns_apply() with manifest (the
@@ -58,10 +58,9 @@ ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
  * apiserver_port, as the profile's admin, 60 s per request: a node under
  * emulation is slow to answer).
  */
-int
-ml_cluster_dns_ensure(const char *home, const char *profile,
-		      int apiserver_port, const char *source,
-		      const char *manifest,
-		      const struct ml_cluster_dns_opts *o);
+int ml_cluster_dns_ensure(const char *home, const char *profile,
+			  int apiserver_port, const char *source,
+			  const char *manifest,
+			  const struct ml_cluster_dns_opts *o);
 
 #endif

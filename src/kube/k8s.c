@@ -39,7 +39,7 @@
 /* Page size of the lists behind a watch. */
 #define RELIST_PAGE 500
 #define FIELD_MANAGER "minilaunch"
-#define TABLE_ACCEPT                                                           \
+#define TABLE_ACCEPT \
 	"application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 enum wstate {
@@ -82,7 +82,7 @@ struct ml_k8s_watch {
 	char errbuf[CURL_ERROR_SIZE];
 	long status;	    /* HTTP status of the transfer, once known */
 	int64_t started_ms; /* when the transfer started */
-	struct ml_buf body;    /* a list page or an error body */
+	struct ml_buf body; /* a list page or an error body */
 	struct ml_k8s_stream stream;
 	int stream_err; /* the stream was not JSON */
 
@@ -259,8 +259,8 @@ status_errno(long status)
 static char *
 http_failure(long status, const struct ml_buf *body)
 {
-	struct json_object *st =
-	    body->len ? parse_json(body->p, body->len) : NULL;
+	struct json_object *st = body->len ? parse_json(body->p, body->len)
+					   : NULL;
 	const char *msg = jstr(st, "message");
 	char *s;
 
@@ -310,8 +310,8 @@ static int
 curl_failure(const struct ml_k8s *c, CURLcode rc, const char *errbuf,
 	     long timeout_ms, char **ret_text)
 {
-	const char *detail =
-	    errbuf && *errbuf ? errbuf : curl_easy_strerror(rc);
+	const char *detail = errbuf && *errbuf ? errbuf
+					       : curl_easy_strerror(rc);
 
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -319,8 +319,8 @@ curl_failure(const struct ml_k8s *c, CURLcode rc, const char *errbuf,
 					 c->base, timeout_ms, detail);
 		return -ETIMEDOUT;
 	case CURLE_COULDNT_CONNECT:
-		*ret_text =
-		    ml_xasprintf("cannot connect to %s: %s", c->base, detail);
+		*ret_text = ml_xasprintf("cannot connect to %s: %s", c->base,
+					 detail);
 		return -ECONNREFUSED;
 	case CURLE_COULDNT_RESOLVE_HOST:
 		*ret_text = ml_xasprintf("cannot resolve the host of %s: %s",
@@ -331,11 +331,11 @@ curl_failure(const struct ml_k8s *c, CURLcode rc, const char *errbuf,
 	}
 	if (is_tls_error(rc)) {
 		*ret_text =
-		    ml_xasprintf("TLS with %s failed: %s", c->base, detail);
+			ml_xasprintf("TLS with %s failed: %s", c->base, detail);
 		return -EPROTO;
 	}
 	*ret_text =
-	    ml_xasprintf("connection to %s failed: %s", c->base, detail);
+		ml_xasprintf("connection to %s failed: %s", c->base, detail);
 	return -EIO;
 }
 
@@ -406,10 +406,9 @@ decode_field(const char *path, const char *ctx, const char *field,
 		return 0;
 	*ret = ml_base64_decode(in, NULL);
 	if (!*ret)
-		return ml_err(
-		    -EINVAL,
-		    "%s of context '%s' in kubeconfig '%s' is not base64",
-		    field, ctx, path);
+		return ml_err(-EINVAL,
+			      "%s of context '%s' in kubeconfig '%s' is not base64",
+			      field, ctx, path);
 	return 0;
 }
 
@@ -417,7 +416,7 @@ int
 ml_k8s_config_load(const char *path, const char *context,
 		   struct ml_k8s_config **ret)
 {
-	struct ml_kubeconfig_context kc = {0};
+	struct ml_kubeconfig_context kc = { 0 };
 	ml_autofree char *def = NULL;
 	struct ml_k8s_config *cfg;
 	int r;
@@ -478,17 +477,16 @@ ml_k8s_new(const struct ml_k8s_config *cfg, struct ml_k8s **ret)
 	int r;
 
 	if (!cfg->server || !ml_startswith(cfg->server, "https://"))
-		return ml_err(
-		    -EINVAL,
-		    "server '%s' of context '%s' is not an https:// URL",
-		    cfg->server ? cfg->server : "",
-		    cfg->context ? cfg->context : "");
+		return ml_err(-EINVAL,
+			      "server '%s' of context '%s' is not an https:// URL",
+			      cfg->server ? cfg->server : "",
+			      cfg->context ? cfg->context : "");
 	if (!!(cfg->cert_file || cfg->cert_data) !=
 	    !!(cfg->key_file || cfg->key_data))
 		return ml_err(
-		    -EINVAL,
-		    "context '%s' has a client certificate without its key, or a key without its certificate",
-		    cfg->context ? cfg->context : "");
+			-EINVAL,
+			"context '%s' has a client certificate without its key, or a key without its certificate",
+			cfg->context ? cfg->context : "");
 	r = check_readable("certificate authority",
 			   cfg->ca_data ? NULL : cfg->ca_file);
 	if (r >= 0)
@@ -550,7 +548,8 @@ ml_k8s_free(struct ml_k8s *c)
 static bool
 is_loopback_url(const char *url)
 {
-	static const char *const hosts[] = { "https://127.0.0.1", "https://localhost",
+	static const char *const hosts[] = { "https://127.0.0.1",
+					     "https://localhost",
 					     "https://[::1]" };
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(hosts); i++) {
@@ -585,16 +584,16 @@ setup_easy(struct ml_k8s *c, CURL *e, const char *url, char *errbuf)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
 	errbuf[0] = '\0';
 	if (cfg->ca_data) {
-		struct curl_blob b = {cfg->ca_data, strlen(cfg->ca_data),
-				      CURL_BLOB_COPY};
+		struct curl_blob b = { cfg->ca_data, strlen(cfg->ca_data),
+				       CURL_BLOB_COPY };
 
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
 	} else if (cfg->ca_file) {
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
 	}
 	if (cfg->cert_data) {
-		struct curl_blob b = {cfg->cert_data, strlen(cfg->cert_data),
-				      CURL_BLOB_COPY};
+		struct curl_blob b = { cfg->cert_data, strlen(cfg->cert_data),
+				       CURL_BLOB_COPY };
 
 		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &b);
 		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
@@ -603,8 +602,8 @@ setup_easy(struct ml_k8s *c, CURL *e, const char *url, char *errbuf)
 		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
 	}
 	if (cfg->key_data) {
-		struct curl_blob b = {cfg->key_data, strlen(cfg->key_data),
-				      CURL_BLOB_COPY};
+		struct curl_blob b = { cfg->key_data, strlen(cfg->key_data),
+				       CURL_BLOB_COPY };
 
 		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &b);
 		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
@@ -689,7 +688,7 @@ request_json(struct ml_k8s *c, const char *method, const char *path,
 	     const char *url, const char *accept, const char *content_type,
 	     const char *body, struct json_object **ret)
 {
-	struct ml_buf b = {0};
+	struct ml_buf b = { 0 };
 	struct json_object *obj;
 	int r;
 
@@ -745,14 +744,14 @@ list_query(const struct ml_k8s *c, bool table, long limit, const char *cont)
 	q = ml_xasprintf("%s", table ? "includeObject=Metadata" : "");
 	if (limit > 0) {
 		char *n =
-		    ml_xasprintf("%s%slimit=%ld", q, *q ? "&" : "", limit);
+			ml_xasprintf("%s%slimit=%ld", q, *q ? "&" : "", limit);
 
 		free(q);
 		q = n;
 	}
 	if (esc) {
 		char *n =
-		    ml_xasprintf("%s%scontinue=%s", q, *q ? "&" : "", esc);
+			ml_xasprintf("%s%scontinue=%s", q, *q ? "&" : "", esc);
 
 		free(q);
 		q = n;
@@ -815,7 +814,7 @@ ml_k8s_apply(struct ml_k8s *c, const char *path, const char *body,
 	     struct json_object **ret)
 {
 	ml_autofree char *url =
-	    make_url(c, path, "fieldManager=" FIELD_MANAGER "&force=true");
+		make_url(c, path, "fieldManager=" FIELD_MANAGER "&force=true");
 
 	return request_json(c, "PATCH", path, url, NULL,
 			    "application/apply-patch+yaml", body, ret);
@@ -825,7 +824,7 @@ int
 ml_k8s_get_text(struct ml_k8s *c, const char *path, char **ret_text)
 {
 	ml_autofree char *url = make_url(c, path, NULL);
-	struct ml_buf b = {0};
+	struct ml_buf b = { 0 };
 	int r;
 
 	r = request(c, "GET", path, url, NULL, NULL, NULL, &b);
@@ -858,7 +857,7 @@ ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
 	    const char *container, long tail_lines, char **ret_text)
 {
 	ml_autofree char *path =
-	    log_path(ns, pod, container, tail_lines, false);
+		log_path(ns, pod, container, tail_lines, false);
 
 	return ml_k8s_get_text(c, path, ret_text);
 }
@@ -887,8 +886,9 @@ merge_page(struct json_object **acc, struct json_object *page)
 		     i < json_object_array_length(from);
 		     i++)
 			json_object_array_add(
-			    to, json_object_get(
-				    json_object_array_get_idx(from, i)));
+				to,
+				json_object_get(
+					json_object_array_get_idx(from, i)));
 		/* Every page shares the snapshot; keep the last one's word. */
 		if (jstr(jget(page, "metadata"), "resourceVersion")) {
 			meta = jget(*acc, "metadata");
@@ -896,10 +896,11 @@ merge_page(struct json_object **acc, struct json_object *page)
 				meta = json_object_new_object();
 				json_object_object_add(*acc, "metadata", meta);
 			}
-			json_object_object_add(
-			    meta, "resourceVersion",
-			    json_object_new_string(jstr(jget(page, "metadata"),
-							"resourceVersion")));
+			json_object_object_add(meta, "resourceVersion",
+					       json_object_new_string(
+						       jstr(jget(page,
+								 "metadata"),
+							    "resourceVersion")));
 		}
 	}
 	meta = jget(*acc, "metadata");
@@ -945,8 +946,8 @@ enqueue(struct ml_k8s_watch *w, enum ml_k8s_event_type type,
 		w->capq = w->capq ? w->capq * 2 : 8;
 		w->q = ml_xrealloc(w->q, w->capq * sizeof(*w->q));
 	}
-	w->q[w->nq++] = (struct qev){type, obj ? json_object_get(obj) : NULL,
-				     xstrdup_null(text)};
+	w->q[w->nq++] = (struct qev){ type, obj ? json_object_get(obj) : NULL,
+				      xstrdup_null(text) };
 }
 
 static void
@@ -1035,9 +1036,10 @@ on_stream_item(struct json_object *obj, const char *text, void *ud)
 			const char *msg = jstr(o, "message");
 
 			w->watch_error =
-			    ml_xasprintf("watch %s: %d %s", w->path,
-					 code ? json_object_get_int(code) : 0,
-					 msg ? msg : "error event");
+				ml_xasprintf("watch %s: %d %s", w->path,
+					     code ? json_object_get_int(code)
+						  : 0,
+					     msg ? msg : "error event");
 		}
 		return;
 	}
@@ -1168,11 +1170,11 @@ start_watch(struct ml_k8s_watch *w)
 		url = make_url(w->c, w->path, NULL);
 		return start_transfer(w, W_WATCHING, url, NULL, 0);
 	}
-	url = make_url(
-	    w->c, w->path,
-	    "watch=1&allowWatchBookmarks=true&timeoutSeconds=%d%s%s%s",
-	    WATCH_SERVER_TIMEOUT_S, w->table ? "&includeObject=Metadata" : "",
-	    w->rv ? "&resourceVersion=" : "", w->rv ? w->rv : "");
+	url = make_url(w->c, w->path,
+		       "watch=1&allowWatchBookmarks=true&timeoutSeconds=%d%s%s%s",
+		       WATCH_SERVER_TIMEOUT_S,
+		       w->table ? "&includeObject=Metadata" : "",
+		       w->rv ? "&resourceVersion=" : "", w->rv ? w->rv : "");
 	return start_transfer(w, W_WATCHING, url,
 			      w->table ? TABLE_ACCEPT : "application/json",
 			      (WATCH_SERVER_TIMEOUT_S + 30) * 1000L);
@@ -1211,13 +1213,13 @@ static void
 list_page_done(struct ml_k8s_watch *w)
 {
 	struct json_object *page =
-	    parse_json(w->body.p ? w->body.p : "", w->body.len);
+		parse_json(w->body.p ? w->body.p : "", w->body.len);
 	const char *next;
 
 	if (!page) {
 		ml_autofree char *why =
-		    ml_xasprintf("list %s: the answer from %s is not JSON",
-				 w->path, w->c->base);
+			ml_xasprintf("list %s: the answer from %s is not JSON",
+				     w->path, w->c->base);
 
 		fail(w, why);
 		return;
@@ -1392,8 +1394,8 @@ dispatch(struct ml_k8s *c)
 	for (struct ml_k8s_watch *w = c->watches; w; w = w->next) {
 		/* The callback may queue more (none today) or stop w. */
 		for (size_t i = 0; i < w->nq && !w->dead; i++) {
-			struct ml_k8s_event ev = {w->q[i].type, w->q[i].obj,
-						  w->q[i].text};
+			struct ml_k8s_event ev = { w->q[i].type, w->q[i].obj,
+						   w->q[i].text };
 
 			w->fn(&ev, w->ud);
 			n++;
@@ -1432,7 +1434,7 @@ ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd)
 
 	c->in_poll++;
 	for (;;) {
-		struct curl_waitfd wfd = {extra_fd, CURL_WAIT_POLLIN, 0};
+		struct curl_waitfd wfd = { extra_fd, CURL_WAIT_POLLIN, 0 };
 		int64_t now = ml_now_ms(), wait;
 		CURLMsg *msg;
 		int running, left;
@@ -1470,8 +1472,8 @@ ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd)
 			if (!w->dead && w->state == W_BACKOFF &&
 			    w->retry_at_ms - now < wait)
 				wait = w->retry_at_ms - now > 0
-					   ? w->retry_at_ms - now
-					   : 0;
+					       ? w->retry_at_ms - now
+					       : 0;
 		mc = curl_multi_poll(c->multi, extra_fd >= 0 ? &wfd : NULL,
 				     extra_fd >= 0 ? 1 : 0, (int)wait, NULL);
 		if (mc != CURLM_OK) {

@@ -51,10 +51,11 @@ struct ml_k8s_config {
 	char *server;	 /* https://HOST:PORT */
 	char *namespace; /* the context's namespace, or "default" */
 	char *ca_file;	 /* PEM file, or NULL */
-	char *ca_data;	 /* PEM text (decoded certificate-authority-data), or NULL */
+	char *ca_data; /* PEM text (decoded certificate-authority-data), or NULL
+			*/
 	char *cert_file, *cert_data;
 	char *key_file, *key_data;
-	char *token;	 /* bearer token (or tokenFile's content), or NULL */
+	char *token; /* bearer token (or tokenFile's content), or NULL */
 };
 
 /*
@@ -63,11 +64,9 @@ struct ml_k8s_config {
  * the file are resolved against its directory. Returns 0 or -errno with a
  * message naming the file and the context.
  */
-int
-ml_k8s_config_load(const char *path, const char *context,
-		   struct ml_k8s_config **ret);
-struct ml_k8s_config *
-ml_k8s_config_free(struct ml_k8s_config *cfg);
+int ml_k8s_config_load(const char *path, const char *context,
+		       struct ml_k8s_config **ret);
+struct ml_k8s_config *ml_k8s_config_free(struct ml_k8s_config *cfg);
 
 /*
  * A client for cfg (copied). TLS verification is always on. Fails with
@@ -75,23 +74,18 @@ ml_k8s_config_free(struct ml_k8s_config *cfg);
  * key, -errno naming the file for a CA, certificate or key file that cannot
  * be read.
  */
-int
-ml_k8s_new(const struct ml_k8s_config *cfg, struct ml_k8s **ret);
-struct ml_k8s *
-ml_k8s_free(struct ml_k8s *c); /* closes its watches too */
+int ml_k8s_new(const struct ml_k8s_config *cfg, struct ml_k8s **ret);
+struct ml_k8s *ml_k8s_free(struct ml_k8s *c); /* closes its watches too */
 
 /* Request timeout in ms for non-watch calls (default 10000). */
-void
-ml_k8s_set_timeout(struct ml_k8s *c, long timeout_ms);
+void ml_k8s_set_timeout(struct ml_k8s *c, long timeout_ms);
 
 /* GET path as JSON. *ret is the parsed body (caller puts). */
-int
-ml_k8s_get(struct ml_k8s *c, const char *path, struct json_object **ret);
+int ml_k8s_get(struct ml_k8s *c, const char *path, struct json_object **ret);
 
 /* GET path whose answer is text, such as "/readyz" ("ok"). *ret_text:
  * caller frees. */
-int
-ml_k8s_get_text(struct ml_k8s *c, const char *path, char **ret_text);
+int ml_k8s_get_text(struct ml_k8s *c, const char *path, char **ret_text);
 
 /*
  * One page of a list: limit 0 means no limit; cont is the continue token
@@ -101,41 +95,34 @@ ml_k8s_get_text(struct ml_k8s *c, const char *path, char **ret_text);
  * is the List or Table; read metadata.continue and
  * metadata.resourceVersion from it.
  */
-int
-ml_k8s_list(struct ml_k8s *c, const char *path, bool table, long limit,
-	    const char *cont, struct json_object **ret);
+int ml_k8s_list(struct ml_k8s *c, const char *path, bool table, long limit,
+		const char *cont, struct json_object **ret);
 
 /* DELETE path (optionally with a JSON body such as DeleteOptions). */
-int
-ml_k8s_delete(struct ml_k8s *c, const char *path, const char *body);
+int ml_k8s_delete(struct ml_k8s *c, const char *path, const char *body);
 
 /* PATCH path with content_type ("application/merge-patch+json",
  * "application/strategic-merge-patch+json", ...); *ret may be NULL. */
-int
-ml_k8s_patch(struct ml_k8s *c, const char *path, const char *content_type,
-	     const char *body, struct json_object **ret);
+int ml_k8s_patch(struct ml_k8s *c, const char *path, const char *content_type,
+		 const char *body, struct json_object **ret);
 
 /* Scales a deployment (PATCH of its scale subresource). */
-int
-ml_k8s_scale(struct ml_k8s *c, const char *ns, const char *deployment,
-	     int replicas);
+int ml_k8s_scale(struct ml_k8s *c, const char *ns, const char *deployment,
+		 int replicas);
 
 /* POST a JSON body (create). *ret may be NULL. */
-int
-ml_k8s_create(struct ml_k8s *c, const char *path, const char *json,
-	      struct json_object **ret);
+int ml_k8s_create(struct ml_k8s *c, const char *path, const char *json,
+		  struct json_object **ret);
 
 /* Server-side apply: PATCH application/apply-patch+yaml with
  * fieldManager=minilaunch (force true). body is YAML or JSON. */
-int
-ml_k8s_apply(struct ml_k8s *c, const char *path, const char *body,
-	     struct json_object **ret);
+int ml_k8s_apply(struct ml_k8s *c, const char *path, const char *body,
+		 struct json_object **ret);
 
 /* Pod logs: tail_lines < 0 means all. Without follow, *ret_text is the
  * whole text (caller frees). */
-int
-ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
-	    const char *container, long tail_lines, char **ret_text);
+int ml_k8s_logs(struct ml_k8s *c, const char *ns, const char *pod,
+		const char *container, long tail_lines, char **ret_text);
 
 /* --- streams: watches and followed logs --- */
 
@@ -144,10 +131,10 @@ enum ml_k8s_event_type {
 	ML_K8S_MODIFIED,
 	ML_K8S_DELETED,
 	ML_K8S_BOOKMARK,
-	ML_K8S_RELISTED, /* the watch restarted from a fresh list after 410
-			  * Gone or a reconnect: obj is the whole List (or
-			  * Table); replace what you had */
-	ML_K8S_LOG_LINE, /* a followed log: line in text */
+	ML_K8S_RELISTED,     /* the watch restarted from a fresh list after 410
+			      * Gone or a reconnect: obj is the whole List (or
+			      * Table); replace what you had */
+	ML_K8S_LOG_LINE,     /* a followed log: line in text */
 	ML_K8S_CONNECTED,    /* the stream is (re)established */
 	ML_K8S_DISCONNECTED, /* the stream broke: text holds the reason;
 			      * the client reconnects with backoff by itself */
@@ -181,9 +168,8 @@ typedef void (*ml_k8s_event_fn)(const struct ml_k8s_event *ev, void *ud);
  * resourceVersion without any event. *ret (may be NULL) is borrowed: it
  * lives until ml_k8s_watch_stop() or ml_k8s_free().
  */
-int
-ml_k8s_watch(struct ml_k8s *c, const char *path, bool table,
-	     ml_k8s_event_fn fn, void *ud, struct ml_k8s_watch **ret);
+int ml_k8s_watch(struct ml_k8s *c, const char *path, bool table,
+		 ml_k8s_event_fn fn, void *ud, struct ml_k8s_watch **ret);
 
 /*
  * Like ml_k8s_watch() without the first list: watches from
@@ -193,10 +179,9 @@ ml_k8s_watch(struct ml_k8s *c, const char *path, bool table,
  * as above). A resource_version too old gives RELISTED (a full relist) and
  * the watch goes on from there.
  */
-int
-ml_k8s_watch_from(struct ml_k8s *c, const char *path, bool table,
-		  const char *resource_version, ml_k8s_event_fn fn, void *ud,
-		  struct ml_k8s_watch **ret);
+int ml_k8s_watch_from(struct ml_k8s *c, const char *path, bool table,
+		      const char *resource_version, ml_k8s_event_fn fn,
+		      void *ud, struct ml_k8s_watch **ret);
 
 /*
  * Follows a pod's log (tail_lines < 0: all), one ML_K8S_LOG_LINE per line
@@ -205,17 +190,15 @@ ml_k8s_watch_from(struct ml_k8s *c, const char *path, bool table,
  * log, or an error such as 400 for a container not started, is one
  * DISCONNECTED whose text is "end of log" or the error; stop it then.
  */
-int
-ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
-		   const char *container, long tail_lines, ml_k8s_event_fn fn,
-		   void *ud, struct ml_k8s_watch **ret);
+int ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
+		       const char *container, long tail_lines,
+		       ml_k8s_event_fn fn, void *ud, struct ml_k8s_watch **ret);
 
 /*
  * Stops and frees a watch; safe from inside any callback (no event of it
  * is delivered after this). NULL is ignored.
  */
-void
-ml_k8s_watch_stop(struct ml_k8s_watch *w);
+void ml_k8s_watch_stop(struct ml_k8s_watch *w);
 
 /*
  * Runs the I/O of every open watch for at most timeout_ms, returning early
@@ -224,7 +207,6 @@ ml_k8s_watch_stop(struct ml_k8s_watch *w);
  * Reconnects due are made from here too. Returns the number of events
  * delivered, or -errno. Not reentrant: do not call it from a callback.
  */
-int
-ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd);
+int ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd);
 
 #endif

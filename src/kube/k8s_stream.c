@@ -86,8 +86,8 @@ feed_json(struct ml_k8s_stream *s, const char *data, size_t len,
 		if (!json_object_is_type(obj, json_type_object)) {
 			json_object_put(obj);
 			return ml_err(
-			    -EBADMSG,
-			    "malformed watch stream: a value that is not an object");
+				-EBADMSG,
+				"malformed watch stream: a value that is not an object");
 		}
 		fn(obj, NULL, ud);
 		json_object_put(obj);

@@ -53,7 +53,7 @@ struct kc_doc {
 };
 
 /* The three lists, in the order kubectl writes them. */
-static const char *const sections[] = {"clusters", "contexts", "users"};
+static const char *const sections[] = { "clusters", "contexts", "users" };
 
 struct kc_edit {
 	const char *name;
@@ -86,8 +86,8 @@ ev_line(const struct kc_doc *d, size_t i)
 	return d->evs[i].ev.start_mark.line + 1;
 }
 
-static int
-bad(const struct kc_doc *d, size_t i, const char *fmt, ...) ML_PRINTF(3, 4);
+static int bad(const struct kc_doc *d, size_t i, const char *fmt, ...)
+	ML_PRINTF(3, 4);
 
 /* Reports a file kubectl could not read either: -EBADMSG. */
 static int
@@ -99,8 +99,10 @@ bad(const struct kc_doc *d, size_t i, const char *fmt, ...)
 	va_start(ap, fmt);
 	what = ml_xvasprintf(fmt, ap);
 	va_end(ap);
-	return ml_err(-EBADMSG, "cannot parse kubeconfig '%s' at line %zu: %s: fix or move the file",
-		      d->path, ev_line(d, i), what);
+	return ml_err(
+		-EBADMSG,
+		"cannot parse kubeconfig '%s' at line %zu: %s: fix or move the file",
+		d->path, ev_line(d, i), what);
 }
 
 static int
@@ -119,12 +121,15 @@ parse_error(const struct kc_doc *d, const yaml_parser_t *p, const char *data)
 		line = p->problem_mark.line + 1;
 	}
 	if (p->context)
-		return ml_err(-EBADMSG, "cannot parse kubeconfig '%s' at line %zu: %s %s: fix or move the file",
-			      d->path, line,
-			      p->problem ? p->problem : "syntax error",
-			      p->context);
-	return ml_err(-EBADMSG, "cannot parse kubeconfig '%s' at line %zu: %s: fix or move the file",
-		      d->path, line, p->problem ? p->problem : "syntax error");
+		return ml_err(
+			-EBADMSG,
+			"cannot parse kubeconfig '%s' at line %zu: %s %s: fix or move the file",
+			d->path, line, p->problem ? p->problem : "syntax error",
+			p->context);
+	return ml_err(
+		-EBADMSG,
+		"cannot parse kubeconfig '%s' at line %zu: %s: fix or move the file",
+		d->path, line, p->problem ? p->problem : "syntax error");
 }
 
 static bool
@@ -220,7 +225,7 @@ scalar_eq(const struct kc_doc *d, size_t i, const char *s)
 static bool
 is_null(const struct kc_doc *d, size_t i)
 {
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
 	const yaml_event_t *ev = &d->evs[i].ev;
 
 	if (ev->type != YAML_SCALAR_EVENT)
@@ -325,7 +330,7 @@ static int
 doc_validate(const struct kc_doc *d)
 {
 	size_t root = d->root;
-	bool seen[ML_ARRAY_SIZE(sections)] = {false};
+	bool seen[ML_ARRAY_SIZE(sections)] = { false };
 	bool seen_current = false;
 	int r;
 
@@ -366,8 +371,8 @@ doc_validate(const struct kc_doc *d)
 
 /* Reads and checks path; a missing file gives 0 and *ret_exists false. */
 static int
-doc_load(struct kc_doc *d, const char *path, char **ret_data,
-	 size_t *ret_len, bool *ret_exists)
+doc_load(struct kc_doc *d, const char *path, char **ret_data, size_t *ret_len,
+	 bool *ret_exists)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -443,8 +448,10 @@ static int
 out_emit(struct kc_out *o, yaml_event_t *ev, int ok)
 {
 	if (!ok)
-		return ml_err(-EINVAL, "cannot write kubeconfig '%s': a value is not valid UTF-8",
-			      o->path);
+		return ml_err(
+			-EINVAL,
+			"cannot write kubeconfig '%s': a value is not valid UTF-8",
+			o->path);
 	if (!yaml_emitter_emit(&o->em, ev))
 		return ml_err(-EINVAL, "cannot write kubeconfig '%s': %s",
 			      o->path,
@@ -507,14 +514,16 @@ out_copy_ev(struct kc_out *o, const struct kc_doc *d, size_t i,
 			s->data.document_start.implicit);
 		break;
 	case YAML_DOCUMENT_END_EVENT:
-		ok = yaml_document_end_event_initialize(
-			&ev, s->data.document_end.implicit);
+		ok = yaml_document_end_event_initialize(&ev,
+							s->data.document_end
+								.implicit);
 		break;
 	case YAML_ALIAS_EVENT:
 		if (!out_has_anchor(o, s->data.alias.anchor))
-			return ml_err(-ENOTSUP, "cannot edit kubeconfig '%s': alias '*%s' at line %zu refers to an entry being replaced or removed: replace the alias with its value",
-				      o->path, s->data.alias.anchor,
-				      ev_line(d, i));
+			return ml_err(
+				-ENOTSUP,
+				"cannot edit kubeconfig '%s': alias '*%s' at line %zu refers to an entry being replaced or removed: replace the alias with its value",
+				o->path, s->data.alias.anchor, ev_line(d, i));
 		ok = yaml_alias_event_initialize(&ev, s->data.alias.anchor);
 		break;
 	case YAML_SCALAR_EVENT:
@@ -525,17 +534,22 @@ out_copy_ev(struct kc_out *o, const struct kc_doc *d, size_t i,
 			 * collection or as a key as ! '', a string: keep it
 			 * null.
 			 */
-			ok = yaml_scalar_event_initialize(
-				&ev, s->data.scalar.anchor, NULL,
-				(const yaml_char_t *)"~", 1, 1, 0,
-				YAML_PLAIN_SCALAR_STYLE);
+			ok = yaml_scalar_event_initialize(&ev,
+							  s->data.scalar.anchor,
+							  NULL,
+							  (const yaml_char_t
+								   *)"~",
+							  1, 1, 0,
+							  YAML_PLAIN_SCALAR_STYLE);
 			break;
 		}
-		ok = yaml_scalar_event_initialize(
-			&ev, s->data.scalar.anchor, s->data.scalar.tag,
-			s->data.scalar.value, (int)s->data.scalar.length,
-			s->data.scalar.plain_implicit,
-			s->data.scalar.quoted_implicit, s->data.scalar.style);
+		ok = yaml_scalar_event_initialize(&ev, s->data.scalar.anchor,
+						  s->data.scalar.tag,
+						  s->data.scalar.value,
+						  (int)s->data.scalar.length,
+						  s->data.scalar.plain_implicit,
+						  s->data.scalar.quoted_implicit,
+						  s->data.scalar.style);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		out_add_anchor(o, s->data.sequence_start.anchor);
@@ -589,10 +603,10 @@ static bool
 plain_is_string(const char *s)
 {
 	static const char *const words[] = {
-		"y",    "Y",     "yes",   "Yes",  "YES",  "n",    "N",
-		"no",   "No",    "NO",    "true", "True", "TRUE", "false",
-		"False", "FALSE", "on",   "On",   "ON",   "off",  "Off",
-		"OFF",  "null",  "Null",  "NULL",
+		"y",	 "Y",	  "yes",  "Yes",  "YES",  "n",	  "N",
+		"no",	 "No",	  "NO",	  "true", "True", "TRUE", "false",
+		"False", "FALSE", "on",	  "On",	  "ON",	  "off",  "Off",
+		"OFF",	 "null",  "Null", "NULL",
 	};
 	bool alpha = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z');
 
@@ -638,8 +652,9 @@ static int
 out_seq_start(struct kc_out *o)
 {
 	yaml_event_t ev;
-	int ok = yaml_sequence_start_event_initialize(
-		&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+	int ok =
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+						     YAML_BLOCK_SEQUENCE_STYLE);
 	return out_emit(o, &ev, ok);
 }
 
@@ -676,14 +691,14 @@ out_pairs(struct kc_out *o, const char *const *kv, size_t n)
 static int
 out_entry(struct kc_out *o, int s, const struct ml_kubeconfig_entry *e)
 {
-	const char *inner[] = {"cluster", "context", "user"};
-	const char *cluster[] = {"certificate-authority", e->ca_file,
-				 "server", e->server};
-	const char *context[] = {"cluster", e->name, "namespace",
-				 e->namespace, "user", e->name};
-	const char *user[] = {"client-certificate", e->cert_file,
-			      "client-key", e->key_file};
-	const char *name[] = {"name", e->name};
+	const char *inner[] = { "cluster", "context", "user" };
+	const char *cluster[] = { "certificate-authority", e->ca_file, "server",
+				  e->server };
+	const char *context[] = { "cluster",	e->name, "namespace",
+				  e->namespace, "user",	 e->name };
+	const char *user[] = { "client-certificate", e->cert_file, "client-key",
+			       e->key_file };
+	const char *name[] = { "name", e->name };
 	int r;
 
 	r = out_map_start(o);
@@ -748,9 +763,9 @@ out_section(struct kc_out *o, const struct kc_doc *d, size_t v, int s,
 static int
 out_fresh_root(struct kc_out *o, const struct kc_edit *ed)
 {
-	const char *head[] = {"apiVersion", "v1", "kind", "Config"};
-	const char *current[] = {"current-context",
-				 ed->set_current ? ed->name : ""};
+	const char *head[] = { "apiVersion", "v1", "kind", "Config" };
+	const char *current[] = { "current-context",
+				  ed->set_current ? ed->name : "" };
 	int r;
 
 	r = out_map_start(o);
@@ -778,7 +793,7 @@ static int
 out_root(struct kc_out *o, const struct kc_doc *d, const struct kc_edit *ed)
 {
 	size_t root = d->root;
-	bool seen[ML_ARRAY_SIZE(sections)] = {false};
+	bool seen[ML_ARRAY_SIZE(sections)] = { false };
 	bool seen_current = false, seen_api = false, seen_kind = false;
 	int r;
 
@@ -811,16 +826,16 @@ out_root(struct kc_out *o, const struct kc_doc *d, const struct kc_edit *ed)
 		k = node_next(d, v);
 	}
 	if (ed->e) {
-		const char *api[] = {"apiVersion", seen_api ? NULL : "v1",
-				     "kind", seen_kind ? NULL : "Config"};
-		const char *current[] = {
-			"current-context",
-			ed->set_current && !seen_current ? ed->name : NULL};
+		const char *api[] = { "apiVersion", seen_api ? NULL : "v1",
+				      "kind", seen_kind ? NULL : "Config" };
+		const char *current[] = { "current-context",
+					  ed->set_current && !seen_current
+						  ? ed->name
+						  : NULL };
 
 		if (r >= 0)
 			r = out_pairs(o, api, ML_ARRAY_SIZE(api));
-		for (size_t s = 0; r >= 0 && s < ML_ARRAY_SIZE(sections);
-		     s++) {
+		for (size_t s = 0; r >= 0 && s < ML_ARRAY_SIZE(sections); s++) {
 			if (seen[s])
 				continue;
 			r = out_str(o, sections[s]);
@@ -901,7 +916,7 @@ remove_needed(const struct kc_doc *d, const char *name)
 static void
 sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -920,11 +935,14 @@ lock_acquire(const char *lock, const char *path)
 			return 0;
 		}
 		if (errno != EEXIST)
-			return ml_err(-errno, "cannot create lock file '%s': %s",
-				      lock, strerror(errno));
+			return ml_err(-errno,
+				      "cannot create lock file '%s': %s", lock,
+				      strerror(errno));
 		if (waited >= LOCK_WAIT_MS)
-			return ml_err(-EWOULDBLOCK, "kubeconfig '%s' is locked by '%s': if no kubectl or minilaunch is using it, the lock is stale: remove it",
-				      path, lock);
+			return ml_err(
+				-EWOULDBLOCK,
+				"kubeconfig '%s' is locked by '%s': if no kubectl or minilaunch is using it, the lock is stale: remove it",
+				path, lock);
 		sleep_ms(LOCK_POLL_MS);
 	}
 }
@@ -933,7 +951,8 @@ static int
 lock_release(const char *lock)
 {
 	if (unlink(lock) < 0 && errno != ENOENT)
-		return ml_err(-errno, "cannot remove lock file '%s': %s: remove it by hand",
+		return ml_err(-errno,
+			      "cannot remove lock file '%s': %s: remove it by hand",
 			      lock, strerror(errno));
 	return 0;
 }
@@ -969,7 +988,8 @@ update_locked(const char *path, const struct kc_edit *ed)
 	out_init(&o, target);
 	r = out_stream(&o, &d, ed);
 	doc_release(&d);
-	/* A merge that changes nothing leaves the file, and its mtime, alone. */
+	/* A merge that changes nothing leaves the file, and its mtime, alone.
+	 */
 	same = exists && o.len == len && memcmp(o.buf, data, len) == 0;
 	if (r >= 0 && !same)
 		r = ml_write_file_atomic(target, o.buf, o.len, mode);
@@ -1011,16 +1031,20 @@ ml_kubeconfig_default_path(void)
 static int
 check_entry(const char *path, const struct ml_kubeconfig_entry *e)
 {
-	const char *need[] = {e->name, e->server, e->ca_file, e->cert_file,
-			      e->key_file};
+	const char *need[] = { e->name, e->server, e->ca_file, e->cert_file,
+			       e->key_file };
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(need); i++)
 		if (!need[i] || !*need[i])
-			return ml_err(-EINVAL, "cannot update kubeconfig '%s': the entry has an empty field",
-				      path);
+			return ml_err(
+				-EINVAL,
+				"cannot update kubeconfig '%s': the entry has an empty field",
+				path);
 	if (e->namespace && !*e->namespace)
-		return ml_err(-EINVAL, "cannot update kubeconfig '%s': the namespace is empty",
-			      path);
+		return ml_err(
+			-EINVAL,
+			"cannot update kubeconfig '%s': the namespace is empty",
+			path);
 	return 0;
 }
 
@@ -1028,7 +1052,7 @@ int
 ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
 		    bool set_current)
 {
-	struct kc_edit ed = {e->name, e, set_current};
+	struct kc_edit ed = { e->name, e, set_current };
 	ml_autofree char *dir = NULL;
 	char *slash;
 	int r;
@@ -1052,7 +1076,7 @@ ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
 int
 ml_kubeconfig_remove(const char *path, const char *name)
 {
-	struct kc_edit ed = {name, NULL, false};
+	struct kc_edit ed = { name, NULL, false };
 
 	/* Nothing to do, and no lock file to leave in a missing directory. */
 	if (!ml_path_exists(path))
@@ -1156,9 +1180,10 @@ void
 ml_kubeconfig_context_clear(struct ml_kubeconfig_context *ctx)
 {
 	char **fields[] = {
-		&ctx->name,	 &ctx->cluster,	  &ctx->user,	   &ctx->namespace,
-		&ctx->server,	 &ctx->ca_file,	  &ctx->ca_data,   &ctx->cert_file,
-		&ctx->cert_data, &ctx->key_file,  &ctx->key_data,  &ctx->token,
+		&ctx->name,	  &ctx->cluster,   &ctx->user,
+		&ctx->namespace,  &ctx->server,	   &ctx->ca_file,
+		&ctx->ca_data,	  &ctx->cert_file, &ctx->cert_data,
+		&ctx->key_file,	  &ctx->key_data,  &ctx->token,
 		&ctx->token_file,
 	};
 
@@ -1194,7 +1219,7 @@ int
 ml_kubeconfig_read_context(const char *path, const char *name,
 			   struct ml_kubeconfig_context *ret)
 {
-	struct ml_kubeconfig_context ctx = {0};
+	struct ml_kubeconfig_context ctx = { 0 };
 	ml_autofree char *dir = NULL, *insecure = NULL;
 	struct kc_doc d;
 	size_t e, cl, us, user = NO_NODE;
@@ -1210,7 +1235,8 @@ ml_kubeconfig_read_context(const char *path, const char *name,
 		goto out;
 	}
 	slash = strrchr(path, '/');
-	dir = slash ? ml_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+	dir = slash ? ml_xstrndup(path,
+				  slash == path ? 1 : (size_t)(slash - path))
 		    : ml_xstrdup(".");
 	if (name) {
 		ctx.name = ml_xstrdup(name);
@@ -1218,12 +1244,15 @@ ml_kubeconfig_read_context(const char *path, const char *name,
 		ctx.name = get_str(&d, d.root, "current-context");
 	}
 	if (!ctx.name) {
-		r = ml_err(-ENOENT, "no current-context in kubeconfig '%s': name a context", path);
+		r = ml_err(-ENOENT,
+			   "no current-context in kubeconfig '%s': name a context",
+			   path);
 		goto out;
 	}
 	e = find_entry(&d, 1, ctx.name);
 	if (e == NO_NODE) {
-		r = ml_err(-ENOENT, "context '%s' not found in kubeconfig '%s'", ctx.name, path);
+		r = ml_err(-ENOENT, "context '%s' not found in kubeconfig '%s'",
+			   ctx.name, path);
 		goto out;
 	}
 	e = map_get(&d, e, "context");
@@ -1232,15 +1261,17 @@ ml_kubeconfig_read_context(const char *path, const char *name,
 	ctx.namespace = get_str(&d, e, "namespace");
 	cl = ctx.cluster ? find_entry(&d, 0, ctx.cluster) : NO_NODE;
 	if (cl == NO_NODE) {
-		r = ml_err(-ENOENT, "cluster '%s' of context '%s' not found in kubeconfig '%s'",
+		r = ml_err(-ENOENT,
+			   "cluster '%s' of context '%s' not found in kubeconfig '%s'",
 			   ctx.cluster ? ctx.cluster : "", ctx.name, path);
 		goto out;
 	}
 	cl = map_get(&d, cl, "cluster");
 	ctx.server = get_str(&d, cl, "server");
 	if (!ctx.server) {
-		r = ml_err(-EINVAL, "cluster '%s' has no server in kubeconfig '%s'", ctx.cluster,
-			   path);
+		r = ml_err(-EINVAL,
+			   "cluster '%s' has no server in kubeconfig '%s'",
+			   ctx.cluster, path);
 		goto out;
 	}
 	ctx.ca_file = get_path(&d, cl, "certificate-authority", dir);
@@ -1250,7 +1281,8 @@ ml_kubeconfig_read_context(const char *path, const char *name,
 	if (ctx.user) {
 		us = find_entry(&d, 2, ctx.user);
 		if (us == NO_NODE) {
-			r = ml_err(-ENOENT, "user '%s' of context '%s' not found in kubeconfig '%s'",
+			r = ml_err(-ENOENT,
+				   "user '%s' of context '%s' not found in kubeconfig '%s'",
 				   ctx.user, ctx.name, path);
 			goto out;
 		}

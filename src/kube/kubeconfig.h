@@ -19,9 +19,9 @@
 #include <stdbool.h>
 
 struct ml_kubeconfig_entry {
-	const char *name;      /* cluster, user and context name */
-	const char *server;    /* https://127.0.0.1:PORT */
-	const char *ca_file;   /* absolute paths, as minikube writes them */
+	const char *name;    /* cluster, user and context name */
+	const char *server;  /* https://127.0.0.1:PORT */
+	const char *ca_file; /* absolute paths, as minikube writes them */
 	const char *cert_file;
 	const char *key_file;
 	const char *namespace; /* NULL: none */
@@ -31,35 +31,30 @@ struct ml_kubeconfig_entry {
  * The file minilaunch writes: the first entry of $KUBECONFIG (split on ':'),
  * else ~/.kube/config. Caller frees.
  */
-char *
-ml_kubeconfig_default_path(void);
+char *ml_kubeconfig_default_path(void);
 
 /*
  * Adds or replaces the cluster, user and context e->name in path (created
  * with its directory, mode 0600, when missing) and, with set_current, makes
  * it the current-context. Returns 0 or -errno with a message.
  */
-int
-ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
-		    bool set_current);
+int ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
+			bool set_current);
 
 /*
  * Removes the cluster, user and context called name; current-context is
  * cleared when it was name. A missing file or entry is not an error.
  */
-int
-ml_kubeconfig_remove(const char *path, const char *name);
+int ml_kubeconfig_remove(const char *path, const char *name);
 
 /*
  * Reads current-context (*ret_name NULL when unset) and, for the context
  * called name, its cluster's server (*ret_server NULL when there is no such
  * context). Either out-param may be NULL. Caller frees.
  */
-int
-ml_kubeconfig_current_context(const char *path, char **ret_name);
-int
-ml_kubeconfig_context_server(const char *path, const char *name,
-			     char **ret_server);
+int ml_kubeconfig_current_context(const char *path, char **ret_name);
+int ml_kubeconfig_context_server(const char *path, const char *name,
+				 char **ret_server);
 
 /*
  * What one context says about reaching its cluster, as a client needs it.
@@ -69,20 +64,20 @@ ml_kubeconfig_context_server(const char *path, const char *name,
  * *_data fields are returned as written (base64).
  */
 struct ml_kubeconfig_context {
-	char *name;	 /* the context's name */
-	char *cluster;	 /* the names it refers to */
+	char *name;    /* the context's name */
+	char *cluster; /* the names it refers to */
 	char *user;
-	char *namespace; /* context.namespace */
-	char *server;	 /* cluster.server */
-	char *ca_file;	 /* cluster.certificate-authority */
-	char *ca_data;	 /* cluster.certificate-authority-data */
-	char *cert_file; /* user.client-certificate */
-	char *cert_data; /* user.client-certificate-data */
-	char *key_file;	 /* user.client-key */
-	char *key_data;	 /* user.client-key-data */
-	char *token;	 /* user.token */
+	char *namespace;  /* context.namespace */
+	char *server;	  /* cluster.server */
+	char *ca_file;	  /* cluster.certificate-authority */
+	char *ca_data;	  /* cluster.certificate-authority-data */
+	char *cert_file;  /* user.client-certificate */
+	char *cert_data;  /* user.client-certificate-data */
+	char *key_file;	  /* user.client-key */
+	char *key_data;	  /* user.client-key-data */
+	char *token;	  /* user.token */
 	char *token_file; /* user.tokenFile */
-	bool insecure;	 /* cluster.insecure-skip-tls-verify */
+	bool insecure;	  /* cluster.insecure-skip-tls-verify */
 };
 
 /*
@@ -92,10 +87,8 @@ struct ml_kubeconfig_context {
  * user that is not defined; -EINVAL for a cluster without a server; else
  * as for any read (-EBADMSG for a malformed file).
  */
-int
-ml_kubeconfig_read_context(const char *path, const char *name,
-			   struct ml_kubeconfig_context *ret);
-void
-ml_kubeconfig_context_clear(struct ml_kubeconfig_context *ctx);
+int ml_kubeconfig_read_context(const char *path, const char *name,
+			       struct ml_kubeconfig_context *ret);
+void ml_kubeconfig_context_clear(struct ml_kubeconfig_context *ctx);
 
 #endif

@@ -37,7 +37,8 @@ static const struct {
 	{ "networking.k8s.io", "NetworkPolicy", "networkpolicies", true },
 	{ "policy", "PodDisruptionBudget", "poddisruptionbudgets", true },
 	{ "rbac.authorization.k8s.io", "ClusterRole", "clusterroles", false },
-	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", false },
+	{ "rbac.authorization.k8s.io", "ClusterRoleBinding",
+	  "clusterrolebindings", false },
 	{ "rbac.authorization.k8s.io", "Role", "roles", true },
 	{ "rbac.authorization.k8s.io", "RoleBinding", "rolebindings", true },
 	{ "scheduling.k8s.io", "PriorityClass", "priorityclasses", false },
@@ -70,12 +71,13 @@ ml_manifest_path(const struct ml_manifest_doc *d, bool object)
 {
 	const char *ns = d->namespace ? d->namespace : "default";
 	bool core = !strchr(d->api_version, '/');
-	ml_autofree char *scope =
-		d->namespaced ? ml_xasprintf("/namespaces/%s", ns) : ml_xstrdup("");
+	ml_autofree char *scope = d->namespaced
+					  ? ml_xasprintf("/namespaces/%s", ns)
+					  : ml_xstrdup("");
 
 	return ml_xasprintf("/%s/%s%s/%s%s%s", core ? "api" : "apis",
-			    d->api_version, scope, d->plural,
-			    object ? "/" : "", object ? d->name : "");
+			    d->api_version, scope, d->plural, object ? "/" : "",
+			    object ? d->name : "");
 }
 
 /* --- splitting ---------------------------------------------------------- */
@@ -245,7 +247,8 @@ read_document(struct parse *p, struct ml_manifest_doc *d, bool *ret_empty)
 	    p->ev.data.scalar.plain_implicit) {
 		*ret_empty = true;
 	} else if (p->ev.type != YAML_MAPPING_START_EVENT) {
-		r = ml_err(-EINVAL, "%s:%d: a document is not a mapping: give each object as apiVersion, kind, metadata, ...",
+		r = ml_err(-EINVAL,
+			   "%s:%d: a document is not a mapping: give each object as apiVersion, kind, metadata, ...",
 			   p->source, d->line);
 		return r;
 	} else {
@@ -257,7 +260,8 @@ read_document(struct parse *p, struct ml_manifest_doc *d, bool *ret_empty)
 	if (r < 0)
 		goto out;
 	if (p->ev.type != YAML_DOCUMENT_END_EVENT) {
-		r = ml_err(-EINVAL, "%s:%d: invalid YAML: the document does not end",
+		r = ml_err(-EINVAL,
+			   "%s:%d: invalid YAML: the document does not end",
 			   p->source, d->line);
 		goto out;
 	}
@@ -272,16 +276,18 @@ read_document(struct parse *p, struct ml_manifest_doc *d, bool *ret_empty)
 	top[0] = top[1] = meta[0] = meta[1] = NULL;
 	if (!d->api_version || !d->kind || !d->name || !*d->api_version ||
 	    !*d->kind || !*d->name) {
-		r = ml_err(-EINVAL, "%s:%d: the object lacks %s: every document needs apiVersion, kind and metadata.name",
+		r = ml_err(-EINVAL,
+			   "%s:%d: the object lacks %s: every document needs apiVersion, kind and metadata.name",
 			   p->source, d->line,
 			   !d->api_version || !*d->api_version ? "apiVersion"
-			   : !d->kind || !*d->kind	     ? "kind"
-							     : "metadata.name");
+			   : !d->kind || !*d->kind	       ? "kind"
+						   : "metadata.name");
 		goto out;
 	}
 	if (ml_manifest_resource(d->api_version, d->kind, &d->plural,
 				 &d->namespaced) < 0) {
-		r = ml_err(-EINVAL, "%s:%d: unknown kind '%s' (apiVersion '%s'): minilaunch applies only the kinds of its own manifests",
+		r = ml_err(-EINVAL,
+			   "%s:%d: unknown kind '%s' (apiVersion '%s'): minilaunch applies only the kinds of its own manifests",
 			   p->source, d->line, d->kind, d->api_version);
 		goto out;
 	}
@@ -401,7 +407,8 @@ delete_matching(struct ml_k8s *c, const char *path, const char *selector,
 	static const char opts[] =
 		"{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"propagationPolicy\":\"Background\"}";
 	ml_autofree char *sel = query_escape(selector);
-	ml_autofree char *query = ml_xasprintf("%s?labelSelector=%s", path, sel);
+	ml_autofree char *query =
+		ml_xasprintf("%s?labelSelector=%s", path, sel);
 	struct json_object *list = NULL, *items, *meta, *name;
 	int r;
 

@@ -44,20 +44,17 @@ struct ml_manifest {
  * kind or metadata.name, and a kind outside the table ("SOURCE:LINE:
  * unknown kind 'K' (apiVersion 'V')"). *ret: free with ml_manifest_free().
  */
-int
-ml_manifest_parse(const char *source, const char *text, size_t len,
-		  struct ml_manifest **ret);
-struct ml_manifest *
-ml_manifest_free(struct ml_manifest *m);
+int ml_manifest_parse(const char *source, const char *text, size_t len,
+		      struct ml_manifest **ret);
+struct ml_manifest *ml_manifest_free(struct ml_manifest *m);
 
 /*
  * The resource of kind in api_version: its plural and whether it is
  * namespaced. Returns 0, or -ENOENT (no message) for a kind the table
  * lacks; either pointer may be NULL.
  */
-int
-ml_manifest_resource(const char *api_version, const char *kind,
-		     const char **ret_plural, bool *ret_namespaced);
+int ml_manifest_resource(const char *api_version, const char *kind,
+			 const char **ret_plural, bool *ret_namespaced);
 
 /*
  * The REST path of d: with object, of the object itself
@@ -67,16 +64,14 @@ ml_manifest_resource(const char *api_version, const char *kind,
  * without metadata.namespace goes to "default", as with kubectl. Caller
  * frees.
  */
-char *
-ml_manifest_path(const struct ml_manifest_doc *d, bool object);
+char *ml_manifest_path(const struct ml_manifest_doc *d, bool object);
 
 /*
  * Applies every document in order with server-side apply (field manager
  * minilaunch, forced). Stops at the first failure, whose message is the
  * API's (it names the object's path).
  */
-int
-ml_manifest_apply(struct ml_k8s *c, const struct ml_manifest *m);
+int ml_manifest_apply(struct ml_k8s *c, const struct ml_manifest *m);
 
 /*
  * Deletes the objects matching the label selector (such as
@@ -86,8 +81,7 @@ ml_manifest_apply(struct ml_k8s *c, const struct ml_manifest *m);
  * already gone and collections the server does not serve are not errors.
  * *ret_deleted (may be NULL) counts the objects deleted.
  */
-int
-ml_manifest_delete_by_label(struct ml_k8s *c, const struct ml_manifest *m,
-			    const char *selector, int *ret_deleted);
+int ml_manifest_delete_by_label(struct ml_k8s *c, const struct ml_manifest *m,
+				const char *selector, int *ret_deleted);
 
 #endif

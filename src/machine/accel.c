@@ -1,4 +1,5 @@
-/* machine/accel.c: KVM only where the node's own kernel boots under it, else TCG. */
+/* machine/accel.c: KVM only where the node's own kernel boots under it, else
+ * TCG. */
 #include "config.h"
 
 #include "machine/accel.h"
@@ -54,7 +55,8 @@ ml_accel_parse(const char *s, enum ml_accel *ret)
 	else if (strcmp(s, "tcg") == 0)
 		*ret = ML_ACCEL_TCG;
 	else
-		return ml_err(-ML_EUSAGE, "invalid accelerator '%s': use auto, kvm or tcg",
+		return ml_err(-ML_EUSAGE,
+			      "invalid accelerator '%s': use auto, kvm or tcg",
 			      s);
 	return 0;
 }
@@ -92,8 +94,10 @@ ml_cpu_model_parse(const char *name, enum ml_cpu_model *ret)
 int
 ml_accel_err_unusable(const char *reason)
 {
-	return ml_err(-ENODEV, "KVM cannot run the node here (%s): use --accel tcg or --accel auto",
-		      reason);
+	return ml_err(
+		-ENODEV,
+		"KVM cannot run the node here (%s): use --accel tcg or --accel auto",
+		reason);
 }
 
 /* --- the device: a guest of three bytes --- */
@@ -103,7 +107,8 @@ ml_accel_err_unusable(const char *reason)
 static char
 probe_child(const char *device)
 {
-	static const uint8_t code[] = { 0xb0, 0x42, 0xf4 }; /* mov al,0x42; hlt */
+	static const uint8_t code[] = { 0xb0, 0x42, 0xf4 }; /* mov al,0x42; hlt
+							     */
 	struct kvm_userspace_memory_region region;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -138,8 +143,8 @@ probe_child(const char *device)
 	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (size <= 0)
 		return 's';
-	run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu, 0);
+	run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu,
+		   0);
 	if (run == MAP_FAILED)
 		return 'm';
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
@@ -168,8 +173,9 @@ reason_for(const char *device, char c)
 	switch (c) {
 	case 'o':
 		return ml_xasprintf("cannot open %s: %s", device,
-				    access(device, F_OK) ? "no such device"
-							 : "permission denied or busy");
+				    access(device, F_OK)
+					    ? "no such device"
+					    : "permission denied or busy");
 	case 'a':
 		return ml_xasprintf("%s speaks an unknown API version", device);
 	case 'v':
@@ -181,7 +187,8 @@ reason_for(const char *device, char c)
 	case 'e':
 		return ml_xstrdup("the probe guest did not halt as expected");
 	default:
-		return ml_xasprintf("the probe failed setting up a VM (step '%c')", c);
+		return ml_xasprintf("the probe failed setting up a VM (step '%c')",
+				    c);
 	}
 }
 
@@ -198,7 +205,8 @@ ml_accel_probe_kvm(const char *device, int timeout_ms, char **ret_reason)
 	if (timeout_ms <= 0)
 		timeout_ms = DEVICE_PROBE_MS;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		*ret_reason = ml_xasprintf("cannot create a pipe: %s", strerror(errno));
+		*ret_reason = ml_xasprintf("cannot create a pipe: %s",
+					   strerror(errno));
 		return 0;
 	}
 	pid = fork();
@@ -234,8 +242,9 @@ ml_accel_probe_kvm(const char *device, int timeout_ms, char **ret_reason)
 	kill(pid, SIGKILL);
 	for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(10000);
-	*ret_reason = ml_xasprintf("a KVM guest did not reach HLT within %d ms (nested virtualisation that hangs guests)",
-				   timeout_ms);
+	*ret_reason = ml_xasprintf(
+		"a KVM guest did not reach HLT within %d ms (nested virtualisation that hangs guests)",
+		timeout_ms);
 	return 0;
 }
 
@@ -247,7 +256,8 @@ last_line(const char *text)
 {
 	const char *end = text + strlen(text), *start;
 
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+	while (end > text &&
+	       (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
 		end--;
 	start = end;
 	while (start > text && start[-1] != '\n')
@@ -318,9 +328,20 @@ probe_argv(char **argv, const char *emulator, const char *kernel,
 	/* two vCPUs as the node has: bringing up a second one is where some
 	 * nested hosts hang */
 	static const char *const fixed[] = {
-		"-smp", "2", "-m", "256", "-nodefaults", "-no-user-config",
-		"-display", "none", "-monitor", "none", "-serial", "stdio",
-		"-no-reboot", "-append",
+		"-smp",
+		"2",
+		"-m",
+		"256",
+		"-nodefaults",
+		"-no-user-config",
+		"-display",
+		"none",
+		"-monitor",
+		"none",
+		"-serial",
+		"stdio",
+		"-no-reboot",
+		"-append",
 		"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 "
 		"loglevel=5 panic=-1 root=/dev/minilaunch-probe-none",
 	};
@@ -399,19 +420,23 @@ ml_accel_boot_probe(const char *emulator, const char *kernel,
 	} else if (exited) {
 		ml_autofree char *why = explain(out);
 		*ret_reason = ml_xasprintf("qemu exited (%s%d)%s%s",
-					   WIFSIGNALED(status) ? "signal " : "status ",
-					   WIFSIGNALED(status) ? WTERMSIG(status)
-							       : WEXITSTATUS(status),
+					   WIFSIGNALED(status) ? "signal "
+							       : "status ",
+					   WIFSIGNALED(status)
+						   ? WTERMSIG(status)
+						   : WEXITSTATUS(status),
 					   *why ? ": " : "", why);
 	} else if (!banner) {
 		ml_autofree char *why = last_line(out);
-		*ret_reason = ml_xasprintf("the kernel printed nothing within %d ms%s%s%s",
-					   timeout_ms, *why ? " (last output: '" : "",
-					   why, *why ? "')" : "");
+		*ret_reason =
+			ml_xasprintf("the kernel printed nothing within %d ms%s%s%s",
+				     timeout_ms, *why ? " (last output: '" : "",
+				     why, *why ? "')" : "");
 	} else {
 		ml_autofree char *why = last_line(out);
-		*ret_reason = ml_xasprintf("the kernel started but did not finish booting within %d ms (last output: '%s')",
-					   timeout_ms, why);
+		*ret_reason = ml_xasprintf(
+			"the kernel started but did not finish booting within %d ms (last output: '%s')",
+			timeout_ms, why);
 	}
 	free(out);
 	return ok;
@@ -448,17 +473,18 @@ host_key(const struct ml_accel_host *h)
 		ml_err_clear(); /* the probe itself will say */
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	return ml_xasprintf("recipe=" CACHE_RECIPE "\nkernel=%s\nemulator=%s\nqemu=%s\nhost=%s %s\n",
-			    ksum, h->emulator, h->qemu_version ? h->qemu_version : "",
-			    u.release, u.machine);
+	return ml_xasprintf("recipe=" CACHE_RECIPE
+			    "\nkernel=%s\nemulator=%s\nqemu=%s\nhost=%s %s\n",
+			    ksum, h->emulator,
+			    h->qemu_version ? h->qemu_version : "", u.release,
+			    u.machine);
 }
 
 static char *
-cache_path(const struct ml_accel_host *h, const char *hkey,
-	   enum ml_cpu_model m)
+cache_path(const struct ml_accel_host *h, const char *hkey, enum ml_cpu_model m)
 {
-	ml_autofree char *full = ml_xasprintf("%scpu=%s\n", hkey,
-					      ml_cpu_model_name(m));
+	ml_autofree char *full =
+		ml_xasprintf("%scpu=%s\n", hkey, ml_cpu_model_name(m));
 	char sum[65];
 
 	sha256_hex(full, sum);
@@ -467,8 +493,8 @@ cache_path(const struct ml_accel_host *h, const char *hkey,
 }
 
 static bool
-cache_read(const struct ml_accel_host *h, const char *hkey,
-	   enum ml_cpu_model m, struct verdict *ret)
+cache_read(const struct ml_accel_host *h, const char *hkey, enum ml_cpu_model m,
+	   struct verdict *ret)
 {
 	ml_autofree char *path = NULL;
 	struct json_object *root, *ok, *ms, *reason;
@@ -489,10 +515,11 @@ cache_read(const struct ml_accel_host *h, const char *hkey,
 	ret->ms = json_object_object_get_ex(root, "probe_ms", &ms)
 			  ? json_object_get_int64(ms)
 			  : 0;
-	ret->reason = json_object_object_get_ex(root, "reason", &reason) &&
-				      json_object_is_type(reason, json_type_string)
-			      ? ml_xstrdup(json_object_get_string(reason))
-			      : NULL;
+	ret->reason =
+		json_object_object_get_ex(root, "reason", &reason) &&
+				json_object_is_type(reason, json_type_string)
+			? ml_xstrdup(json_object_get_string(reason))
+			: NULL;
 	json_object_put(root);
 	return true;
 }
@@ -514,13 +541,16 @@ cache_write(const struct ml_accel_host *h, const char *hkey,
 	}
 	path = cache_path(h, hkey, m);
 	root = json_object_new_object();
-	json_object_object_add(root, "cpu", json_object_new_string(ml_cpu_model_name(m)));
+	json_object_object_add(root, "cpu",
+			       json_object_new_string(ml_cpu_model_name(m)));
 	json_object_object_add(root, "ok", json_object_new_boolean(v->ok));
 	json_object_object_add(root, "probe_ms", json_object_new_int64(v->ms));
 	if (v->reason)
-		json_object_object_add(root, "reason", json_object_new_string(v->reason));
+		json_object_object_add(root, "reason",
+				       json_object_new_string(v->reason));
 	json_object_object_add(root, "key", json_object_new_string(hkey));
-	json_object_object_add(root, "time", json_object_new_int64((int64_t)time(NULL)));
+	json_object_object_add(root, "time",
+			       json_object_new_int64((int64_t)time(NULL)));
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
 	r = ml_write_file_atomic(path, text, strlen(text), 0644);
 	if (r < 0)
@@ -559,8 +589,9 @@ ml_accel_choose(enum ml_accel want, const struct ml_accel_host *h,
 	*ret = (struct ml_accel_choice){ .accel = ML_ACCEL_TCG };
 	if (want == ML_ACCEL_TCG)
 		return 0;
-	if (!(h->device_probe ? h->device_probe : ml_accel_probe_kvm)(
-		    h->kvm_device, DEVICE_PROBE_MS, &reason))
+	if (!(h->device_probe ? h->device_probe
+			      : ml_accel_probe_kvm)(h->kvm_device,
+						    DEVICE_PROBE_MS, &reason))
 		return fall_back(want, ret, reason);
 
 	hkey = host_key(h);
@@ -569,20 +600,26 @@ ml_accel_choose(enum ml_accel want, const struct ml_accel_host *h,
 		char *tmp;
 
 		if (cache_read(h, hkey, m, &v)) {
-			ml_log_debug("cached verdict for %s: %s", ml_cpu_model_name(m),
-				     v.ok ? "boots" : v.reason ? v.reason : "fails");
+			ml_log_debug("cached verdict for %s: %s",
+				     ml_cpu_model_name(m),
+				     v.ok	? "boots"
+				     : v.reason ? v.reason
+						: "fails");
 		} else {
 			int (*probe)(const char *, const char *, enum ml_accel,
 				     const char *, int, long *, char **) =
-				h->boot_probe ? h->boot_probe : ml_accel_boot_probe;
+				h->boot_probe ? h->boot_probe
+					      : ml_accel_boot_probe;
 
 			all_cached = false;
 			v.ok = probe(h->emulator, h->kernel, ML_ACCEL_KVM,
-				     ml_cpu_model_qemu_arg(m), h->timeout_ms, &v.ms,
-				     &v.reason) == 1;
+				     ml_cpu_model_qemu_arg(m), h->timeout_ms,
+				     &v.ms, &v.reason) == 1;
 			ml_log_debug("probed %s under KVM in %ld ms: %s",
 				     ml_cpu_model_name(m), v.ms,
-				     v.ok ? "boots" : v.reason ? v.reason : "fails");
+				     v.ok	? "boots"
+				     : v.reason ? v.reason
+						: "fails");
 			cache_write(h, hkey, m, &v);
 		}
 		ret->probe_ms += v.ms;
@@ -601,8 +638,9 @@ ml_accel_choose(enum ml_accel want, const struct ml_accel_host *h,
 		free(v.reason);
 		failed = tmp;
 	}
-	reason = ml_xasprintf("the node's kernel does not boot under KVM with any CPU model: %s",
-			      failed);
+	reason = ml_xasprintf(
+		"the node's kernel does not boot under KVM with any CPU model: %s",
+		failed);
 	free(failed);
 	ret->cached = all_cached;
 	return fall_back(want, ret, reason);

@@ -27,7 +27,7 @@ enum ml_accel {
 
 /* The virtual CPUs a KVM domain may get, best first. */
 enum ml_cpu_model {
-	ML_CPU_HOST_PASSTHROUGH, /* the host's CPU as it is */
+	ML_CPU_HOST_PASSTHROUGH,  /* the host's CPU as it is */
 	ML_CPU_HOST_NO_ARCH_CAPS, /* the same without IA32_ARCH_CAPABILITIES
 				   * (MSR 0x10a), which some nested hosts
 				   * refuse to set */
@@ -36,27 +36,21 @@ enum ml_cpu_model {
 };
 
 /* "auto", "kvm" or "tcg"; -ML_EUSAGE otherwise. */
-int
-ml_accel_parse(const char *s, enum ml_accel *ret);
-const char *
-ml_accel_name(enum ml_accel a);
+int ml_accel_parse(const char *s, enum ml_accel *ret);
+const char *ml_accel_name(enum ml_accel a);
 
 /* A model's name as printed and cached ("host-passthrough", ...), and
  * its -cpu argument for qemu ("host", "host,-arch-capabilities",
  * "qemu64"). Static strings. */
-const char *
-ml_cpu_model_name(enum ml_cpu_model m);
-const char *
-ml_cpu_model_qemu_arg(enum ml_cpu_model m);
+const char *ml_cpu_model_name(enum ml_cpu_model m);
+const char *ml_cpu_model_qemu_arg(enum ml_cpu_model m);
 
 /* The model named name (as ml_cpu_model_name gives); -EINVAL if none. */
-int
-ml_cpu_model_parse(const char *name, enum ml_cpu_model *ret);
+int ml_cpu_model_parse(const char *name, enum ml_cpu_model *ret);
 
 /* -ENODEV with the message for a forced KVM that cannot run the node:
  * "KVM cannot run the node here (reason): use --accel tcg ...". */
-int
-ml_accel_err_unusable(const char *reason);
+int ml_accel_err_unusable(const char *reason);
 
 /*
  * Creates a VM with one vCPU in a child process of device (NULL:
@@ -65,8 +59,7 @@ ml_accel_err_unusable(const char *reason);
  * (*ret_reason says why; caller frees). A quick first filter: a pass here
  * says nothing about a real kernel.
  */
-int
-ml_accel_probe_kvm(const char *device, int timeout_ms, char **ret_reason);
+int ml_accel_probe_kvm(const char *device, int timeout_ms, char **ret_reason);
 
 /*
  * Boots kernel (the node image's vmlinuz, no initrd) in emulator under
@@ -78,10 +71,9 @@ ml_accel_probe_kvm(const char *device, int timeout_ms, char **ret_reason);
  * (*ret_reason: qemu's error, or how far the kernel got; caller frees).
  * *ret_ms (may be NULL) is how long it took.
  */
-int
-ml_accel_boot_probe(const char *emulator, const char *kernel,
-		    enum ml_accel accel, const char *cpu_arg, int timeout_ms,
-		    long *ret_ms, char **ret_reason);
+int ml_accel_boot_probe(const char *emulator, const char *kernel,
+			enum ml_accel accel, const char *cpu_arg,
+			int timeout_ms, long *ret_ms, char **ret_reason);
 
 /* What ml_accel_choose() needs to know; strings borrowed. */
 struct ml_accel_host {
@@ -111,8 +103,7 @@ struct ml_accel_choice {
 				* when cached) */
 };
 
-void
-ml_accel_choice_clear(struct ml_accel_choice *c);
+void ml_accel_choice_clear(struct ml_accel_choice *c);
 
 /*
  * Resolves want: TCG is taken as it is. AUTO and KVM check the device
@@ -121,17 +112,15 @@ ml_accel_choice_clear(struct ml_accel_choice *c);
  * boots; AUTO falls back to TCG with ret->reason set, KVM fails with
  * -ENODEV and a message naming the finding. ret is cleared first.
  */
-int
-ml_accel_choose(enum ml_accel want, const struct ml_accel_host *h,
-		struct ml_accel_choice *ret);
+int ml_accel_choose(enum ml_accel want, const struct ml_accel_host *h,
+		    struct ml_accel_choice *ret);
 
 /*
  * Records that cpu did not run the node after all (a KVM domain that
  * failed to start or stayed silent), so that the next choose skips it.
  * Errors writing the cache are ignored: it is only a cache.
  */
-void
-ml_accel_record_failure(const struct ml_accel_host *h, enum ml_cpu_model cpu,
-			const char *reason);
+void ml_accel_record_failure(const struct ml_accel_host *h,
+			     enum ml_cpu_model cpu, const char *reason);
 
 #endif

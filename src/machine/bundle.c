@@ -49,15 +49,20 @@ static int
 add_node_logs(struct archive *a, const char *home, const char *profile,
 	      int port)
 {
-	static const char *const units[] = { "ml-setup", "docker", "containerd", "ml-etcd",
-		"kube-apiserver", "kube-controller-manager", "kube-scheduler",
-		"kubelet", "kube-proxy" };
+	static const char *const units[] = {
+		"ml-setup",	  "docker",	    "containerd",
+		"ml-etcd",	  "kube-apiserver", "kube-controller-manager",
+		"kube-scheduler", "kubelet",	    "kube-proxy"
+	};
 	int r = add_ssh(a, home, profile, port, "sudo journalctl -b --no-pager",
 			"node/journal.txt");
 
 	for (size_t i = 0; r >= 0 && i < ML_ARRAY_SIZE(units); i++) {
-		ml_autofree char *cmd = ml_xasprintf("sudo journalctl -b --no-pager -u %s", units[i]);
-		ml_autofree char *name = ml_xasprintf("node/units/%s.log", units[i]);
+		ml_autofree char *cmd =
+			ml_xasprintf("sudo journalctl -b --no-pager -u %s",
+				     units[i]);
+		ml_autofree char *name =
+			ml_xasprintf("node/units/%s.log", units[i]);
 
 		r = add_ssh(a, home, profile, port, cmd, name);
 	}
@@ -107,7 +112,8 @@ ml_bundle_write(const char *home, const struct ml_profile *p, const char *out)
 		r = -EIO;
 	if (r < 0)
 		r = ml_err(r, "cannot write the log bundle '%s': %s", out,
-			   archive_error_string(a) ? archive_error_string(a) : strerror(-r));
+			   archive_error_string(a) ? archive_error_string(a)
+						   : strerror(-r));
 	archive_write_free(a);
 	if (r < 0)
 		ml_atomic_abort(&f);

@@ -14,8 +14,7 @@ struct ml_profile;
  * that cannot be read is left out. Returns 0 or -errno with a message
  * naming out.
  */
-int
-ml_bundle_write(const char *home, const struct ml_profile *p,
-		const char *out);
+int ml_bundle_write(const char *home, const struct ml_profile *p,
+		    const char *out);
 
 #endif

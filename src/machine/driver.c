@@ -1,4 +1,5 @@
-/* machine/driver.c: dispatch to the driver's slots; NULL means not supported. */
+/* machine/driver.c: dispatch to the driver's slots; NULL means not supported.
+ */
 #include "config.h"
 
 #include "machine/driver.h"
@@ -46,8 +47,8 @@ ml_driver_close(struct ml_driver *d)
 #define SLOT(d, fn)                                                            \
 	do {                                                                   \
 		if (!(d)->ops->fn)                                             \
-			return ml_err(-ENOTSUP, "the %s driver cannot " #fn   \
-						" machines",                   \
+			return ml_err(-ENOTSUP,                                \
+				      "the %s driver cannot " #fn " machines", \
 				      (d)->ops->name);                         \
 	} while (0)
 

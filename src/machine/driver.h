@@ -25,14 +25,14 @@ struct ml_machine_spec {
 	const char *name;	 /* the profile name */
 	const char *machine_dir; /* absolute: data disk, serial log */
 	const char *kernel, *initrd, *cmdline;
-	const char *iso;	 /* the node image, attached read-only */
-	const char *config_iso;	 /* the config drive, read-only */
-	const char *extra_iso;	 /* other Kubernetes binaries, or NULL */
+	const char *iso;	/* the node image, attached read-only */
+	const char *config_iso; /* the config drive, read-only */
+	const char *extra_iso;	/* other Kubernetes binaries, or NULL */
 	const char *serial_log;
 	unsigned cpus;
 	uint64_t memory_mib;
 	uint64_t disk_mib;
-	enum ml_accel accel; /* KVM or TCG, resolved */
+	enum ml_accel accel;   /* KVM or TCG, resolved */
 	enum ml_cpu_model cpu; /* with KVM: the virtual CPU */
 	/* 127.0.0.1 ports forwarded to the guest's 22, 2376 and 8443 */
 	int ssh_port, docker_port, apiserver_port;
@@ -42,8 +42,8 @@ struct ml_driver;
 
 /* What the hypervisor behind the driver runs; strings owned. */
 struct ml_driver_host {
-	char *emulator;	    /* the qemu-system binary for x86_64 guests */
-	char *version;	    /* the hypervisor's version, "7.2.0" */
+	char *emulator; /* the qemu-system binary for x86_64 guests */
+	char *version;	/* the hypervisor's version, "7.2.0" */
 };
 
 struct ml_driver_ops {
@@ -76,37 +76,24 @@ struct ml_driver_ops {
 };
 
 /* Opens the driver for uri ("qemu:///system", "qemu:///session", ...). */
-int
-ml_driver_open(const char *uri, struct ml_driver **ret);
-struct ml_driver *
-ml_driver_close(struct ml_driver *d);
+int ml_driver_open(const char *uri, struct ml_driver **ret);
+struct ml_driver *ml_driver_close(struct ml_driver *d);
 
-int
-ml_driver_host(struct ml_driver *d, struct ml_driver_host *ret);
-void
-ml_driver_host_clear(struct ml_driver_host *h);
+int ml_driver_host(struct ml_driver *d, struct ml_driver_host *ret);
+void ml_driver_host_clear(struct ml_driver_host *h);
 
-int
-ml_driver_define(struct ml_driver *d, const struct ml_machine_spec *spec,
-		 bool *ret_new_disk);
-int
-ml_driver_start(struct ml_driver *d, const char *name);
-int
-ml_driver_shutdown(struct ml_driver *d, const char *name);
-int
-ml_driver_active(struct ml_driver *d, const char *name, bool *ret);
-int
-ml_driver_kill(struct ml_driver *d, const char *name);
-int
-ml_driver_remove(struct ml_driver *d, const char *name);
-int
-ml_driver_state(struct ml_driver *d, const char *name,
-		enum ml_machine_state *ret);
-int
-ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
-		  int guest_port);
+int ml_driver_define(struct ml_driver *d, const struct ml_machine_spec *spec,
+		     bool *ret_new_disk);
+int ml_driver_start(struct ml_driver *d, const char *name);
+int ml_driver_shutdown(struct ml_driver *d, const char *name);
+int ml_driver_active(struct ml_driver *d, const char *name, bool *ret);
+int ml_driver_kill(struct ml_driver *d, const char *name);
+int ml_driver_remove(struct ml_driver *d, const char *name);
+int ml_driver_state(struct ml_driver *d, const char *name,
+		    enum ml_machine_state *ret);
+int ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
+		      int guest_port);
 
-const char *
-ml_machine_state_name(enum ml_machine_state s);
+const char *ml_machine_state_name(enum ml_machine_state s);
 
 #endif

@@ -69,8 +69,10 @@ lv_open(const char *uri, void **ret_priv)
 	conn = virConnectOpen(uri);
 	if (!conn) {
 		const char *msg = virGetLastErrorMessage();
-		return ml_err(-ECONNREFUSED, "cannot connect to libvirt at '%s': %s: start libvirtd (and virtlogd) or pick another --driver-uri",
-			      uri, msg ? msg : "unknown error");
+		return ml_err(
+			-ECONNREFUSED,
+			"cannot connect to libvirt at '%s': %s: start libvirtd (and virtlogd) or pick another --driver-uri",
+			uri, msg ? msg : "unknown error");
 	}
 	lv = ml_xcalloc(1, sizeof(*lv));
 	lv->conn = conn;
@@ -118,8 +120,10 @@ lv_host(void *priv, struct ml_driver_host *ret)
 	b = a ? strstr(a, "</path>") : NULL;
 	if (!b) {
 		free(xml);
-		return ml_err(-EPROTO, "libvirt at '%s' names no emulator for x86_64 guests: install qemu-system-x86",
-			      lv->uri);
+		return ml_err(
+			-EPROTO,
+			"libvirt at '%s' names no emulator for x86_64 guests: install qemu-system-x86",
+			lv->uri);
 	}
 	ret->emulator = ml_xstrndup(a + 6, (size_t)(b - a - 6));
 	free(xml);
@@ -166,10 +170,13 @@ cdrom(FILE *f, const char *path, const char *dev)
 {
 	fputs("    <disk type='file' device='cdrom'>\n"
 	      "      <driver name='qemu' type='raw'/>\n"
-	      "      <source file='", f);
+	      "      <source file='",
+	      f);
 	ESC(f, path);
-	fprintf(f, "'/>\n      <target dev='%s' bus='ide'/>\n"
-		   "      <readonly/>\n    </disk>\n", dev);
+	fprintf(f,
+		"'/>\n      <target dev='%s' bus='ide'/>\n"
+		"      <readonly/>\n    </disk>\n",
+		dev);
 }
 
 /* uuid: the existing definition's, so that redefining updates it in place
@@ -184,19 +191,22 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 	bool kvm = s->accel == ML_ACCEL_KVM;
 	ml_autofree char *pool = pool_name(s->name);
 
-	fprintf(f, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
+	fprintf(f,
+		"<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
 		kvm ? "kvm" : "qemu");
 	fputs("  <name>", f);
 	ESC(f, s->name);
 	fputs("</name>\n", f);
 	if (uuid)
 		fprintf(f, "  <uuid>%s</uuid>\n", uuid);
-	fputs("  <metadata>\n    <ml:node xmlns:ml='" ML_NS_URI "' profile='", f);
+	fputs("  <metadata>\n    <ml:node xmlns:ml='" ML_NS_URI "' profile='",
+	      f);
 	ESC(f, s->name);
-	fprintf(f, "'/>\n  </metadata>\n"
-		   "  <memory unit='MiB'>%llu</memory>\n"
-		   "  <vcpu>%u</vcpu>\n"
-		   "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n",
+	fprintf(f,
+		"'/>\n  </metadata>\n"
+		"  <memory unit='MiB'>%llu</memory>\n"
+		"  <vcpu>%u</vcpu>\n"
+		"  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n",
 		(unsigned long long)s->memory_mib, s->cpus);
 	fputs("    <kernel>", f);
 	ESC(f, s->kernel);
@@ -204,7 +214,8 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 	ESC(f, s->initrd);
 	fputs("</initrd>\n    <cmdline>", f);
 	ESC(f, s->cmdline);
-	fputs("</cmdline>\n  </os>\n  <features><acpi/><apic/></features>\n", f);
+	fputs("</cmdline>\n  </os>\n  <features><acpi/><apic/></features>\n",
+	      f);
 	/* the CPU the accelerator probe booted the node's kernel with */
 	if (kvm && s->cpu == ML_CPU_HOST_PASSTHROUGH)
 		fputs("  <cpu mode='host-passthrough' check='none'/>\n", f);
@@ -213,41 +224,49 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 		      "<feature policy='disable' name='arch-capabilities'/></cpu>\n",
 		      f);
 	else
-		fputs("  <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>\n", f);
+		fputs("  <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>\n",
+		      f);
 	fputs("  <clock offset='utc'/>\n"
 	      "  <on_poweroff>destroy</on_poweroff>\n"
 	      "  <on_reboot>restart</on_reboot>\n"
 	      "  <on_crash>destroy</on_crash>\n"
-	      "  <devices>\n", f);
+	      "  <devices>\n",
+	      f);
 	cdrom(f, s->iso, "hda");
 	cdrom(f, s->config_iso, "hdb");
 	if (s->extra_iso)
 		cdrom(f, s->extra_iso, "hdc");
 	fputs("    <disk type='volume' device='disk'>\n"
 	      "      <driver name='qemu' type='qcow2' discard='unmap'/>\n"
-	      "      <source pool='", f);
+	      "      <source pool='",
+	      f);
 	ESC(f, pool);
 	fputs("' volume='" DATA_VOLUME "'/>\n"
 	      "      <target dev='vda' bus='virtio'/>\n    </disk>\n"
-	      "    <serial type='file'>\n      <source path='", f);
+	      "    <serial type='file'>\n      <source path='",
+	      f);
 	ESC(f, s->serial_log);
 	fputs("' append='on'/>\n      <target port='0'/>\n    </serial>\n"
 	      "    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
 	      "    <memballoon model='virtio'/>\n"
-	      "  </devices>\n", f);
+	      "  </devices>\n",
+	      f);
 	if (lv->system)
 		/* qemu runs as the user who owns the profile: under the
 		 * libvirt-qemu user it could not reach a home directory. */
-		fprintf(f, "  <seclabel type='static' model='dac' relabel='no'><label>+%u:+%u</label></seclabel>\n",
+		fprintf(f,
+			"  <seclabel type='static' model='dac' relabel='no'><label>+%u:+%u</label></seclabel>\n",
 			(unsigned)getuid(), (unsigned)getgid());
-	fprintf(f, "  <qemu:commandline>\n"
-		   "    <qemu:arg value='-netdev'/>\n"
-		   "    <qemu:arg value='user,id=" NETDEV_ID ",restrict=on,"
-		   "hostfwd=tcp:127.0.0.1:%d-:22,hostfwd=tcp:127.0.0.1:%d-:2376,"
-		   "hostfwd=tcp:127.0.0.1:%d-:8443'/>\n"
-		   "    <qemu:arg value='-device'/>\n"
-		   "    <qemu:arg value='virtio-net-pci,netdev=" NETDEV_ID ",addr=0x9'/>\n"
-		   "  </qemu:commandline>\n</domain>\n",
+	fprintf(f,
+		"  <qemu:commandline>\n"
+		"    <qemu:arg value='-netdev'/>\n"
+		"    <qemu:arg value='user,id=" NETDEV_ID ",restrict=on,"
+		"hostfwd=tcp:127.0.0.1:%d-:22,hostfwd=tcp:127.0.0.1:%d-:2376,"
+		"hostfwd=tcp:127.0.0.1:%d-:8443'/>\n"
+		"    <qemu:arg value='-device'/>\n"
+		"    <qemu:arg value='virtio-net-pci,netdev=" NETDEV_ID
+		",addr=0x9'/>\n"
+		"  </qemu:commandline>\n</domain>\n",
 		s->ssh_port, s->docker_port, s->apiserver_port);
 	fclose(f);
 	return buf;
@@ -317,11 +336,13 @@ create_data_volume(struct lv *lv, virStoragePoolPtr pool,
 		   const struct ml_machine_spec *s)
 {
 	virStorageVolPtr seed = NULL, vol = NULL;
-	ml_autofree char *seed_xml = ml_xasprintf(
-		"<volume><name>" SEED_VOLUME "</name><capacity unit='bytes'>65536</capacity>"
-		"<target><format type='raw'/></target></volume>");
+	ml_autofree char *seed_xml =
+		ml_xasprintf("<volume><name>" SEED_VOLUME
+			     "</name><capacity unit='bytes'>65536</capacity>"
+			     "<target><format type='raw'/></target></volume>");
 	ml_autofree char *vol_xml = ml_xasprintf(
-		"<volume><name>" DATA_VOLUME "</name><capacity unit='MiB'>%llu</capacity>"
+		"<volume><name>" DATA_VOLUME
+		"</name><capacity unit='MiB'>%llu</capacity>"
 		"<target><format type='qcow2'/><permissions><mode>0600</mode></permissions></target></volume>",
 		(unsigned long long)s->disk_mib);
 	int r = 0;
@@ -333,7 +354,8 @@ create_data_volume(struct lv *lv, virStoragePoolPtr pool,
 	if (!seed)
 		return lv_err(-EIO, "create volume", SEED_VOLUME);
 	if (upload_magic(lv, seed) < 0) {
-		r = lv_err(-EIO, "write the data disk's label into", SEED_VOLUME);
+		r = lv_err(-EIO, "write the data disk's label into",
+			   SEED_VOLUME);
 		goto out;
 	}
 	vol = virStorageVolCreateXMLFrom(pool, vol_xml, seed, 0);
@@ -369,8 +391,10 @@ lookup_ours(struct lv *lv, const char *name, virDomainPtr *ret)
 				    VIR_DOMAIN_AFFECT_CONFIG);
 	if (!meta) {
 		virDomainFree(dom);
-		return ml_err(-EPERM, "libvirt domain '%s' at '%s' was not made by minilaunch: leaving it alone; use another profile name",
-			      name, lv->uri);
+		return ml_err(
+			-EPERM,
+			"libvirt domain '%s' at '%s' was not made by minilaunch: leaving it alone; use another profile name",
+			name, lv->uri);
 	}
 	free(meta);
 	*ret = dom;
@@ -429,8 +453,10 @@ with_domain(struct lv *lv, const char *name, virDomainPtr *ret)
 	int r = lookup_ours(lv, name, ret);
 
 	if (r == 0)
-		return ml_err(-ENOENT, "no machine for profile '%s' at '%s': run 'minilaunch -p %s start'",
-			      name, lv->uri, name);
+		return ml_err(
+			-ENOENT,
+			"no machine for profile '%s' at '%s': run 'minilaunch -p %s start'",
+			name, lv->uri, name);
 	return r < 0 ? r : 0;
 }
 
@@ -509,9 +535,12 @@ lv_remove(void *priv, const char *name)
 	if (dom) {
 		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
 			r = lv_err(-EIO, "stop domain", name);
-		if (r >= 0 && virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-						   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-						   VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
+		if (r >= 0 &&
+		    virDomainUndefineFlags(
+			    dom,
+			    VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+				    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+				    VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
 			r = lv_err(-EIO, "undefine domain", name);
 		virDomainFree(dom);
 		if (r < 0)
@@ -530,7 +559,8 @@ lv_remove(void *priv, const char *name)
 		n = virStoragePoolListAllVolumes(pool, &vols, 0);
 		for (int i = 0; i < n; i++) {
 			if (virStorageVolDelete(vols[i], 0) < 0 && r >= 0)
-				r = lv_err(-EIO, "delete volume", virStorageVolGetName(vols[i]));
+				r = lv_err(-EIO, "delete volume",
+					   virStorageVolGetName(vols[i]));
 			virStorageVolFree(vols[i]);
 		}
 		free(vols);
@@ -592,9 +622,9 @@ static int
 lv_forward(void *priv, const char *name, int host_port, int guest_port)
 {
 	struct lv *lv = priv;
-	ml_autofree char *cmd = ml_xasprintf(
-		"hostfwd_add " NETDEV_ID " tcp:127.0.0.1:%d-:%d", host_port,
-		guest_port);
+	ml_autofree char *cmd = ml_xasprintf("hostfwd_add " NETDEV_ID
+					     " tcp:127.0.0.1:%d-:%d",
+					     host_port, guest_port);
 	char *result = NULL;
 	virDomainPtr dom;
 	int r = with_domain(lv, name, &dom);
@@ -602,10 +632,12 @@ lv_forward(void *priv, const char *name, int host_port, int guest_port)
 	if (r < 0)
 		return r;
 	if (virDomainQemuMonitorCommand(dom, cmd, &result,
-					VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0)
+					VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) <
+	    0)
 		r = lv_err(-EIO, "add a port forward to", name);
 	else if (result && result[strspn(result, " \r\n")])
-		r = ml_err(-EIO, "QEMU refused forward 127.0.0.1:%d to port %d of '%s': %s",
+		r = ml_err(-EIO,
+			   "QEMU refused forward 127.0.0.1:%d to port %d of '%s': %s",
 			   host_port, guest_port, name, result);
 	free(result);
 	virDomainFree(dom);

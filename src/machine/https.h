@@ -17,8 +17,7 @@ struct ml_https_tls {
  * ret_body may be NULL, else the body (caller frees). Returns 0 when a
  * response arrived (whatever its status), -errno with a message otherwise.
  */
-int
-ml_https_get(const char *url, const struct ml_https_tls *tls, long timeout_ms,
-	     long *ret_status, char **ret_body);
+int ml_https_get(const char *url, const struct ml_https_tls *tls,
+		 long timeout_ms, long *ret_status, char **ret_body);
 
 #endif

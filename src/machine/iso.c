@@ -33,8 +33,10 @@ open_iso(const char *iso_path, int *ret)
 
 	archive_read_support_format_iso9660(a);
 	if (archive_read_open_filename(a, iso_path, 64 * 1024) != ARCHIVE_OK) {
-		*ret = ml_err(-EIO, "cannot read node image '%s': %s: check the path or rebuild it with 'make iso'",
-			      iso_path, archive_error_string(a));
+		*ret = ml_err(
+			-EIO,
+			"cannot read node image '%s': %s: check the path or rebuild it with 'make iso'",
+			iso_path, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -86,7 +88,8 @@ ml_iso_read_file(const char *iso_path, const char *name, char **ret_data,
 	a = open_iso(iso_path, &r);
 	if (!a)
 		return r;
-	r = ml_err(-ENOENT, "node image '%s' has no '%s': rebuild it with 'make iso'",
+	r = ml_err(-ENOENT,
+		   "node image '%s' has no '%s': rebuild it with 'make iso'",
 		   iso_path, name);
 	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		if (strcmp(strip_dot(archive_entry_pathname(e)), name) != 0)
@@ -129,7 +132,8 @@ ml_iso_read_version(const char *iso_path, struct ml_iso_version *ret)
 	image = o ? get_str(o, "image_version") : NULL;
 	k8s = o ? get_str(o, "kubernetes_version") : NULL;
 	if (!image || !k8s)
-		r = ml_err(-EBADMSG, "node image '%s' has a /version.json without image_version and kubernetes_version: rebuild it with 'make iso'",
+		r = ml_err(-EBADMSG,
+			   "node image '%s' has a /version.json without image_version and kubernetes_version: rebuild it with 'make iso'",
 			   iso_path);
 	else
 		*ret = (struct ml_iso_version){ ml_xstrdup(image),
@@ -181,8 +185,11 @@ ml_iso_extract(const char *iso_path, const char *const *names,
 			goto out;
 		found++;
 	}
-	r = found == want ? 0 : ml_err(-ENOENT, "node image '%s' lacks some of its boot files (%s...): rebuild it with 'make iso'",
-				       iso_path, names[0]);
+	r = found == want
+		    ? 0
+		    : ml_err(-ENOENT,
+			     "node image '%s' lacks some of its boot files (%s...): rebuild it with 'make iso'",
+			     iso_path, names[0]);
 out:
 	archive_read_free(a);
 	return r;
@@ -202,7 +209,8 @@ add_parents(struct archive *a, const char *path, char ***seen, size_t *nseen)
 		for (size_t i = 0; i < *nseen && !known; i++)
 			known = strcmp((*seen)[i], copy) == 0;
 		if (!known) {
-			*seen = ml_xrealloc(*seen, (*nseen + 1) * sizeof(**seen));
+			*seen = ml_xrealloc(*seen,
+					    (*nseen + 1) * sizeof(**seen));
 			(*seen)[(*nseen)++] = ml_xstrdup(copy);
 			e = archive_entry_new();
 			archive_entry_set_pathname(e, copy);
@@ -233,13 +241,17 @@ ml_iso_write(const char *path, const char *volume_id,
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		archive_write_free(a);
-		return ml_err(-errno, "cannot create a temporary file beside '%s': %s",
+		return ml_err(-errno,
+			      "cannot create a temporary file beside '%s': %s",
 			      path, strerror(errno));
 	}
 	if (archive_write_set_format_iso9660(a) != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "iso9660", "volume-id", vol) != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "iso9660", "rockridge", "1") != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "iso9660", "joliet", "1") != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "volume-id", vol) !=
+		    ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "rockridge", "1") !=
+		    ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "joliet", "1") !=
+		    ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		r = -EIO;
 		goto fail;

@@ -87,8 +87,10 @@ ml_node_find_iso(const char *home, const char *url, char **ret_path)
 
 		if (!strstr(url, "://")) {
 			if (!ml_path_exists(url))
-				return ml_err(-ENOENT, "node image '%s' does not exist: check --iso-url",
-					      url);
+				return ml_err(
+					-ENOENT,
+					"node image '%s' does not exist: check --iso-url",
+					url);
 			*ret_path = ml_xstrdup(url);
 			return 0;
 		}
@@ -98,8 +100,10 @@ ml_node_find_iso(const char *home, const char *url, char **ret_path)
 	}
 	if (env && *env) {
 		if (!ml_path_exists(env))
-			return ml_err(-ENOENT, "node image '%s' (from MINILAUNCH_ISO) does not exist",
-				      env);
+			return ml_err(
+				-ENOENT,
+				"node image '%s' (from MINILAUNCH_ISO) does not exist",
+				env);
 		*ret_path = ml_xstrdup(env);
 		return 0;
 	}
@@ -109,8 +113,10 @@ ml_node_find_iso(const char *home, const char *url, char **ret_path)
 	if (!p)
 		p = newest_iso(ML_SRCDIR "/out");
 	if (!p)
-		return ml_err(-ENOENT, "no node image found in '%s' or '%s': build it with 'make iso' (as root) or pass --iso-url",
-			      PKGDATADIR, ML_BUILDDIR "/out");
+		return ml_err(
+			-ENOENT,
+			"no node image found in '%s' or '%s': build it with 'make iso' (as root) or pass --iso-url",
+			PKGDATADIR, ML_BUILDDIR "/out");
 	*ret_path = p;
 	return 0;
 }
@@ -120,7 +126,8 @@ ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret)
 {
 	for (int tries = 0; tries < 64; tries++) {
 		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+					  .sin_addr.s_addr =
+						  htonl(INADDR_LOOPBACK) };
 		socklen_t len = sizeof(sa);
 		int port = 0, fd;
 		bool clash = false;
@@ -132,14 +139,17 @@ ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret)
 		} else {
 			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 			if (fd < 0)
-				return ml_err(-errno, "cannot open a socket: %s",
+				return ml_err(-errno,
+					      "cannot open a socket: %s",
 					      strerror(errno));
 			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 			    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
 				int r = -errno;
 				close(fd);
-				return ml_err(r, "cannot find a free port on 127.0.0.1: %s",
-					      strerror(-r));
+				return ml_err(
+					r,
+					"cannot find a free port on 127.0.0.1: %s",
+					strerror(-r));
 			}
 			port = ntohs(sa.sin_port);
 			close(fd);
@@ -182,8 +192,10 @@ drive_add_file(struct drive *d, const char *iso_path, char *src)
 	int r = ml_read_file(path, &data, &len);
 
 	if (r < 0)
-		return ml_err(r, "certificate '%s' is missing: run 'minilaunch start' again to regenerate it",
-			      path);
+		return ml_err(
+			r,
+			"certificate '%s' is missing: run 'minilaunch start' again to regenerate it",
+			path);
 	drive_add(d, iso_path, data, len);
 	return 0;
 }
@@ -194,39 +206,60 @@ ml_node_write_config_drive(const char *home, const char *profile,
 			   const char *kubernetes_version)
 {
 	static const char *const certs[] = {
-		"apiserver.crt", "apiserver.key", "apiserver-kubelet-client.crt",
-		"apiserver-kubelet-client.key", "kubelet.crt", "kubelet.key",
-		"kube-proxy.crt", "kube-proxy.key", "kube-controller-manager.crt",
-		"kube-controller-manager.key", "kube-scheduler.crt",
-		"kube-scheduler.key", "sa.key", "sa.pub", "docker-server.crt",
+		"apiserver.crt",
+		"apiserver.key",
+		"apiserver-kubelet-client.crt",
+		"apiserver-kubelet-client.key",
+		"kubelet.crt",
+		"kubelet.key",
+		"kube-proxy.crt",
+		"kube-proxy.key",
+		"kube-controller-manager.crt",
+		"kube-controller-manager.key",
+		"kube-scheduler.crt",
+		"kube-scheduler.key",
+		"sa.key",
+		"sa.pub",
+		"docker-server.crt",
 		"docker-server.key",
 	};
 	static char *const iso_names[] = {
-		"certs/apiserver.crt", "certs/apiserver.key",
+		"certs/apiserver.crt",
+		"certs/apiserver.key",
 		"certs/apiserver-kubelet-client.crt",
-		"certs/apiserver-kubelet-client.key", "certs/kubelet.crt",
-		"certs/kubelet.key", "certs/kube-proxy.crt",
-		"certs/kube-proxy.key", "certs/kube-controller-manager.crt",
-		"certs/kube-controller-manager.key", "certs/kube-scheduler.crt",
-		"certs/kube-scheduler.key", "certs/sa.key", "certs/sa.pub",
-		"certs/docker-server.crt", "certs/docker-server.key",
+		"certs/apiserver-kubelet-client.key",
+		"certs/kubelet.crt",
+		"certs/kubelet.key",
+		"certs/kube-proxy.crt",
+		"certs/kube-proxy.key",
+		"certs/kube-controller-manager.crt",
+		"certs/kube-controller-manager.key",
+		"certs/kube-scheduler.crt",
+		"certs/kube-scheduler.key",
+		"certs/sa.key",
+		"certs/sa.pub",
+		"certs/docker-server.crt",
+		"certs/docker-server.key",
 	};
 	struct drive d = { NULL, NULL, 0 };
 	char *settings;
 	int r;
 
-	settings = ml_xasprintf("HOSTNAME=%s\nNODE_NAME=%s\nNODE_IP=" ML_NODE_IP "\n"
-				"KUBERNETES=%s\nKUBERNETES_VERSION=%s\n"
-				"SERVICE_CIDR=10.96.0.0/12\nPOD_CIDR=10.244.0.0/16\n"
-				"CLUSTER_DNS=10.96.0.10\nCLUSTER_DOMAIN=cluster.local\n"
-				"APISERVER_PORT=8443\nDOCKER_PORT=2376\n",
-				profile, profile, kubernetes ? "true" : "false",
-				kubernetes_version);
+	settings =
+		ml_xasprintf("HOSTNAME=%s\nNODE_NAME=%s\nNODE_IP=" ML_NODE_IP
+			     "\n"
+			     "KUBERNETES=%s\nKUBERNETES_VERSION=%s\n"
+			     "SERVICE_CIDR=10.96.0.0/12\nPOD_CIDR=10.244.0.0/16\n"
+			     "CLUSTER_DNS=10.96.0.10\nCLUSTER_DOMAIN=cluster.local\n"
+			     "APISERVER_PORT=8443\nDOCKER_PORT=2376\n",
+			     profile, profile, kubernetes ? "true" : "false",
+			     kubernetes_version);
 	drive_add(&d, "settings.env", settings, strlen(settings));
 	r = drive_add_file(&d, "certs/ca.crt", ml_pki_ca_cert_path(home));
 	for (size_t i = 0; r >= 0 && i < ML_ARRAY_SIZE(certs); i++)
 		r = drive_add_file(&d, iso_names[i],
-				   ml_xasprintf("%s/%s", p->certs_dir, certs[i]));
+				   ml_xasprintf("%s/%s", p->certs_dir,
+						certs[i]));
 	if (r >= 0)
 		r = drive_add_file(&d, "ssh/authorized_keys",
 				   ml_pki_ssh_pub_path(home, profile));

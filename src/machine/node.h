@@ -21,11 +21,9 @@ struct ml_node_paths {
 	char *known_hosts;
 };
 
-void
-ml_node_paths_init(struct ml_node_paths *p, const char *home,
-		   const char *profile);
-void
-ml_node_paths_clear(struct ml_node_paths *p);
+void ml_node_paths_init(struct ml_node_paths *p, const char *home,
+			const char *profile);
+void ml_node_paths_clear(struct ml_node_paths *p);
 
 /*
  * The node image to boot: url when given (http, https or file URL, fetched
@@ -34,15 +32,13 @@ ml_node_paths_clear(struct ml_node_paths *p);
  * newest out/minilaunch-*.iso of the build tree (then source tree)
  * minilaunch was built in. Caller frees.
  */
-int
-ml_node_find_iso(const char *home, const char *url, char **ret_path);
+int ml_node_find_iso(const char *home, const char *url, char **ret_path);
 
 /*
  * A free TCP port on 127.0.0.1: preferred when it is free (0 for any),
  * else one the kernel picks. Never the same as any of avoid[0..navoid).
  */
-int
-ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret);
+int ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret);
 
 /*
  * Writes the config drive (docs/config-drive.md) to p->config_iso: the
@@ -50,9 +46,8 @@ ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret);
  * kubernetes_version), the CA certificate, the profile's certificates and
  * keys, and its SSH public key. -errno with a message naming a missing file.
  */
-int
-ml_node_write_config_drive(const char *home, const char *profile,
-			   const struct ml_node_paths *p, bool kubernetes,
-			   const char *kubernetes_version);
+int ml_node_write_config_drive(const char *home, const char *profile,
+			       const struct ml_node_paths *p, bool kubernetes,
+			       const char *kubernetes_version);
 
 #endif

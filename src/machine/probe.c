@@ -19,7 +19,8 @@ ml_probe_docker(const char *home, const char *profile, int port,
 	ml_autofree char *ca = ml_xasprintf("%s/ca.pem", dir);
 	ml_autofree char *cert = ml_xasprintf("%s/cert.pem", dir);
 	ml_autofree char *key = ml_xasprintf("%s/key.pem", dir);
-	ml_autofree char *url = ml_xasprintf("https://127.0.0.1:%d/_ping", port);
+	ml_autofree char *url =
+		ml_xasprintf("https://127.0.0.1:%d/_ping", port);
 	long status = 0;
 	int r;
 

@@ -12,16 +12,14 @@
  * profile's Docker client certificates, within timeout_ms. 0 on HTTP 200,
  * else -errno with a message ("GET URL: HTTP N" or the transport error).
  */
-int
-ml_probe_docker(const char *home, const char *profile, int port,
-		long timeout_ms);
+int ml_probe_docker(const char *home, const char *profile, int port,
+		    long timeout_ms);
 
 /*
  * A line of the serial log at serial_log that says the boot failed
  * ("minilaunch: ERROR" or "minilaunch-initrd: FAILED"), or NULL (also when
  * the log cannot be read). Caller frees.
  */
-char *
-ml_probe_boot_failure(const char *serial_log);
+char *ml_probe_boot_failure(const char *serial_log);
 
 #endif

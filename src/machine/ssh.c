@@ -52,7 +52,8 @@ ml_ssh_capture(const char *home, const char *profile, int port,
 	ml_node_paths_clear(&paths);
 	sport = ml_xasprintf("%d", port);
 	if (pipe2(fds, O_CLOEXEC) < 0)
-		return ml_err(-errno, "cannot create a pipe: %s", strerror(errno));
+		return ml_err(-errno, "cannot create a pipe: %s",
+			      strerror(errno));
 	pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
@@ -61,10 +62,11 @@ ml_ssh_capture(const char *home, const char *profile, int port,
 	}
 	if (pid == 0) {
 		dup2(fds[1], 1);
-		execlp("ssh", "ssh", "-i", key, "-p", sport, "-o", "IdentitiesOnly=yes",
-		       "-o", known, "-o", "StrictHostKeyChecking=accept-new",
-		       "-o", "PasswordAuthentication=no", "-o", "BatchMode=yes",
-		       "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
+		execlp("ssh", "ssh", "-i", key, "-p", sport, "-o",
+		       "IdentitiesOnly=yes", "-o", known, "-o",
+		       "StrictHostKeyChecking=accept-new", "-o",
+		       "PasswordAuthentication=no", "-o", "BatchMode=yes", "-o",
+		       "LogLevel=ERROR", "-o", "ConnectTimeout=10",
 		       "docker@127.0.0.1", "--", command, (char *)NULL);
 		_exit(127);
 	}

@@ -13,8 +13,7 @@
  * 255 when ssh itself failed or was killed) or -errno with a message when
  * it could not run.
  */
-int
-ml_ssh_capture(const char *home, const char *profile, int port,
-	       const char *command, char **ret_out);
+int ml_ssh_capture(const char *home, const char *profile, int port,
+		   const char *command, char **ret_out);
 
 #endif

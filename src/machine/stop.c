@@ -20,8 +20,8 @@ ssh_poweroff(const char *home, const char *name, int port)
 	char *out = NULL;
 
 	if (port && ml_tcp_port_open(port) &&
-	    ml_ssh_capture(home, name, port, "sudo systemctl poweroff",
-				&out) < 0)
+	    ml_ssh_capture(home, name, port, "sudo systemctl poweroff", &out) <
+		    0)
 		ml_log_debug("poweroff over ssh failed: %s", ml_err_msg());
 	free(out);
 	ml_err_clear();

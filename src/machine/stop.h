@@ -15,8 +15,7 @@ struct ml_driver;
  * seconds warns and forces it off. Returns 0 once the machine is off, or
  * -errno with the driver's message.
  */
-int
-ml_machine_stop(struct ml_driver *d, const char *home, const char *name,
-		int ssh_port, int timeout_s);
+int ml_machine_stop(struct ml_driver *d, const char *home, const char *name,
+		    int ssh_port, int timeout_s);
 
 #endif

@@ -49,13 +49,29 @@ struct view_def {
 
 static const struct view_def views[] = {
 	{ "pods", "pod", { "po", "pod", NULL }, "/api/v1", true },
-	{ "deployments", "deployment", { "deploy", "deployment", NULL }, "/apis/apps/v1", true },
-	{ "replicasets", "replicaset", { "rs", "replicaset", NULL }, "/apis/apps/v1", true },
+	{ "deployments",
+	  "deployment",
+	  { "deploy", "deployment", NULL },
+	  "/apis/apps/v1",
+	  true },
+	{ "replicasets",
+	  "replicaset",
+	  { "rs", "replicaset", NULL },
+	  "/apis/apps/v1",
+	  true },
 	{ "services", "service", { "svc", "service", NULL }, "/api/v1", true },
-	{ "configmaps", "configmap", { "cm", "configmap", NULL }, "/api/v1", true },
+	{ "configmaps",
+	  "configmap",
+	  { "cm", "configmap", NULL },
+	  "/api/v1",
+	  true },
 	{ "secrets", "secret", { "sec", "secret", NULL }, "/api/v1", true },
 	{ "nodes", "node", { "no", "node", NULL }, "/api/v1", false },
-	{ "namespaces", "namespace", { "ns", "namespace", NULL }, "/api/v1", false },
+	{ "namespaces",
+	  "namespace",
+	  { "ns", "namespace", NULL },
+	  "/api/v1",
+	  false },
 	{ "events", "event", { "ev", "event", NULL }, "/api/v1", true },
 };
 
@@ -85,7 +101,13 @@ static const char *const help_text[] = {
 };
 
 enum mode { MODE_TABLE, MODE_TEXT, MODE_PICK_NS };
-enum prompt { PROMPT_NONE, PROMPT_CMD, PROMPT_FILTER, PROMPT_DELETE, PROMPT_SCALE };
+enum prompt {
+	PROMPT_NONE,
+	PROMPT_CMD,
+	PROMPT_FILTER,
+	PROMPT_DELETE,
+	PROMPT_SCALE
+};
 enum text_kind { TEXT_HELP, TEXT_DESCRIBE, TEXT_LOGS };
 
 enum { PAIR_OK = 1, PAIR_PENDING, PAIR_FAILED, PAIR_TITLE, PAIR_ERROR };
@@ -96,7 +118,7 @@ struct textview {
 	char **lines;
 	size_t n, cap;
 	size_t top;
-	bool follow;		 /* logs: keep the last line in view */
+	bool follow;		  /* logs: keep the last line in view */
 	struct ml_k8s_watch *log; /* the followed log */
 	bool log_broken;
 	struct json_object *obj; /* described object */
@@ -122,7 +144,7 @@ struct dash {
 	long long nodes_retry;
 	size_t nodes_total, nodes_ready;
 
-	bool connected;	     /* both watches up */
+	bool connected;		/* both watches up */
 	bool view_up, nodes_up; /* each watch's last state */
 	char *conn_reason;
 	char *last_error;
@@ -169,8 +191,9 @@ on_winch(int sig)
 		ssize_t n = write(winch_fd, "w", 1);
 		(void)n;
 	}
-	if (old_winch.sa_handler != SIG_DFL && old_winch.sa_handler != SIG_IGN &&
-	    old_winch.sa_handler && !(old_winch.sa_flags & SA_SIGINFO))
+	if (old_winch.sa_handler != SIG_DFL &&
+	    old_winch.sa_handler != SIG_IGN && old_winch.sa_handler &&
+	    !(old_winch.sa_flags & SA_SIGINFO))
 		old_winch.sa_handler(sig);
 	errno = saved;
 }
@@ -222,7 +245,8 @@ terminal_gone(void)
 {
 	struct pollfd p = { .fd = 0, .events = POLLIN };
 
-	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
 static long long
@@ -276,8 +300,7 @@ note_error(struct dash *d, const char *what)
 	d->header_dirty = true;
 }
 
-static void
-set_message(struct dash *d, const char *fmt, ...) ML_PRINTF(2, 3);
+static void set_message(struct dash *d, const char *fmt, ...) ML_PRINTF(2, 3);
 static void
 set_message(struct dash *d, const char *fmt, ...)
 {
@@ -319,7 +342,8 @@ set_up(struct dash *d, bool *slot, bool up, const char *reason)
 
 	*slot = up;
 	all = d->view_up && d->nodes_up;
-	if (!up && reason && (!d->conn_reason || strcmp(d->conn_reason, reason))) {
+	if (!up && reason &&
+	    (!d->conn_reason || strcmp(d->conn_reason, reason))) {
 		set_str(&d->conn_reason, reason);
 		d->header_dirty = true;
 	}
@@ -549,7 +573,8 @@ body_height(const struct dash *d)
 static size_t
 text_height(const struct dash *d)
 {
-	return d->lines > COLS_LINE + 1 ? (size_t)(d->lines - COLS_LINE - 1) : 0;
+	return d->lines > COLS_LINE + 1 ? (size_t)(d->lines - COLS_LINE - 1)
+					: 0;
 }
 
 static void
@@ -589,7 +614,8 @@ describe_render(struct dash *d)
 		{
 			const char *enc = json_object_get_string(val);
 			size_t n = 0;
-			ml_autofree char *dec = enc ? ml_base64_decode(enc, &n) : NULL;
+			ml_autofree char *dec = enc ? ml_base64_decode(enc, &n)
+						    : NULL;
 			struct json_object *shown;
 
 			if (t->reveal && dec && strlen(dec) == n) {
@@ -597,8 +623,10 @@ describe_render(struct dash *d)
 			} else {
 				ml_autofree char *v =
 					t->reveal && dec
-						? ml_xasprintf("<binary: %zu bytes>", n)
-						: ml_xasprintf("<hidden, %zu bytes, v reveals>", n);
+						? ml_xasprintf("<binary: %zu bytes>",
+							       n)
+						: ml_xasprintf("<hidden, %zu bytes, v reveals>",
+							       n);
 				shown = json_object_new_string(v);
 			}
 			json_object_object_add(data, key, shown);
@@ -659,9 +687,9 @@ on_log_event(const struct ml_k8s_event *ev, void *ud)
 		}
 		break;
 	case ML_K8S_DISCONNECTED: {
-		ml_autofree char *s = ml_xasprintf(
-			"[log stream broken: %s; retrying]",
-			ev->text ? ev->text : "unknown");
+		ml_autofree char *s =
+			ml_xasprintf("[log stream broken: %s; retrying]",
+				     ev->text ? ev->text : "unknown");
 		text_add(t, s, strlen(s));
 		t->log_broken = true;
 		break;
@@ -714,7 +742,8 @@ follow_logs(struct dash *d)
 	container = first_container(d, path);
 	text_open(d, TEXT_LOGS,
 		  ml_xasprintf("logs %s%s%s (following)", row->key,
-			       container ? " -c " : "", container ? container : ""));
+			       container ? " -c " : "",
+			       container ? container : ""));
 	d->text.follow = true;
 	r = ml_k8s_follow_logs(d->c, row->ns ? row->ns : "default", row->name,
 			       container, LOG_TAIL, on_log_event, d,
@@ -749,7 +778,8 @@ pick_open(struct dash *d)
 	struct json_object *list = NULL, *items;
 	size_t n;
 
-	if (ml_k8s_list(d->c, "/api/v1/namespaces", false, 0, NULL, &list) < 0) {
+	if (ml_k8s_list(d->c, "/api/v1/namespaces", false, 0, NULL, &list) <
+	    0) {
 		note_error(d, "list namespaces");
 		return;
 	}
@@ -767,8 +797,8 @@ pick_open(struct dash *d)
 				    json_object_array_get_idx(items, i),
 				    "metadata", &meta) &&
 			    json_object_object_get_ex(meta, "name", &name)) {
-				d->ns_names[d->ns_n] =
-					ml_xstrdup(json_object_get_string(name));
+				d->ns_names[d->ns_n] = ml_xstrdup(
+					json_object_get_string(name));
 				if (d->ns &&
 				    strcmp(d->ns, d->ns_names[d->ns_n]) == 0)
 					d->ns_sel = d->ns_n;
@@ -847,7 +877,8 @@ finish_prompt(struct dash *d, bool accept)
 
 		if (!accept || !d->input_len)
 			break;
-		if (strcmp(d->input, "q") == 0 || strcmp(d->input, "quit") == 0) {
+		if (strcmp(d->input, "q") == 0 ||
+		    strcmp(d->input, "quit") == 0) {
 			d->quit = true;
 			break;
 		}
@@ -1111,7 +1142,8 @@ pick_key(struct dash *d, int ch)
 		d->ns_sel = d->ns_sel > h ? d->ns_sel - h : 0;
 		break;
 	case KEY_NPAGE:
-		d->ns_sel = d->ns_sel + h < d->ns_n ? d->ns_sel + h : d->ns_n - 1;
+		d->ns_sel = d->ns_sel + h < d->ns_n ? d->ns_sel + h
+						    : d->ns_n - 1;
 		break;
 	case 'g':
 	case KEY_HOME:
@@ -1124,8 +1156,8 @@ pick_key(struct dash *d, int ch)
 	case '\n':
 	case '\r':
 	case KEY_ENTER: {
-		ml_autofree char *ns = d->ns_sel
-			? ml_xstrdup(d->ns_names[d->ns_sel]) : NULL;
+		ml_autofree char *ns =
+			d->ns_sel ? ml_xstrdup(d->ns_names[d->ns_sel]) : NULL;
 
 		pick_close(d);
 		set_namespace(d, ns);
@@ -1195,7 +1227,6 @@ put_cell(const char *s, size_t width, bool pad)
 			addch(' ');
 }
 
-
 /* Clears line y and writes s from column x, cut at the screen edge. */
 static void
 put_line(int y, int x, const char *s, attr_t attr)
@@ -1233,7 +1264,7 @@ static void
 draw_header(struct dash *d)
 {
 	ml_autofree char *l0 = NULL, *l1 = NULL;
-	const char *viewname = d->mode == MODE_TEXT ? d->text.title
+	const char *viewname = d->mode == MODE_TEXT	 ? d->text.title
 			       : d->mode == MODE_PICK_NS ? "namespace picker"
 							 : d->view->name;
 
@@ -1243,14 +1274,16 @@ draw_header(struct dash *d)
 			  d->version ? d->version : "?");
 	put_line(0, 0, l0, A_BOLD);
 	l1 = ml_xasprintf(" Nodes: %zu/%zu ready   Namespace: %s   View: %s   ",
-			  d->nodes_ready, d->nodes_total,
-			  d->ns ? d->ns : "all", viewname);
+			  d->nodes_ready, d->nodes_total, d->ns ? d->ns : "all",
+			  viewname);
 	put_line(1, 0, l1, A_NORMAL);
 	if ((int)strlen(l1) < COLS) {
-		ml_autofree char *conn = d->connected
-			? ml_xstrdup("[connected]")
-			: ml_xasprintf("[DISCONNECTED: %s]",
-				       d->conn_reason ? d->conn_reason : "?");
+		ml_autofree char *conn =
+			d->connected
+				? ml_xstrdup("[connected]")
+				: ml_xasprintf("[DISCONNECTED: %s]",
+					       d->conn_reason ? d->conn_reason
+							      : "?");
 
 		move(1, (int)strlen(l1));
 		attron(d->connected ? COLOR_PAIR(PAIR_OK)
@@ -1259,8 +1292,8 @@ draw_header(struct dash *d)
 		attroff(A_BOLD | COLOR_PAIR(PAIR_OK) | COLOR_PAIR(PAIR_FAILED));
 	}
 	if (d->last_error) {
-		ml_autofree char *l2 = ml_xasprintf(" Last error: %s",
-						    d->last_error);
+		ml_autofree char *l2 =
+			ml_xasprintf(" Last error: %s", d->last_error);
 		put_line(2, 0, l2, COLOR_PAIR(PAIR_ERROR));
 	} else {
 		put_line(2, 0, "", A_NORMAL);
@@ -1286,8 +1319,9 @@ draw_title(struct dash *d)
 					 ? "   secret values hidden: v reveals"
 					 : "");
 	} else if (d->mode == MODE_PICK_NS) {
-		s = ml_xasprintf(" pick a namespace (%zu)   Enter selects, Esc cancels",
-				 d->ns_n - 1);
+		s = ml_xasprintf(
+			" pick a namespace (%zu)   Enter selects, Esc cancels",
+			d->ns_n - 1);
 	} else {
 		if (!d->loaded)
 			snprintf(count, sizeof(count), "loading");
@@ -1296,14 +1330,17 @@ draw_title(struct dash *d)
 				 t->nrows);
 		else
 			snprintf(count, sizeof(count), "%zu", t->nrows);
-		s = ml_xasprintf(" %s (%s)   namespace: %s%s%s%s%s%s", d->view->name,
-				 count,
-				 !d->view->namespaced ? "-" : d->ns ? d->ns : "all",
+		s = ml_xasprintf(" %s (%s)   namespace: %s%s%s%s%s%s",
+				 d->view->name, count,
+				 !d->view->namespaced ? "-"
+				 : d->ns	      ? d->ns
+						      : "all",
 				 t->filter ? "   filter: " : "",
 				 t->filter ? t->filter : "",
 				 t->sort_col >= 0 ? "   sort: " : "",
 				 t->sort_col >= 0 ? t->titles[t->sort_col] : "",
-				 d->stale ? "   [STALE: server unreachable]" : "");
+				 d->stale ? "   [STALE: server unreachable]"
+					  : "");
 	}
 	move(TITLE_LINE, 0);
 	attron(COLOR_PAIR(PAIR_TITLE) | A_REVERSE);
@@ -1334,9 +1371,11 @@ draw_status(struct dash *d)
 		if (d->message)
 			s = ml_xstrdup(d->message);
 		else if (d->mode == MODE_TEXT)
-			s = ml_xstrdup("Up/Down PgUp/PgDn g/G scroll   q/Esc back   Q quit");
+			s = ml_xstrdup(
+				"Up/Down PgUp/PgDn g/G scroll   q/Esc back   Q quit");
 		else
-			s = ml_xstrdup("? help  : view  / filter  0 all ns  n namespace  d describe  l logs  x delete  s scale  q quit");
+			s = ml_xstrdup(
+				"? help  : view  / filter  0 all ns  n namespace  d describe  l logs  x delete  s scale  q quit");
 		break;
 	}
 	put_line(d->lines - 1, 0, s,
@@ -1347,11 +1386,13 @@ static void
 compute_widths(const struct dash *d, size_t *w)
 {
 	const struct ml_tui_table *t = d->table;
-	ml_autofree size_t *nat = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*nat));
+	ml_autofree size_t *nat =
+		ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*nat));
 
 	for (size_t i = 0; i < t->ncols; i++)
 		nat[i] = t->natural[i] + (t->sort_col == (int)i ? 1 : 0);
-	ml_tui_layout(nat, t->ncols, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1, w);
+	ml_tui_layout(nat, t->ncols, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1,
+		      w);
 }
 
 static void
@@ -1373,7 +1414,8 @@ draw_row(const struct dash *d, int y, const struct ml_tui_row *r, bool sel,
 
 		put_cell(r->cells[c], w[c], !last || sel);
 		if (!last)
-			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1; g++)
+			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1;
+			     g++)
 				addch(' ');
 	}
 	if (sel)
@@ -1394,15 +1436,20 @@ draw_column_titles(const struct dash *d, const size_t *w)
 	attron(A_BOLD);
 	addch(' ');
 	for (size_t c = 0; c < t->ncols && getcurx(stdscr) < COLS - 1; c++) {
-		ml_autofree char *title = t->sort_col == (int)c
-			? ml_xasprintf("%s%s", t->titles[c],
-				       t->sort_desc ? (utf8 ? "\xe2\x96\xbc" : "v")
-						    : (utf8 ? "\xe2\x96\xb2" : "^"))
-			: ml_xstrdup(t->titles[c]);
+		ml_autofree char *title =
+			t->sort_col == (int)c
+				? ml_xasprintf("%s%s", t->titles[c],
+					       t->sort_desc
+						       ? (utf8 ? "\xe2\x96\xbc"
+							       : "v")
+						       : (utf8 ? "\xe2\x96\xb2"
+							       : "^"))
+				: ml_xstrdup(t->titles[c]);
 
 		put_cell(title, w[c], c + 1 < t->ncols);
 		if (c + 1 < t->ncols)
-			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1; g++)
+			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1;
+			     g++)
 				addch(' ');
 	}
 	attroff(A_BOLD);
@@ -1669,14 +1716,18 @@ ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 
 	d.view = view_by_name(o->view ? o->view : "pods");
 	if (!d.view)
-		return ml_err(-ML_EUSAGE, "no view '%s': try pods, deploy, rs, svc, cm, sec, no, ns or ev",
-			      o->view);
+		return ml_err(
+			-ML_EUSAGE,
+			"no view '%s': try pods, deploy, rs, svc, cm, sec, no, ns or ev",
+			o->view);
 	r = fetch_version(&d);
 	if (r < 0)
-		return ml_err(r, "cannot reach the API server of context '%s' at %s: %s",
-			      o->cfg->context ? o->cfg->context : "?",
-			      o->cfg->server ? o->cfg->server : "?",
-			      ml_err_msg() ? ml_err_msg() : strerror(-r));
+		return ml_err(
+			r,
+			"cannot reach the API server of context '%s' at %s: %s",
+			o->cfg->context ? o->cfg->context : "?",
+			o->cfg->server ? o->cfg->server : "?",
+			ml_err_msg() ? ml_err_msg() : strerror(-r));
 	d.ns = o->ns ? ml_xstrdup(o->ns) : NULL;
 	d.connected = d.view_up = d.nodes_up = true;
 	d.nodes = ml_tui_table_new(false);
@@ -1720,11 +1771,13 @@ ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 			note_error(&d, "poll");
 			napms(100);
 		}
-		while (pipefd[0] >= 0 && read(pipefd[0], drain, sizeof(drain)) > 0)
+		while (pipefd[0] >= 0 &&
+		       read(pipefd[0], drain, sizeof(drain)) > 0)
 			;
 		if (d.relisted) {
 			/* the list's JSON (megabytes for thousands of rows) is
-			 * freed by now; return the heap it left to the system */
+			 * freed by now; return the heap it left to the system
+			 */
 			malloc_trim(0);
 			d.relisted = false;
 		}

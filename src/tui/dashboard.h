@@ -13,7 +13,8 @@
 #include "kube/k8s.h"
 
 struct ml_tui_dashboard_opts {
-	const struct ml_k8s_config *cfg; /* borrowed: context and server shown */
+	const struct ml_k8s_config *cfg; /* borrowed: context and server shown
+					  */
 	const char *ns;			 /* namespace, or NULL for all */
 	const char *view;		 /* first view name or alias, or NULL */
 };
@@ -26,12 +27,11 @@ struct ml_tui_dashboard_opts {
  * Returns 0, or -errno with a message when the screen could not be set up
  * or the first requests failed.
  */
-int
-ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o);
+int ml_tui_dashboard_run(struct ml_k8s *c,
+			 const struct ml_tui_dashboard_opts *o);
 
 /* Finds a view by name or alias ("po", "deploy", "svc", ...); its
  * canonical name (static) or NULL. */
-const char *
-ml_tui_view_lookup(const char *name);
+const char *ml_tui_view_lookup(const char *name);
 
 #endif

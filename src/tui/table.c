@@ -110,7 +110,8 @@ set_columns(struct ml_tui_table *t, struct json_object *defs)
 		size_t n = json_object_array_length(defs);
 
 		for (size_t i = 0; i < n; i++) {
-			struct json_object *d = json_object_array_get_idx(defs, i);
+			struct json_object *d =
+				json_object_array_get_idx(defs, i);
 			struct json_object *v;
 			const char *name = NULL;
 			int prio = 0;
@@ -138,12 +139,15 @@ cell_text(struct json_object *c)
 	case json_type_string:
 		return ml_xstrdup(json_object_get_string(c));
 	case json_type_int:
-		return ml_xasprintf("%lld", (long long)json_object_get_int64(c));
+		return ml_xasprintf("%lld",
+				    (long long)json_object_get_int64(c));
 	case json_type_boolean:
-		return ml_xstrdup(json_object_get_boolean(c) ? "true" : "false");
+		return ml_xstrdup(json_object_get_boolean(c) ? "true"
+							     : "false");
 	default:
-		return ml_xstrdup(json_object_to_json_string_ext(
-			c, JSON_C_TO_STRING_PLAIN));
+		return ml_xstrdup(
+			json_object_to_json_string_ext(c,
+						       JSON_C_TO_STRING_PLAIN));
 	}
 }
 
@@ -263,7 +267,8 @@ upsert(struct ml_tui_table *t, struct ml_tui_row *r)
 	} else {
 		if (t->nrows == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 64;
-			t->rows = ml_xrealloc(t->rows, t->cap * sizeof(*t->rows));
+			t->rows =
+				ml_xrealloc(t->rows, t->cap * sizeof(*t->rows));
 		}
 		memmove(&t->rows[i + 1], &t->rows[i],
 			(t->nrows - i) * sizeof(*t->rows));
@@ -359,7 +364,7 @@ ml_tui_table_apply(struct ml_tui_table *t, struct json_object *obj,
 	n = json_object_array_length(rows);
 	for (size_t i = 0; i < n; i++) {
 		struct ml_tui_row *r =
-		    make_row(t, json_object_array_get_idx(rows, i));
+			make_row(t, json_object_array_get_idx(rows, i));
 
 		if (!r)
 			continue;
@@ -424,7 +429,7 @@ compare_rows(const void *pa, const void *pb, void *ud)
 
 	if (t->sort_col >= 0 && (size_t)t->sort_col < t->ncols)
 		c = ml_tui_cell_compare(a->cells[t->sort_col],
-				     b->cells[t->sort_col]);
+					b->cells[t->sort_col]);
 	if (c == 0)
 		c = strcmp(a->key, b->key);
 	return t->sort_desc ? -c : c;
@@ -461,7 +466,8 @@ ml_tui_table_refresh(struct ml_tui_table *t)
 		compute_widths(t);
 	if (!t->order_dirty)
 		return false;
-	t->vis = ml_xrealloc(t->vis, (t->nrows ? t->nrows : 1) * sizeof(*t->vis));
+	t->vis = ml_xrealloc(t->vis,
+			     (t->nrows ? t->nrows : 1) * sizeof(*t->vis));
 	t->nvis = 0;
 	for (size_t i = 0; i < t->nrows; i++)
 		if (row_matches(t, t->rows[i]))
@@ -493,23 +499,41 @@ ends_with_n(const char *w, size_t len, const char *suffix)
 static enum ml_tui_status
 status_of_part(const char *w, size_t len)
 {
-	static const char *const ok[] = { "Running", "Ready", "Active",
-					  "Bound", "Available", NULL };
+	static const char *const ok[] = { "Running", "Ready",	  "Active",
+					  "Bound",   "Available", NULL };
 	static const char *const done[] = { "Completed", "Succeeded", NULL };
-	static const char *const pending[] = {
-		"Pending", "ContainerCreating", "PodInitializing",
-		"Terminating", "SchedulingDisabled", "Waiting",
-		"NotReady", NULL };
-	static const char *const failed[] = {
-		"Failed", "Error", "Unknown", "Evicted", "NodeLost",
-		"OOMKilled", "ContainerCannotRun", "DeadlineExceeded",
-		"InvalidImageName", "ErrImagePull", "ErrImageNeverPull",
-		"CreateContainerConfigError", "CreateContainerError",
-		"RunContainerError", "PreStartHookError", "PostStartHookError",
-		"ContainerStatusUnknown", "Lost", "Shutdown", NULL };
+	static const char *const pending[] = { "Pending",
+					       "ContainerCreating",
+					       "PodInitializing",
+					       "Terminating",
+					       "SchedulingDisabled",
+					       "Waiting",
+					       "NotReady",
+					       NULL };
+	static const char *const failed[] = { "Failed",
+					      "Error",
+					      "Unknown",
+					      "Evicted",
+					      "NodeLost",
+					      "OOMKilled",
+					      "ContainerCannotRun",
+					      "DeadlineExceeded",
+					      "InvalidImageName",
+					      "ErrImagePull",
+					      "ErrImageNeverPull",
+					      "CreateContainerConfigError",
+					      "CreateContainerError",
+					      "RunContainerError",
+					      "PreStartHookError",
+					      "PostStartHookError",
+					      "ContainerStatusUnknown",
+					      "Lost",
+					      "Shutdown",
+					      NULL };
 
 	if (len > 5 && strncmp(w, "Init:", 5) == 0) {
-		/* Init:0/2 is progress; Init:Error, Init:CrashLoopBackOff fail */
+		/* Init:0/2 is progress; Init:Error, Init:CrashLoopBackOff fail
+		 */
 		w += 5;
 		len -= 5;
 		if (len && isdigit((unsigned char)*w))
@@ -534,8 +558,8 @@ ml_tui_status_of_word(const char *s)
 {
 	enum ml_tui_status worst = ML_TUI_STATUS_NONE;
 	static const int rank[] = {
-		[ML_TUI_STATUS_NONE] = 0, [ML_TUI_STATUS_DONE] = 1,
-		[ML_TUI_STATUS_OK] = 2, [ML_TUI_STATUS_PENDING] = 3,
+		[ML_TUI_STATUS_NONE] = 0,   [ML_TUI_STATUS_DONE] = 1,
+		[ML_TUI_STATUS_OK] = 2,	    [ML_TUI_STATUS_PENDING] = 3,
 		[ML_TUI_STATUS_FAILED] = 4,
 	};
 
@@ -567,7 +591,8 @@ ml_tui_table_row_status(const struct ml_tui_table *t,
 		return ml_tui_status_of_word(row->cells[c]);
 	c = ml_tui_table_column(t, "READY");
 	if (c >= 0) {
-		if (sscanf(row->cells[c], "%lu/%lu%c", &have, &want, &tail) != 2)
+		if (sscanf(row->cells[c], "%lu/%lu%c", &have, &want, &tail) !=
+		    2)
 			return ML_TUI_STATUS_NONE;
 		return have >= want ? ML_TUI_STATUS_OK : ML_TUI_STATUS_PENDING;
 	}
@@ -585,8 +610,11 @@ ml_tui_age_seconds(const char *s)
 	static const struct {
 		char unit;
 		long long secs;
-	} units[] = { { 'y', 365LL * 86400 }, { 'd', 86400 }, { 'h', 3600 },
-		      { 'm', 60 }, { 's', 1 } };
+	} units[] = { { 'y', 365LL * 86400 },
+		      { 'd', 86400 },
+		      { 'h', 3600 },
+		      { 'm', 60 },
+		      { 's', 1 } };
 	long long total = 0;
 	bool any = false;
 
@@ -686,7 +714,7 @@ ml_tui_text_fit(const char *s, size_t width)
 
 void
 ml_tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
-	   size_t screen, size_t *ret)
+	      size_t screen, size_t *ret)
 {
 	size_t total = 0, lo, hi, avail;
 
@@ -709,7 +737,8 @@ ml_tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
 		size_t c = lo + (hi - lo + 1) / 2, sum = 0;
 
 		for (size_t i = 0; i < n; i++) {
-			size_t floor = natural[i] < minimum ? natural[i] : minimum;
+			size_t floor = natural[i] < minimum ? natural[i]
+							    : minimum;
 			size_t w = natural[i] < c ? natural[i] : c;
 
 			sum += w > floor ? w : floor;

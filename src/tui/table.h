@@ -39,30 +39,28 @@ struct ml_tui_row {
 
 struct ml_tui_table {
 	size_t ncols;
-	char **titles;	    /* upper-case column titles, owned */
-	int *src;	    /* per column: index in a Table row's cells;
-			     * -1 for NAMESPACE, -2 for the name */
-	bool with_ns;	    /* column 0 is NAMESPACE, filled from metadata */
-	bool have_columns;  /* columnDefinitions seen */
+	char **titles;	   /* upper-case column titles, owned */
+	int *src;	   /* per column: index in a Table row's cells;
+			    * -1 for NAMESPACE, -2 for the name */
+	bool with_ns;	   /* column 0 is NAMESPACE, filled from metadata */
+	bool have_columns; /* columnDefinitions seen */
 	struct ml_tui_row **rows; /* sorted by key */
 	size_t nrows, cap;
 	struct ml_tui_row **vis; /* the filtered rows in display order */
 	size_t nvis;
 	int sort_col; /* -1: by key (namespace, name) */
 	bool sort_desc;
-	char *filter; /* case-insensitive substring of any cell, or NULL */
-	bool order_dirty;     /* vis must be rebuilt */
-	unsigned long serial; /* last generation handed out */
+	char *filter;	  /* case-insensitive substring of any cell, or NULL */
+	bool order_dirty; /* vis must be rebuilt */
+	unsigned long serial;	  /* last generation handed out */
 	unsigned long layout_gen; /* changes with columns, widths, order */
-	size_t *natural;      /* per column: max display width of title/cells */
-	bool widths_dirty;    /* natural must be recomputed */
+	size_t *natural;   /* per column: max display width of title/cells */
+	bool widths_dirty; /* natural must be recomputed */
 };
 
 /* A new empty table; with_ns adds a NAMESPACE column in front. */
-struct ml_tui_table *
-ml_tui_table_new(bool with_ns);
-struct ml_tui_table *
-ml_tui_table_free(struct ml_tui_table *t);
+struct ml_tui_table *ml_tui_table_new(bool with_ns);
+struct ml_tui_table *ml_tui_table_free(struct ml_tui_table *t);
 
 /*
  * Replaces every row with those of a Table (the RELISTED event), taking
@@ -70,75 +68,62 @@ ml_tui_table_free(struct ml_tui_table *t);
  * wide). A plain List (items, no rows) yields rows with a NAME column only.
  * Returns 0 or -EBADMSG when obj is neither.
  */
-int
-ml_tui_table_replace(struct ml_tui_table *t, struct json_object *obj);
+int ml_tui_table_replace(struct ml_tui_table *t, struct json_object *obj);
 
 /*
  * Applies one watch event: deleted false adds or updates the rows in obj
  * (a Table with rows, or a single object with metadata), deleted true
  * removes them. Returns the number of rows changed.
  */
-int
-ml_tui_table_apply(struct ml_tui_table *t, struct json_object *obj,
-		   bool deleted);
+int ml_tui_table_apply(struct ml_tui_table *t, struct json_object *obj,
+		       bool deleted);
 
 /* The row with key, or NULL. Borrowed. */
-struct ml_tui_row *
-ml_tui_table_find(const struct ml_tui_table *t, const char *key);
+struct ml_tui_row *ml_tui_table_find(const struct ml_tui_table *t,
+				     const char *key);
 
 /* Sets the filter (NULL or "" for none); marks the order dirty. */
-void
-ml_tui_table_set_filter(struct ml_tui_table *t, const char *filter);
+void ml_tui_table_set_filter(struct ml_tui_table *t, const char *filter);
 
 /* Sorts by column col (-1: by key); choosing the current column again
  * reverses the order. */
-void
-ml_tui_table_sort_by(struct ml_tui_table *t, int col);
+void ml_tui_table_sort_by(struct ml_tui_table *t, int col);
 
 /* Rebuilds vis when the order is dirty. Returns true when it did. */
-bool
-ml_tui_table_refresh(struct ml_tui_table *t);
+bool ml_tui_table_refresh(struct ml_tui_table *t);
 
 /* Index of the column titled title (upper case), or -1. */
-int
-ml_tui_table_column(const struct ml_tui_table *t, const char *title);
+int ml_tui_table_column(const struct ml_tui_table *t, const char *title);
 
 /* --- pure helpers --- */
 
 /* Colour class of a status word as kubectl prints it ("Init:0/1",
  * "Ready,SchedulingDisabled", "CrashLoopBackOff", ...). */
-enum ml_tui_status
-ml_tui_status_of_word(const char *s);
+enum ml_tui_status ml_tui_status_of_word(const char *s);
 
 /* Colour class of a row of t: its STATUS cell, else a READY "n/m" cell,
  * else an event's TYPE (Warning is pending). */
-enum ml_tui_status
-ml_tui_table_row_status(const struct ml_tui_table *t,
-			const struct ml_tui_row *row);
+enum ml_tui_status ml_tui_table_row_status(const struct ml_tui_table *t,
+					   const struct ml_tui_row *row);
 
 /*
  * Compares two cells for sorting: both durations as kubectl prints ages
  * ("5s", "3m20s", "2d", "<unknown>" last) compare as durations, both
  * integers as numbers, anything else case-insensitively.
  */
-int
-ml_tui_cell_compare(const char *a, const char *b);
+int ml_tui_cell_compare(const char *a, const char *b);
 
 /* Seconds in an age such as "3m20s", "2d4h", "5y"; -1 when s is not one. */
-long long
-ml_tui_age_seconds(const char *s);
+long long ml_tui_age_seconds(const char *s);
 
 /* Case-insensitive substring test; an empty needle matches. */
-bool
-ml_tui_match(const char *haystack, const char *needle);
+bool ml_tui_match(const char *haystack, const char *needle);
 
 /* Display width of UTF-8 text (code points, each one column). */
-size_t
-ml_tui_text_width(const char *s);
+size_t ml_tui_text_width(const char *s);
 
 /* Bytes of s that fit in width columns, cut at a code point boundary. */
-size_t
-ml_tui_text_fit(const char *s, size_t width);
+size_t ml_tui_text_fit(const char *s, size_t width);
 
 /*
  * Column widths for a screen width: the natural widths when they fit
@@ -146,8 +131,7 @@ ml_tui_text_fit(const char *s, size_t width);
  * common cap, never under min(natural, minimum). The last column takes
  * whatever is left up to its natural width. ret has n entries.
  */
-void
-ml_tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
-	   size_t screen, size_t *ret);
+void ml_tui_layout(const size_t *natural, size_t n, size_t minimum, size_t gap,
+		   size_t screen, size_t *ret);
 
 #endif

@@ -34,9 +34,9 @@ looks_numeric(const char *s)
 bool
 ml_tui_yaml_needs_quotes(const char *s)
 {
-	static const char *const words[] = { "true", "false", "yes", "no",
-					     "on", "off", "null", "~", "y",
-					     "n", NULL };
+	static const char *const words[] = { "true", "false", "yes",  "no",
+					     "on",   "off",   "null", "~",
+					     "y",    "n",     NULL };
 	size_t len = strlen(s);
 
 	if (len == 0)
@@ -108,8 +108,8 @@ block_ok(const char *s)
 	size_t len = strlen(s);
 
 	return strchr(s, '\n') && !has_control(s) && s[0] != ' ' &&
-	       s[0] != '\n' && !(len >= 2 && s[len - 1] == '\n' &&
-				 s[len - 2] == '\n');
+	       s[0] != '\n' &&
+	       !(len >= 2 && s[len - 1] == '\n' && s[len - 2] == '\n');
 }
 
 /* A string scalar after "key:" or "-" (the separating space is ours),
@@ -185,8 +185,7 @@ is_empty_container(struct json_object *v)
 	}
 }
 
-static void emit_value(FILE *f, struct json_object *v, int indent,
-		       bool in_seq);
+static void emit_value(FILE *f, struct json_object *v, int indent, bool in_seq);
 
 /* A scalar or empty container on the current line, newline included. */
 static void
@@ -207,7 +206,8 @@ emit_inline(FILE *f, struct json_object *v, int indent)
 		return;
 	default:
 		fprintf(f, " %s\n",
-			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+			json_object_to_json_string_ext(v,
+						       JSON_C_TO_STRING_PLAIN));
 		return;
 	}
 }

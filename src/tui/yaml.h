@@ -10,11 +10,9 @@
 #include <stdbool.h>
 
 /* The YAML document for obj, ending with a newline. Caller frees. */
-char *
-ml_tui_yaml_from_json(struct json_object *obj);
+char *ml_tui_yaml_from_json(struct json_object *obj);
 
 /* True when s must be quoted to stay a string in YAML. */
-bool
-ml_tui_yaml_needs_quotes(const char *s);
+bool ml_tui_yaml_needs_quotes(const char *s);
 
 #endif

@@ -25,7 +25,7 @@ int
 fixture_run(const char *verb)
 {
 	ml_autofree char *cmd =
-	    ml_xasprintf("'%s' %s '%s' >&2", script, verb, fixture_dir);
+		ml_xasprintf("'%s' %s '%s' >&2", script, verb, fixture_dir);
 
 	return system(cmd);
 }

@@ -13,9 +13,9 @@
 
 #include <check.h>
 
-extern char fixture_dir[];        /* the fixture's state, pki/ and logs */
+extern char fixture_dir[];	  /* the fixture's state, pki/ and logs */
 extern char fixture_kubeconfig[]; /* its kubeconfig (several contexts) */
-extern char fixture_srcdir[];     /* the source tree, for test data */
+extern char fixture_srcdir[];	  /* the source tree, for test data */
 
 /*
  * Runs "control-plane VERB DIR" (stop-apiserver, start-apiserver, ...),

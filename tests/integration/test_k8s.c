@@ -51,8 +51,8 @@ static void
 create_cm(struct ml_k8s *c, const char *name, const char *data_json)
 {
 	ml_autofree char *body = ml_xasprintf(
-	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"},\"data\":%s}",
-	    name, data_json);
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"},\"data\":%s}",
+		name, data_json);
 	int r = ml_k8s_create(c, "/api/v1/namespaces/default/configmaps", body,
 			      NULL);
 
@@ -63,9 +63,9 @@ static void
 create_pod(struct ml_k8s *c, const char *name, const char *label)
 {
 	ml_autofree char *body = ml_xasprintf(
-	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"labels\":{\"test\":\"%s\"}},"
-	    "\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"busybox\"}]}}",
-	    name, label);
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"labels\":{\"test\":\"%s\"}},"
+		"\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"busybox\"}]}}",
+		name, label);
 	int r = ml_k8s_create(c, "/api/v1/namespaces/default/pods", body, NULL);
 
 	ck_assert_msg(r == 0, "create pod %s: %s", name, ml_err_msg());
@@ -161,7 +161,8 @@ collect(struct json_object *obj, const char *text, void *ud)
 	ck_assert_int_lt(it->n, 64);
 	if (obj)
 		snprintf(it->what[it->n], sizeof(it->what[0]), "%s %s %s",
-			 ml_json_str(obj, "type"), ml_json_str(obj, "object.metadata.name"),
+			 ml_json_str(obj, "type"),
+			 ml_json_str(obj, "object.metadata.name"),
 			 ml_json_str(obj, "object.metadata.resourceVersion"));
 	else
 		snprintf(it->what[it->n], sizeof(it->what[0]), "%s", text);
@@ -172,7 +173,7 @@ static char *
 data_file(const char *name, size_t *len)
 {
 	ml_autofree char *path =
-	    ml_xasprintf("%s/tests/data/k8s/%s", fixture_srcdir, name);
+		ml_xasprintf("%s/tests/data/k8s/%s", fixture_srcdir, name);
 	char *data;
 
 	ck_assert_msg(ml_read_file(path, &data, len) == 0, "%s", ml_err_msg());
@@ -186,23 +187,24 @@ feed_split(enum ml_k8s_stream_kind kind, const char *data, size_t len,
 	/* Every split offset in two pieces, and every byte on its own. */
 	for (size_t cut = 0; cut <= len + 1; cut++) {
 		struct ml_k8s_stream st;
-		struct items got = {0};
+		struct items got = { 0 };
 
 		ml_k8s_stream_init(&st, kind);
 		if (cut <= len) {
-			ck_assert_int_ge(
-			    ml_k8s_stream_feed(&st, data, cut, collect, &got),
-			    0);
+			ck_assert_int_ge(ml_k8s_stream_feed(&st, data, cut,
+							    collect, &got),
+					 0);
 			ck_assert_int_ge(ml_k8s_stream_feed(&st, data + cut,
 							    len - cut, collect,
 							    &got),
 					 0);
 		} else {
 			for (size_t i = 0; i < len; i++)
-				ck_assert_int_ge(
-				    ml_k8s_stream_feed(&st, data + i, 1,
-						       collect, &got),
-				    0);
+				ck_assert_int_ge(ml_k8s_stream_feed(&st,
+								    data + i, 1,
+								    collect,
+								    &got),
+						 0);
 		}
 		ck_assert_int_ge(ml_k8s_stream_finish(&st, collect, &got), 0);
 		ml_k8s_stream_release(&st);
@@ -217,11 +219,12 @@ START_TEST(test_k8s_stream_watch_split_anywhere)
 {
 	size_t len;
 	ml_autofree char *data = data_file("watch-configmaps.jsonl", &len);
-	struct items want = {0};
+	struct items want = { 0 };
 	struct ml_k8s_stream st;
 	static const char *const expect[] = {
-	    "ADDED rec-1",   "MODIFIED rec-1", "ADDED rec-2",
-	    "DELETED rec-1", "DELETED rec-2",  "BOOKMARK (null)"};
+		"ADDED rec-1",	 "MODIFIED rec-1", "ADDED rec-2",
+		"DELETED rec-1", "DELETED rec-2",  "BOOKMARK (null)"
+	};
 
 	ml_k8s_stream_init(&st, ML_K8S_STREAM_JSON);
 	ck_assert_int_eq(ml_k8s_stream_feed(&st, data, len, collect, &want), 6);
@@ -237,7 +240,7 @@ START_TEST(test_k8s_stream_lines_split_anywhere)
 {
 	size_t len;
 	ml_autofree char *data = data_file("log.txt", &len);
-	struct items want = {0};
+	struct items want = { 0 };
 	struct ml_k8s_stream st;
 
 	ml_k8s_stream_init(&st, ML_K8S_STREAM_LINES);
@@ -256,12 +259,13 @@ END_TEST
 START_TEST(test_k8s_stream_malformed)
 {
 	struct ml_k8s_stream st;
-	struct items got = {0};
+	struct items got = { 0 };
 	const char bad[] = "{\"type\":\"ADDED\"}\n{\"type\" 12}\n";
 
 	ml_k8s_stream_init(&st, ML_K8S_STREAM_JSON);
-	ck_assert_int_eq(
-	    ml_k8s_stream_feed(&st, bad, strlen(bad), collect, &got), -EBADMSG);
+	ck_assert_int_eq(ml_k8s_stream_feed(&st, bad, strlen(bad), collect,
+					    &got),
+			 -EBADMSG);
 	ck_assert_int_eq(got.n, 1);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "malformed watch stream"));
 	ml_k8s_stream_reset(&st);
@@ -313,8 +317,9 @@ START_TEST(test_k8s_config_load_inline_data)
 {
 	struct ml_k8s_config *cfg = NULL;
 
-	ck_assert_int_eq(
-	    ml_k8s_config_load(fixture_kubeconfig, "fixture-inline", &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig,
+					    "fixture-inline", &cfg),
+			 0);
 	ck_assert_ptr_null(cfg->ca_file);
 	ck_assert_ptr_null(cfg->cert_file);
 	ck_assert(ml_startswith(cfg->ca_data, "-----BEGIN CERTIFICATE-----"));
@@ -329,8 +334,9 @@ START_TEST(test_k8s_config_load_token)
 {
 	struct ml_k8s_config *cfg = NULL;
 
-	ck_assert_int_eq(
-	    ml_k8s_config_load(fixture_kubeconfig, "fixture-token", &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture-token",
+					    &cfg),
+			 0);
 	ck_assert_ptr_nonnull(cfg->token);
 	ck_assert_ptr_null(cfg->cert_file);
 	check_get_works(cfg);
@@ -341,7 +347,7 @@ END_TEST
 START_TEST(test_k8s_config_load_relative_paths)
 {
 	ml_autofree char *path =
-	    ml_xasprintf("%s/relative.kubeconfig", fixture_dir);
+		ml_xasprintf("%s/relative.kubeconfig", fixture_dir);
 	ml_autofree char *text = NULL;
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *probe = client();
@@ -350,11 +356,11 @@ START_TEST(test_k8s_config_load_relative_paths)
 	/* The server URL, taken from the fixture's context. */
 	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, NULL, &cfg), 0);
 	text = ml_xasprintf(
-	    "apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster:\n"
-	    "    server: %s\n    certificate-authority: pki/ca.crt\n"
-	    "users:\n- name: r\n  user:\n    client-certificate: ./pki/admin.crt\n"
-	    "    client-key: pki/admin.key\ncontexts:\n- name: r\n  context: {cluster: r, user: r, namespace: kube-system}\n",
-	    cfg->server);
+		"apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster:\n"
+		"    server: %s\n    certificate-authority: pki/ca.crt\n"
+		"users:\n- name: r\n  user:\n    client-certificate: ./pki/admin.crt\n"
+		"    client-key: pki/admin.key\ncontexts:\n- name: r\n  context: {cluster: r, user: r, namespace: kube-system}\n",
+		cfg->server);
 	cfg = ml_k8s_config_free(cfg);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -416,7 +422,7 @@ START_TEST(test_k8s_list_limit_continue)
 	struct ml_k8s *c = client();
 	ml_autofree char *cont = NULL;
 	const char *path =
-	    "/api/v1/namespaces/default/pods?labelSelector=test%3Dpages";
+		"/api/v1/namespaces/default/pods?labelSelector=test%3Dpages";
 	int pages = 0, total = 0;
 	char name[32];
 
@@ -450,34 +456,37 @@ START_TEST(test_k8s_list_table)
 {
 	struct ml_k8s *c = client();
 	struct json_object *t = NULL, *cols, *rows, *row, *cells;
-	static const char *const want[] = {"Name", "Ready", "Status",
-					   "Restarts", "Age"};
+	static const char *const want[] = { "Name", "Ready", "Status",
+					    "Restarts", "Age" };
 
 	create_pod(c, "table-0", "table");
 	create_pod(c, "table-1", "table");
 	ck_assert_msg(
-	    ml_k8s_list(
-		c, "/api/v1/namespaces/default/pods?labelSelector=test%3Dtable",
-		true, 0, NULL, &t) == 0,
-	    "%s", ml_err_msg());
+		ml_k8s_list(c,
+			    "/api/v1/namespaces/default/pods?labelSelector=test%3Dtable",
+			    true, 0, NULL, &t) == 0,
+		"%s", ml_err_msg());
 	ck_assert_str_eq(ml_json_str(t, "kind"), "Table");
 	ck_assert(json_object_object_get_ex(t, "columnDefinitions", &cols));
 	for (size_t i = 0; i < ML_ARRAY_SIZE(want); i++)
-		ck_assert_str_eq(
-		    ml_json_str(json_object_array_get_idx(cols, i), "name"), want[i]);
+		ck_assert_str_eq(ml_json_str(json_object_array_get_idx(cols, i),
+					     "name"),
+				 want[i]);
 	ck_assert(json_object_object_get_ex(t, "rows", &rows));
 	ck_assert_int_eq(json_object_array_length(rows), 2);
 	row = json_object_array_get_idx(rows, 0);
 	ck_assert(json_object_object_get_ex(row, "cells", &cells));
-	ck_assert_str_eq(
-	    json_object_get_string(json_object_array_get_idx(cells, 0)),
-	    "table-0");
-	ck_assert_str_eq(
-	    json_object_get_string(json_object_array_get_idx(cells, 1)), "0/1");
-	ck_assert_str_eq(
-	    json_object_get_string(json_object_array_get_idx(cells, 2)),
-	    "Pending");
-	ck_assert_str_eq(ml_json_str(row, "object.kind"), "PartialObjectMetadata");
+	ck_assert_str_eq(json_object_get_string(
+				 json_object_array_get_idx(cells, 0)),
+			 "table-0");
+	ck_assert_str_eq(json_object_get_string(
+				 json_object_array_get_idx(cells, 1)),
+			 "0/1");
+	ck_assert_str_eq(json_object_get_string(
+				 json_object_array_get_idx(cells, 2)),
+			 "Pending");
+	ck_assert_str_eq(ml_json_str(row, "object.kind"),
+			 "PartialObjectMetadata");
 	ck_assert_ptr_nonnull(ml_json_str(t, "metadata.resourceVersion"));
 	json_object_put(t);
 	ml_k8s_free(c);
@@ -489,27 +498,30 @@ START_TEST(test_k8s_scale_deployment)
 	struct ml_k8s *c = client();
 	struct json_object *d = NULL;
 	const char *dep =
-	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
-	    "\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
-	    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
-	    "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx\"}]}}}}";
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
+		"\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
+		"\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+		"\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx\"}]}}}}";
 
-	ck_assert_msg(
-	    ml_k8s_create(c, "/apis/apps/v1/namespaces/default/deployments",
-			  dep, &d) == 0,
-	    "%s", ml_err_msg());
+	ck_assert_msg(ml_k8s_create(c,
+				    "/apis/apps/v1/namespaces/default/deployments",
+				    dep, &d) == 0,
+		      "%s", ml_err_msg());
 	ck_assert_int_eq(json_object_get_int(json_object_object_get(
-			     json_object_object_get(d, "spec"), "replicas")),
+				 json_object_object_get(d, "spec"),
+				 "replicas")),
 			 1);
 	json_object_put(d);
 	ck_assert_msg(ml_k8s_scale(c, "default", "web", 3) == 0, "%s",
 		      ml_err_msg());
 	ck_assert_int_eq(
-	    ml_k8s_get(c, "/apis/apps/v1/namespaces/default/deployments/web",
-		       &d),
-	    0);
+		ml_k8s_get(c,
+			   "/apis/apps/v1/namespaces/default/deployments/web",
+			   &d),
+		0);
 	ck_assert_int_eq(json_object_get_int(json_object_object_get(
-			     json_object_object_get(d, "spec"), "replicas")),
+				 json_object_object_get(d, "spec"),
+				 "replicas")),
 			 3);
 	json_object_put(d);
 	ck_assert_int_eq(ml_k8s_scale(c, "default", "nope", 3), -ENOENT);
@@ -541,9 +553,9 @@ START_TEST(test_k8s_apply_creates_then_updates)
 	struct json_object *o = NULL;
 	const char *path = "/api/v1/namespaces/default/configmaps/applied";
 	const char *v1 =
-	    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: \"1\"\n";
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: \"1\"\n";
 	const char *v2 =
-	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"applied\"},\"data\":{\"a\":\"2\",\"b\":\"x\"}}";
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"applied\"},\"data\":{\"a\":\"2\",\"b\":\"x\"}}";
 
 	ck_assert_msg(ml_k8s_apply(c, path, v1, &o) == 0, "%s", ml_err_msg());
 	ck_assert_str_eq(ml_json_str(o, "data.a"), "1");
@@ -570,20 +582,21 @@ START_TEST(test_k8s_delete)
 
 	create_cm(c, "doomed", "{\"k\":\"v\"}");
 	ck_assert_msg(
-	    ml_k8s_delete(
-		c, "/api/v1/namespaces/default/configmaps/doomed",
-		"{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0}") ==
-		0,
-	    "%s", ml_err_msg());
+		ml_k8s_delete(
+			c, "/api/v1/namespaces/default/configmaps/doomed",
+			"{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0}") ==
+			0,
+		"%s", ml_err_msg());
+	ck_assert_int_eq(ml_k8s_get(c,
+				    "/api/v1/namespaces/default/configmaps/doomed",
+				    &o),
+			 -ENOENT);
 	ck_assert_int_eq(
-	    ml_k8s_get(c, "/api/v1/namespaces/default/configmaps/doomed", &o),
-	    -ENOENT);
-	ck_assert_int_eq(
-	    ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/doomed",
-			  NULL),
-	    -ENOENT);
+		ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/doomed",
+			      NULL),
+		-ENOENT);
 	ck_assert_ptr_nonnull(
-	    strstr(ml_err_msg(), "configmaps \"doomed\" not found"));
+		strstr(ml_err_msg(), "configmaps \"doomed\" not found"));
 	ml_k8s_free(c);
 }
 END_TEST
@@ -596,16 +609,18 @@ START_TEST(test_k8s_error_404_has_status_message)
 	ck_assert_int_eq(ml_k8s_get(c, "/api/v1/namespaces/nope", &o), -ENOENT);
 	ck_assert_ptr_null(o);
 	ck_assert_str_eq(
-	    ml_err_msg(),
-	    "GET /api/v1/namespaces/nope: 404 Not Found: namespaces \"nope\" not found");
+		ml_err_msg(),
+		"GET /api/v1/namespaces/nope: 404 Not Found: namespaces \"nope\" not found");
 	/* 409 for a second create, with the API's words. */
 	create_cm(c, "twice", "{}");
-	ck_assert_int_eq(
-	    ml_k8s_create(c, "/api/v1/namespaces/default/configmaps",
-			  "{\"metadata\":{\"name\":\"twice\"}}", NULL),
-	    -EEXIST);
-	ck_assert_ptr_nonnull(strstr(
-	    ml_err_msg(), "409 Conflict: configmaps \"twice\" already exists"));
+	ck_assert_int_eq(ml_k8s_create(c,
+				       "/api/v1/namespaces/default/configmaps",
+				       "{\"metadata\":{\"name\":\"twice\"}}",
+				       NULL),
+			 -EEXIST);
+	ck_assert_ptr_nonnull(
+		strstr(ml_err_msg(),
+		       "409 Conflict: configmaps \"twice\" already exists"));
 	ml_k8s_free(c);
 }
 END_TEST
@@ -633,9 +648,9 @@ END_TEST
 
 START_TEST(test_k8s_error_timeout_bounded)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
-	struct ml_k8s_config cfg = {0};
+	struct ml_k8s_config cfg = { 0 };
 	struct ml_k8s *c = NULL;
 	struct json_object *o = NULL;
 	struct timespec t0;
@@ -667,7 +682,7 @@ END_TEST
 START_TEST(test_k8s_logs_pending_pod)
 {
 	struct ml_k8s *c = client();
-	struct seen s = {0};
+	struct seen s = { 0 };
 	struct ml_k8s_watch *w = NULL;
 	char *text = NULL;
 	int i;
@@ -684,9 +699,9 @@ START_TEST(test_k8s_logs_pending_pod)
 			 -EINVAL);
 	ck_assert_ptr_null(text);
 	ck_assert_str_eq(
-	    ml_err_msg(),
-	    "GET /api/v1/namespaces/default/pods/lonely/log?follow=false&container=nope&tailLines=10: "
-	    "400 Bad Request: container nope is not valid for pod lonely");
+		ml_err_msg(),
+		"GET /api/v1/namespaces/default/pods/lonely/log?follow=false&container=nope&tailLines=10: "
+		"400 Bad Request: container nope is not valid for pod lonely");
 	/* Followed, the same: one DISCONNECTED with those words, no retries. */
 	ck_assert_int_eq(ml_k8s_follow_logs(c, "default", "lonely", "nope", -1,
 					    record, &s, &w),
@@ -694,17 +709,16 @@ START_TEST(test_k8s_logs_pending_pod)
 	i = await(c, &s, 0, ML_K8S_DISCONNECTED, NULL, 5000);
 	ck_assert_int_eq(i, 0);
 	ck_assert_msg(
-	    strstr(
-		s.text[i],
-		"400 Bad Request: container nope is not valid for pod lonely"),
-	    "%s", s.text[i]);
+		strstr(s.text[i],
+		       "400 Bad Request: container nope is not valid for pod lonely"),
+		"%s", s.text[i]);
 	ck_assert_int_eq(ml_k8s_poll(c, 700, -1), 0);
 	ml_k8s_watch_stop(w);
 	/* And the empty log of the pending pod ends at once. */
 	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(
-	    ml_k8s_follow_logs(c, "default", "lonely", NULL, 5, record, &s, &w),
-	    0);
+	ck_assert_int_eq(ml_k8s_follow_logs(c, "default", "lonely", NULL, 5,
+					    record, &s, &w),
+			 0);
 	i = await(c, &s, 0, ML_K8S_DISCONNECTED, NULL, 5000);
 	ck_assert_int_eq(i, 1);
 	ck_assert_int_eq(s.type[0], ML_K8S_CONNECTED);
@@ -720,7 +734,7 @@ START_TEST(test_k8s_watch_added_modified_deleted)
 {
 	struct ml_k8s *c = client();
 	struct ml_k8s_watch *w = NULL;
-	struct seen s = {0};
+	struct seen s = { 0 };
 	int i;
 
 	create_cm(c, "before", "{}");
@@ -736,16 +750,17 @@ START_TEST(test_k8s_watch_added_modified_deleted)
 	i = await(c, &s, 2, ML_K8S_ADDED, "watched", 5000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(
-	    ml_k8s_patch(c, "/api/v1/namespaces/default/configmaps/watched",
-			 "application/strategic-merge-patch+json",
-			 "{\"data\":{\"v\":\"2\"}}", NULL),
-	    0);
+		ml_k8s_patch(c, "/api/v1/namespaces/default/configmaps/watched",
+			     "application/strategic-merge-patch+json",
+			     "{\"data\":{\"v\":\"2\"}}", NULL),
+		0);
 	i = await(c, &s, i, ML_K8S_MODIFIED, "watched", 5000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(
-	    ml_k8s_delete(c, "/api/v1/namespaces/default/configmaps/watched",
-			  NULL),
-	    0);
+		ml_k8s_delete(c,
+			      "/api/v1/namespaces/default/configmaps/watched",
+			      NULL),
+		0);
 	i = await(c, &s, i, ML_K8S_DELETED, "watched", 5000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(find(&s, 0, ML_K8S_DISCONNECTED, NULL), -1);
@@ -758,7 +773,7 @@ START_TEST(test_k8s_watch_table)
 {
 	struct ml_k8s *c = client();
 	struct ml_k8s_watch *w = NULL;
-	struct seen s = {0};
+	struct seen s = { 0 };
 	int i;
 
 	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces/default/pods",
@@ -779,10 +794,11 @@ START_TEST(test_k8s_watch_stop_inside_callback)
 {
 	struct ml_k8s *c = client();
 	struct ml_k8s_watch *w = NULL;
-	struct seen s = {0};
+	struct seen s = { 0 };
 
-	ck_assert_int_eq(
-	    ml_k8s_watch(c, "/api/v1/namespaces", false, record, &s, &w), 0);
+	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces", false, record,
+				      &s, &w),
+			 0);
 	s.stop_me = w; /* at the first event, CONNECTED */
 	ck_assert_int_eq(ml_k8s_poll(c, 2000, -1), 1);
 	ck_assert_int_eq(s.n, 1);
@@ -795,12 +811,13 @@ START_TEST(test_k8s_poll_returns_on_extra_fd)
 {
 	struct ml_k8s *c = client();
 	struct ml_k8s_watch *w = NULL;
-	struct seen s = {0};
+	struct seen s = { 0 };
 	struct timespec t0;
 	int p[2];
 
-	ck_assert_int_eq(
-	    ml_k8s_watch(c, "/api/v1/namespaces", false, record, &s, &w), 0);
+	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces", false, record,
+				      &s, &w),
+			 0);
 	ck_assert_int_eq(ml_k8s_poll(c, 2000, -1), 2); /* CONNECTED, RELISTED */
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(write(p[1], "k", 1), 1);
@@ -821,7 +838,7 @@ START_TEST(test_k8s_watch_410_relists)
 {
 	struct ml_k8s *c;
 	struct ml_k8s_watch *w = NULL;
-	struct seen s = {0};
+	struct seen s = { 0 };
 	int i;
 
 	/*
@@ -832,15 +849,15 @@ START_TEST(test_k8s_watch_410_relists)
 	ck_assert_int_eq(fixture_run("stop-apiserver"), 0);
 	ck_assert_int_eq(fixture_run("start-apiserver"), 0);
 	c = client();
-	ck_assert_int_eq(
-	    ml_k8s_watch_from(c, "/api/v1/namespaces/default/configmaps", false,
-			      "1", record, &s, &w),
-	    0);
+	ck_assert_int_eq(ml_k8s_watch_from(c,
+					   "/api/v1/namespaces/default/configmaps",
+					   false, "1", record, &s, &w),
+			 0);
 	i = await(c, &s, 0, ML_K8S_RELISTED, NULL, 5000);
 	ck_assert_msg(
-	    i >= 0,
-	    "no RELISTED after watching from resourceVersion 1 (%d events)",
-	    s.n);
+		i >= 0,
+		"no RELISTED after watching from resourceVersion 1 (%d events)",
+		s.n);
 	ck_assert_int_eq(s.type[0], ML_K8S_CONNECTED);
 	ck_assert_str_eq(s.kind[i], "ConfigMapList");
 	ck_assert_int_eq(find(&s, 0, ML_K8S_DISCONNECTED, NULL), -1);
@@ -854,7 +871,7 @@ START_TEST(test_k8s_watch_survives_apiserver_restart)
 {
 	struct ml_k8s *c = client();
 	struct ml_k8s_watch *w = NULL;
-	struct seen s = {0};
+	struct seen s = { 0 };
 	int d, con, rel;
 
 	ck_assert_int_eq(ml_k8s_watch(c,
@@ -895,7 +912,9 @@ cluster_home(const char *home)
 	ml_autofree char *ca = NULL, *cert = NULL, *key = NULL;
 	int port;
 
-	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture", &cfg), 0);
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture",
+					    &cfg),
+			 0);
 	ck_assert_int_eq(ml_mkdir_p(cadir, 0700), 0);
 	ck_assert_int_eq(ml_mkdir_p(certs, 0700), 0);
 	ml_pki_admin_files(home, "fixture", &ca, &cert, &key);

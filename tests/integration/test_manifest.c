@@ -31,8 +31,7 @@ client(void)
 
 /* kubectl ARGS against the fixture: its stdout (caller frees), its exit
  * status in *ret_status. */
-static char *
-kubectl(int *ret_status, const char *fmt, ...) ML_PRINTF(2, 3);
+static char *kubectl(int *ret_status, const char *fmt, ...) ML_PRINTF(2, 3);
 static char *
 kubectl(int *ret_status, const char *fmt, ...)
 {
@@ -161,20 +160,26 @@ START_TEST(test_manifest_apply_multi_document)
 	struct ml_manifest *m = NULL;
 	int deleted = -1;
 
-	ck_assert_int_eq(ml_manifest_parse("app.yaml", app, strlen(app), &m), 0);
+	ck_assert_int_eq(ml_manifest_parse("app.yaml", app, strlen(app), &m),
+			 0);
 	ck_assert_uint_eq(m->n, 8);
 	ck_assert_msg(ml_manifest_apply(c, m) == 0, "%s", ml_err_msg());
 
-	assert_kubectl("-n mtest get configmap web-config -o 'jsonpath={.data.greeting}/{.data.port}'",
-		       "h\xc3\xa9llo/8080");
-	assert_kubectl("-n mtest get deployment web -o 'jsonpath={.spec.replicas}/{.spec.template.spec.serviceAccountName}'",
-		       "2/web");
-	assert_kubectl("-n mtest get service web -o 'jsonpath={.spec.ports[0].port}'",
-		       "80");
-	assert_kubectl("get clusterrolebinding mtest:reader -o 'jsonpath={.subjects[0].name}'",
-		       "web");
-	assert_kubectl("-n mtest get serviceaccount web -o 'jsonpath={.metadata.managedFields[0].manager}'",
-		       "minilaunch");
+	assert_kubectl(
+		"-n mtest get configmap web-config -o 'jsonpath={.data.greeting}/{.data.port}'",
+		"h\xc3\xa9llo/8080");
+	assert_kubectl(
+		"-n mtest get deployment web -o 'jsonpath={.spec.replicas}/{.spec.template.spec.serviceAccountName}'",
+		"2/web");
+	assert_kubectl(
+		"-n mtest get service web -o 'jsonpath={.spec.ports[0].port}'",
+		"80");
+	assert_kubectl(
+		"get clusterrolebinding mtest:reader -o 'jsonpath={.subjects[0].name}'",
+		"web");
+	assert_kubectl(
+		"-n mtest get serviceaccount web -o 'jsonpath={.metadata.managedFields[0].manager}'",
+		"minilaunch");
 
 	/* applying again changes nothing and fails nothing; a change made by
 	 * hand to a field of ours is put back */
@@ -184,8 +189,10 @@ START_TEST(test_manifest_apply_multi_document)
 		       "2");
 
 	/* delete by label: what carries it, and nothing else */
-	ck_assert_msg(ml_manifest_delete_by_label(c, m, "app.kubernetes.io/managed-by=minilaunch,t=m",
-						  &deleted) == 0,
+	ck_assert_msg(ml_manifest_delete_by_label(
+			      c, m,
+			      "app.kubernetes.io/managed-by=minilaunch,t=m",
+			      &deleted) == 0,
 		      "%s", ml_err_msg());
 	/* sa, cm, clusterrole, binding, deployment, service */
 	ck_assert_int_eq(deleted, 6);
@@ -197,8 +204,10 @@ START_TEST(test_manifest_apply_multi_document)
 	free(kubectl_ok("-n mtest get configmap not-ours"));
 	free(kubectl_ok("get namespace mtest"));
 	/* deleting again finds nothing and is no error */
-	ck_assert_msg(ml_manifest_delete_by_label(c, m, "app.kubernetes.io/managed-by=minilaunch,t=m",
-						  &deleted) == 0,
+	ck_assert_msg(ml_manifest_delete_by_label(
+			      c, m,
+			      "app.kubernetes.io/managed-by=minilaunch,t=m",
+			      &deleted) == 0,
 		      "%s", ml_err_msg());
 	ck_assert_int_eq(deleted, 0);
 	ml_manifest_free(m);
@@ -217,10 +226,13 @@ START_TEST(test_manifest_apply_error_names_object)
 	struct ml_manifest *m = NULL;
 	int r;
 
-	ck_assert_int_eq(ml_manifest_parse("bad.yaml", bad, strlen(bad), &m), 0);
+	ck_assert_int_eq(ml_manifest_parse("bad.yaml", bad, strlen(bad), &m),
+			 0);
 	r = ml_manifest_apply(c, m);
 	ck_assert_int_eq(r, -EINVAL);
-	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "/api/v1/namespaces/default/services/bad"));
+	ck_assert_ptr_nonnull(
+		strstr(ml_err_msg(),
+		       "/api/v1/namespaces/default/services/bad"));
 	ml_manifest_free(m);
 	ml_k8s_free(c);
 }
@@ -250,21 +262,31 @@ START_TEST(test_cluster_dns_on_then_off)
 	}
 	/* no wait: applied and back at once */
 	r = ml_cluster_dns_apply(c, "dns.yaml", text,
-				 &(struct ml_cluster_dns_opts){ .enabled = true, .deadline = time(NULL) + 60 });
+				 &(struct ml_cluster_dns_opts){
+					 .enabled = true,
+					 .deadline = time(NULL) + 60 });
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
-	assert_kubectl("-n kube-system get service kube-dns -o 'jsonpath={.spec.clusterIP}/{.metadata.labels.k8s-app}/{.metadata.labels.kubernetes\\.io/name}'",
-		       "10.96.0.10/kube-dns/KubeDNS");
-	assert_kubectl("-n kube-system get deployment -l k8s-app=kube-dns -o 'jsonpath={.items[0].spec.template.spec.containers[0].image}'",
-		       "minilaunch/dns:test");
-	assert_kubectl("auth can-i watch endpoints --all-namespaces --as=system:serviceaccount:kube-system:ml-dns",
-		       "yes\n");
+	assert_kubectl(
+		"-n kube-system get service kube-dns -o 'jsonpath={.spec.clusterIP}/{.metadata.labels.k8s-app}/{.metadata.labels.kubernetes\\.io/name}'",
+		"10.96.0.10/kube-dns/KubeDNS");
+	assert_kubectl(
+		"-n kube-system get deployment -l k8s-app=kube-dns -o 'jsonpath={.items[0].spec.template.spec.containers[0].image}'",
+		"minilaunch/dns:test");
+	assert_kubectl(
+		"auth can-i watch endpoints --all-namespaces --as=system:serviceaccount:kube-system:ml-dns",
+		"yes\n");
 
-	/* with wait: no kubelet here, so the deadline ends it, naming the pod */
+	/* with wait: no kubelet here, so the deadline ends it, naming the pod
+	 */
 	t0 = time(NULL);
 	r = ml_cluster_dns_apply(c, "dns.yaml", text,
-				 &(struct ml_cluster_dns_opts){ .enabled = true, .wait = true, .deadline = time(NULL) + 3 });
+				 &(struct ml_cluster_dns_opts){
+					 .enabled = true,
+					 .wait = true,
+					 .deadline = time(NULL) + 3 });
 	ck_assert_int_eq(r, -ETIMEDOUT);
-	ck_assert_msg(time(NULL) - t0 <= 15, "the wait took %lld s", (long long)(time(NULL) - t0));
+	ck_assert_msg(time(NULL) - t0 <= 15, "the wait took %lld s",
+		      (long long)(time(NULL) - t0));
 	ck_assert_msg(strstr(ml_err_msg(), "cluster DNS not available") &&
 			      strstr(ml_err_msg(), "kube-system/ml-dns"),
 		      "%s", ml_err_msg());
@@ -272,13 +294,18 @@ START_TEST(test_cluster_dns_on_then_off)
 	/* deleted by hand, applied again: back */
 	free(kubectl_ok("-n kube-system delete deployment ml-dns"));
 	r = ml_cluster_dns_apply(c, "dns.yaml", text,
-				 &(struct ml_cluster_dns_opts){ .enabled = true, .deadline = time(NULL) + 60 });
+				 &(struct ml_cluster_dns_opts){
+					 .enabled = true,
+					 .deadline = time(NULL) + 60 });
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
 	free(kubectl_ok("-n kube-system get deployment ml-dns"));
 
 	/* off: every object of ours gone, the namespace's others kept */
 	r = ml_cluster_dns_apply(c, "dns.yaml", text,
-				 &(struct ml_cluster_dns_opts){ .enabled = false, .wait = true, .deadline = time(NULL) + 60 });
+				 &(struct ml_cluster_dns_opts){
+					 .enabled = false,
+					 .wait = true,
+					 .deadline = time(NULL) + 60 });
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
 	kubectl_gone("-n kube-system deployment ml-dns");
 	kubectl_gone("-n kube-system service kube-dns");

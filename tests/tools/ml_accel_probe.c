@@ -22,8 +22,9 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: ml_accel_probe boot EMULATOR KERNEL kvm|tcg CPU|- TIMEOUT_MS\n"
-			"       ml_accel_probe choose CACHE_DIR EMULATOR QEMU_VERSION KERNEL auto|kvm\n");
+	fprintf(stderr,
+		"usage: ml_accel_probe boot EMULATOR KERNEL kvm|tcg CPU|- TIMEOUT_MS\n"
+		"       ml_accel_probe choose CACHE_DIR EMULATOR QEMU_VERSION KERNEL auto|kvm\n");
 	return 64;
 }
 

@@ -22,7 +22,8 @@ main(int argc, char **argv)
 	int r;
 
 	if (argc != 4 && argc != 6) {
-		fprintf(stderr, "usage: ml_fixture HOME PROFILE STATUS [DOCKER_PORT APISERVER_PORT]\n");
+		fprintf(stderr,
+			"usage: ml_fixture HOME PROFILE STATUS [DOCKER_PORT APISERVER_PORT]\n");
 		return 64;
 	}
 	r = ml_pki_ensure(argv[1], argv[2], argv[2], NULL);

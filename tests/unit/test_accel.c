@@ -32,7 +32,8 @@ fake_device(const char *device, int timeout_ms, char **ret_reason)
 {
 	device_calls++;
 	if (!device_ok)
-		*ret_reason = ml_xstrdup("cannot open /dev/kvm: no such device");
+		*ret_reason =
+			ml_xstrdup("cannot open /dev/kvm: no such device");
 	return device_ok;
 }
 
@@ -91,7 +92,9 @@ cache_files(void)
 static void
 write_kernel(const char *content)
 {
-	ck_assert_int_eq(ml_write_file_atomic(kernel, content, strlen(content), 0644), 0);
+	ck_assert_int_eq(ml_write_file_atomic(kernel, content, strlen(content),
+					      0644),
+			 0);
 }
 
 static void
@@ -134,8 +137,10 @@ START_TEST(test_accel_parse_and_names)
 	ck_assert_int_eq(a, ML_ACCEL_TCG);
 	ck_assert_int_eq(ml_accel_parse("hvf", &a), -ML_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "'hvf'"));
-	ck_assert_str_eq(ml_cpu_model_name(ML_CPU_HOST_PASSTHROUGH), "host-passthrough");
-	ck_assert_str_eq(ml_cpu_model_qemu_arg(ML_CPU_HOST_PASSTHROUGH), "host");
+	ck_assert_str_eq(ml_cpu_model_name(ML_CPU_HOST_PASSTHROUGH),
+			 "host-passthrough");
+	ck_assert_str_eq(ml_cpu_model_qemu_arg(ML_CPU_HOST_PASSTHROUGH),
+			 "host");
 	ck_assert_str_eq(ml_cpu_model_qemu_arg(ML_CPU_HOST_NO_ARCH_CAPS),
 			 "host,-arch-capabilities");
 	ck_assert_str_eq(ml_cpu_model_qemu_arg(ML_CPU_QEMU64), "qemu64");
@@ -158,8 +163,10 @@ START_TEST(test_accel_device_probe_is_bounded)
 	ck_assert(kvm == 1 || reason != NULL);
 	free(reason);
 	reason = NULL;
-	ck_assert_int_eq(ml_accel_probe_kvm("/nonexistent/kvm", 200, &reason), 0);
-	ck_assert_str_eq(reason, "cannot open /nonexistent/kvm: no such device");
+	ck_assert_int_eq(ml_accel_probe_kvm("/nonexistent/kvm", 200, &reason),
+			 0);
+	ck_assert_str_eq(reason,
+			 "cannot open /nonexistent/kvm: no such device");
 	free(reason);
 }
 END_TEST
@@ -186,14 +193,17 @@ START_TEST(test_accel_no_device_falls_back_or_fails)
 	ck_assert_str_eq(c.reason, "cannot open /dev/kvm: no such device");
 	ml_accel_choice_clear(&c);
 	ck_assert_int_eq(ml_accel_choose(ML_ACCEL_KVM, &host, &c), -ENODEV);
-	ck_assert_str_eq(ml_err_msg(), "KVM cannot run the node here (cannot open /dev/kvm: no such device): use --accel tcg or --accel auto");
+	ck_assert_str_eq(
+		ml_err_msg(),
+		"KVM cannot run the node here (cannot open /dev/kvm: no such device): use --accel tcg or --accel auto");
 	ck_assert_int_eq(total_boot_calls(), 0);
 	ck_assert_int_eq(cache_files(), 0);
 	/* and with the real device probe on a device that is not there */
 	host.device_probe = NULL;
 	host.kvm_device = "/nonexistent/kvm";
 	ck_assert_int_eq(ml_accel_choose(ML_ACCEL_KVM, &host, &c), -ENODEV);
-	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "/nonexistent/kvm: no such device"));
+	ck_assert_ptr_nonnull(
+		strstr(ml_err_msg(), "/nonexistent/kvm: no such device"));
 }
 END_TEST
 
@@ -208,8 +218,10 @@ START_TEST(test_accel_first_model_that_boots_wins)
 	ck_assert_int_eq(c.cpu, ML_CPU_QEMU64);
 	ck_assert(!c.cached);
 	ck_assert_int_eq(c.probe_ms, 100 + 101 + 102);
-	ck_assert_str_eq(c.reason, "host-passthrough: hang with host; "
-				   "host-passthrough-no-arch-capabilities: hang with host,-arch-capabilities");
+	ck_assert_str_eq(
+		c.reason,
+		"host-passthrough: hang with host; "
+		"host-passthrough-no-arch-capabilities: hang with host,-arch-capabilities");
 	ck_assert_int_eq(total_boot_calls(), 3);
 	ck_assert_int_eq(cache_files(), 3);
 	ml_accel_choice_clear(&c);
@@ -291,7 +303,9 @@ START_TEST(test_accel_unreadable_verdict_is_probed_again)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cache, e->d_name);
-		ck_assert_int_eq(ml_write_file_atomic(path, "{\"ok\": \"maybe", 13, 0644), 0);
+		ck_assert_int_eq(ml_write_file_atomic(path, "{\"ok\": \"maybe",
+						      13, 0644),
+				 0);
 	}
 	closedir(d);
 	reset_calls();
@@ -311,15 +325,20 @@ START_TEST(test_accel_nothing_boots)
 		boots[m] = false;
 	ck_assert_int_eq(ml_accel_choose(ML_ACCEL_AUTO, &host, &c), 0);
 	ck_assert_int_eq(c.accel, ML_ACCEL_TCG);
-	ck_assert_ptr_nonnull(strstr(c.reason, "does not boot under KVM with any CPU model"));
+	ck_assert_ptr_nonnull(
+		strstr(c.reason, "does not boot under KVM with any CPU model"));
 	ck_assert_ptr_nonnull(strstr(c.reason, "qemu64: hang with qemu64"));
 	ml_accel_choice_clear(&c);
 	/* a forced KVM fails fast from the cache, naming the finding */
 	reset_calls();
 	ck_assert_int_eq(ml_accel_choose(ML_ACCEL_KVM, &host, &c), -ENODEV);
-	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "KVM cannot run the node here (the node's kernel does not boot"));
-	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "host-passthrough: hang with host"));
-	ck_assert_ptr_nonnull(strstr(ml_err_msg(), ": use --accel tcg or --accel auto"));
+	ck_assert_ptr_nonnull(strstr(
+		ml_err_msg(),
+		"KVM cannot run the node here (the node's kernel does not boot"));
+	ck_assert_ptr_nonnull(
+		strstr(ml_err_msg(), "host-passthrough: hang with host"));
+	ck_assert_ptr_nonnull(
+		strstr(ml_err_msg(), ": use --accel tcg or --accel auto"));
 	ck_assert_int_eq(total_boot_calls(), 0);
 }
 END_TEST
@@ -338,7 +357,9 @@ START_TEST(test_accel_recorded_failure_moves_on)
 	ck_assert_int_eq(ml_accel_choose(ML_ACCEL_AUTO, &host, &c), 0);
 	ck_assert_int_eq(c.accel, ML_ACCEL_KVM);
 	ck_assert_int_eq(c.cpu, ML_CPU_HOST_NO_ARCH_CAPS);
-	ck_assert_str_eq(c.reason, "host-passthrough: the domain printed nothing within 30 s");
+	ck_assert_str_eq(
+		c.reason,
+		"host-passthrough: the domain printed nothing within 30 s");
 	ck_assert_int_eq(total_boot_calls(), 1);
 	ml_accel_choice_clear(&c);
 }

@@ -82,15 +82,15 @@ build(const char *svcs, const char *eps, struct ml_dns_records *ret)
 }
 
 static const char web[] =
-    "[{'metadata':{'name':'web','namespace':'default'},"
-    "'spec':{'type':'ClusterIP','clusterIP':'10.96.0.20',"
-    "'clusterIPs':['10.96.0.20'],"
-    "'ports':[{'name':'http','protocol':'TCP','port':80,'targetPort':8080},"
-    "{'name':'dns','protocol':'UDP','port':53}]}}]";
+	"[{'metadata':{'name':'web','namespace':'default'},"
+	"'spec':{'type':'ClusterIP','clusterIP':'10.96.0.20',"
+	"'clusterIPs':['10.96.0.20'],"
+	"'ports':[{'name':'http','protocol':'TCP','port':80,'targetPort':8080},"
+	"{'name':'dns','protocol':'UDP','port':53}]}}]";
 
 START_TEST(test_dns_records_clusterip)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 	ml_autofree char *got = NULL;
 
 	ck_assert_int_eq(build(web, "[]", &set), 1);
@@ -108,17 +108,16 @@ END_TEST
 
 START_TEST(test_dns_records_nodeport_and_loadbalancer_as_clusterip)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 
-	ck_assert_int_eq(
-	    build("[{'metadata':{'name':'np','namespace':'a'},"
-		  "'spec':{'type':'NodePort','clusterIP':'10.96.1.1',"
-		  "'ports':[{'port':80,'nodePort':30080}]}},"
-		  "{'metadata':{'name':'lb','namespace':'a'},"
-		  "'spec':{'type':'LoadBalancer','clusterIP':'10.96.1.2',"
-		  "'ports':[{'name':'https','port':443}]}}]",
-		  "[]", &set),
-	    2);
+	ck_assert_int_eq(build("[{'metadata':{'name':'np','namespace':'a'},"
+			       "'spec':{'type':'NodePort','clusterIP':'10.96.1.1',"
+			       "'ports':[{'port':80,'nodePort':30080}]}},"
+			       "{'metadata':{'name':'lb','namespace':'a'},"
+			       "'spec':{'type':'LoadBalancer','clusterIP':'10.96.1.2',"
+			       "'ports':[{'name':'https','port':443}]}}]",
+			       "[]", &set),
+			 2);
 	ck_assert(has(&set, "np.a." Z " 5 IN A 10.96.1.1"));
 	ck_assert(has(&set, "lb.a." Z " 5 IN A 10.96.1.2"));
 	/* an unnamed port has no SRV; a port without protocol is TCP */
@@ -130,22 +129,22 @@ START_TEST(test_dns_records_nodeport_and_loadbalancer_as_clusterip)
 END_TEST
 
 static const char db_headless[] =
-    "[{'metadata':{'name':'db','namespace':'data'},"
-    "'spec':{'clusterIP':'None','ports':[{'name':'pg','port':5432}]}}]";
+	"[{'metadata':{'name':'db','namespace':'data'},"
+	"'spec':{'clusterIP':'None','ports':[{'name':'pg','port':5432}]}}]";
 static const char db_publish[] =
-    "[{'metadata':{'name':'db','namespace':'data'},"
-    "'spec':{'clusterIP':'None','publishNotReadyAddresses':true,"
-    "'ports':[{'name':'pg','port':5432}]}}]";
+	"[{'metadata':{'name':'db','namespace':'data'},"
+	"'spec':{'clusterIP':'None','publishNotReadyAddresses':true,"
+	"'ports':[{'name':'pg','port':5432}]}}]";
 static const char db_eps[] =
-    "[{'metadata':{'name':'db','namespace':'data'},'subsets':[{"
-    "'addresses':[{'ip':'10.244.0.5'},{'ip':'10.244.0.6'},"
-    "{'ip':'10.244.0.7'}],"
-    "'notReadyAddresses':[{'ip':'10.244.0.8'}],"
-    "'ports':[{'name':'pg','port':5432,'protocol':'TCP'}]}]}]";
+	"[{'metadata':{'name':'db','namespace':'data'},'subsets':[{"
+	"'addresses':[{'ip':'10.244.0.5'},{'ip':'10.244.0.6'},"
+	"{'ip':'10.244.0.7'}],"
+	"'notReadyAddresses':[{'ip':'10.244.0.8'}],"
+	"'ports':[{'name':'pg','port':5432,'protocol':'TCP'}]}]}]";
 
 START_TEST(test_dns_records_headless_ready_only)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 
 	ck_assert_int_eq(build(db_headless, db_eps, &set), 1);
 	ck_assert(has(&set, "db.data." Z " 5 IN A 10.244.0.5"));
@@ -168,7 +167,7 @@ END_TEST
 
 START_TEST(test_dns_records_headless_publish_not_ready)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 
 	ck_assert_int_eq(build(db_publish, db_eps, &set), 1);
 	ck_assert(has(&set, "db.data." Z " 5 IN A 10.244.0.8"));
@@ -180,17 +179,17 @@ END_TEST
 
 START_TEST(test_dns_records_headless_without_endpoints)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 
 	/* no Endpoints object yet, or one with no address at all */
 	ck_assert_int_eq(build(db_headless, "[]", &set), 0);
 	ck_assert_uint_eq(set.n, 0);
 	ck_assert_int_eq(
-	    build(db_headless,
-		  "[{'metadata':{'name':'db','namespace':'data'},"
-		  "'subsets':[{'notReadyAddresses':[{'ip':'10.244.0.8'}]}]}]",
-		  &set),
-	    0);
+		build(db_headless,
+		      "[{'metadata':{'name':'db','namespace':'data'},"
+		      "'subsets':[{'notReadyAddresses':[{'ip':'10.244.0.8'}]}]}]",
+		      &set),
+		0);
 	ck_assert_uint_eq(set.n, 0);
 	ml_dns_records_release(&set);
 }
@@ -198,23 +197,23 @@ END_TEST
 
 START_TEST(test_dns_records_hostname_subdomain)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 
 	ck_assert_int_eq(
-	    build("[{'metadata':{'name':'nginx','namespace':'default'},"
-		  "'spec':{'clusterIP':'None'}}]",
-		  "[{'metadata':{'name':'nginx','namespace':'default'},"
-		  "'subsets':[{'addresses':["
-		  "{'ip':'10.244.1.10','hostname':'web-0'},"
-		  "{'ip':'10.244.1.11','hostname':'web-1'}],"
-		  "'ports':[{'name':'http','port':8080},"
-		  "{'name':'metrics','port':9100,'protocol':'UDP'}]}]}]",
-		  &set),
-	    1);
+		build("[{'metadata':{'name':'nginx','namespace':'default'},"
+		      "'spec':{'clusterIP':'None'}}]",
+		      "[{'metadata':{'name':'nginx','namespace':'default'},"
+		      "'subsets':[{'addresses':["
+		      "{'ip':'10.244.1.10','hostname':'web-0'},"
+		      "{'ip':'10.244.1.11','hostname':'web-1'}],"
+		      "'ports':[{'name':'http','port':8080},"
+		      "{'name':'metrics','port':9100,'protocol':'UDP'}]}]}]",
+		      &set),
+		1);
 	ck_assert(has(&set, "web-0.nginx.default." Z " 5 IN A 10.244.1.10"));
 	ck_assert(has(&set, "web-1.nginx.default." Z " 5 IN A 10.244.1.11"));
-	ck_assert(
-	    !has(&set, "10-244-1-10.nginx.default." Z " 5 IN A 10.244.1.10"));
+	ck_assert(!has(&set,
+		       "10-244-1-10.nginx.default." Z " 5 IN A 10.244.1.10"));
 	ck_assert(has(&set, "_http._tcp.nginx.default." Z
 			    " 5 IN SRV 0 100 8080 web-0.nginx.default." Z));
 	ck_assert(has(&set, "_metrics._udp.nginx.default." Z
@@ -227,7 +226,7 @@ END_TEST
 
 START_TEST(test_dns_records_ptr_ipv6)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 	ml_autofree char *got = NULL;
 
 	ck_assert_int_eq(build("[{'metadata':{'name':'v6','namespace':'n'},"
@@ -236,34 +235,33 @@ START_TEST(test_dns_records_ptr_ipv6)
 			       "[]", &set),
 			 1);
 	got = joined(&set);
-	ck_assert_str_eq(
-	    got, "9.0.96.10.in-addr.arpa. 5 IN PTR v6.n." Z "\n"
-		 "a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.9.0.0.0.1.0.0.0.0."
-		 "d.f.ip6.arpa. 5 IN PTR v6.n." Z "\n"
-		 "v6.n." Z " 5 IN A 10.96.0.9\n"
-		 "v6.n." Z " 5 IN AAAA fd00:10:96::a\n");
+	ck_assert_str_eq(got,
+			 "9.0.96.10.in-addr.arpa. 5 IN PTR v6.n." Z "\n"
+			 "a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.9.0.0.0.1.0.0.0.0."
+			 "d.f.ip6.arpa. 5 IN PTR v6.n." Z "\n"
+			 "v6.n." Z " 5 IN A 10.96.0.9\n"
+			 "v6.n." Z " 5 IN AAAA fd00:10:96::a\n");
 	ml_dns_records_release(&set);
 }
 END_TEST
 
 START_TEST(test_dns_records_external_name)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 	ml_autofree char *got = NULL;
 
-	ck_assert_int_eq(
-	    build("[{'metadata':{'name':'ext','namespace':'default'},"
-		  "'spec':{'type':'ExternalName',"
-		  "'externalName':'db.example.com',"
-		  "'ports':[{'name':'pg','port':5432}]}},"
-		  "{'metadata':{'name':'dot','namespace':'default'},"
-		  "'spec':{'type':'ExternalName',"
-		  "'externalName':'Api.Example.org.'}},"
-		  "{'metadata':{'name':'bad','namespace':'default'},"
-		  "'spec':{'type':'ExternalName',"
-		  "'externalName':'a b.example.com'}}]",
-		  "[]", &set),
-	    2);
+	ck_assert_int_eq(build("[{'metadata':{'name':'ext','namespace':'default'},"
+			       "'spec':{'type':'ExternalName',"
+			       "'externalName':'db.example.com',"
+			       "'ports':[{'name':'pg','port':5432}]}},"
+			       "{'metadata':{'name':'dot','namespace':'default'},"
+			       "'spec':{'type':'ExternalName',"
+			       "'externalName':'Api.Example.org.'}},"
+			       "{'metadata':{'name':'bad','namespace':'default'},"
+			       "'spec':{'type':'ExternalName',"
+			       "'externalName':'a b.example.com'}}]",
+			       "[]", &set),
+			 2);
 	got = joined(&set);
 	/* no SRV for ExternalName; one trailing dot; a bad name skipped */
 	ck_assert_str_eq(got, "dot.default." Z " 5 IN CNAME Api.Example.org.\n"
@@ -274,29 +272,29 @@ END_TEST
 
 START_TEST(test_dns_records_invalid_objects_skipped)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 
 	/* Nothing from the API may reach unbound's line protocol unchecked. */
 	ck_assert_int_eq(
-	    build("[{'metadata':{'name':'x\\nlocal_zone . static',"
-		  "'namespace':'default'},'spec':{'clusterIP':'10.96.0.1'}},"
-		  "{'metadata':{'name':'Upper','namespace':'default'},"
-		  "'spec':{'clusterIP':'10.96.0.2'}},"
-		  "{'metadata':{'name':'badip','namespace':'default'},"
-		  "'spec':{'clusterIP':'10.96.0.300'}},"
-		  "{'metadata':{'name':'empty','namespace':'default'},"
-		  "'spec':{'clusterIP':''}},"
-		  "{'metadata':{'name':'hl','namespace':'default'},"
-		  "'spec':{'clusterIP':'None'}},"
-		  "{'metadata':{'name':'ok','namespace':'default'},"
-		  "'spec':{'clusterIP':'10.96.0.3','ports':["
-		  "{'name':'bad name','port':1},{'name':'big','port':70000},"
-		  "{'name':'x','port':1,'protocol':'ICMP'}]}}]",
-		  "[{'metadata':{'name':'hl','namespace':'default'},"
-		  "'subsets':[{'addresses':[{'ip':'not-an-ip'},"
-		  "{'ip':'10.244.0.1','hostname':'Bad Host'}]}]}]",
-		  &set),
-	    2);
+		build("[{'metadata':{'name':'x\\nlocal_zone . static',"
+		      "'namespace':'default'},'spec':{'clusterIP':'10.96.0.1'}},"
+		      "{'metadata':{'name':'Upper','namespace':'default'},"
+		      "'spec':{'clusterIP':'10.96.0.2'}},"
+		      "{'metadata':{'name':'badip','namespace':'default'},"
+		      "'spec':{'clusterIP':'10.96.0.300'}},"
+		      "{'metadata':{'name':'empty','namespace':'default'},"
+		      "'spec':{'clusterIP':''}},"
+		      "{'metadata':{'name':'hl','namespace':'default'},"
+		      "'spec':{'clusterIP':'None'}},"
+		      "{'metadata':{'name':'ok','namespace':'default'},"
+		      "'spec':{'clusterIP':'10.96.0.3','ports':["
+		      "{'name':'bad name','port':1},{'name':'big','port':70000},"
+		      "{'name':'x','port':1,'protocol':'ICMP'}]}}]",
+		      "[{'metadata':{'name':'hl','namespace':'default'},"
+		      "'subsets':[{'addresses':[{'ip':'not-an-ip'},"
+		      "{'ip':'10.244.0.1','hostname':'Bad Host'}]}]}]",
+		      &set),
+		2);
 	ck_assert(has(&set, "ok.default." Z " 5 IN A 10.96.0.3"));
 	/* a hostname that is not a label falls back to the dashed IP */
 	ck_assert(has(&set, "10-244-0-1.hl.default." Z " 5 IN A 10.244.0.1"));
@@ -307,13 +305,14 @@ END_TEST
 
 START_TEST(test_dns_records_empty_set)
 {
-	struct ml_dns_records set = {0}, empty = {0};
+	struct ml_dns_records set = { 0 }, empty = { 0 };
 	struct ml_dns_diff d;
 
 	ck_assert_int_eq(build("[]", "[]", &set), 0);
 	ck_assert_uint_eq(set.n, 0);
-	ck_assert_int_eq(
-	    ml_dns_records_build("cluster.local", 5, NULL, NULL, &set), 0);
+	ck_assert_int_eq(ml_dns_records_build("cluster.local", 5, NULL, NULL,
+					      &set),
+			 0);
 	ck_assert_uint_eq(set.n, 0);
 	ml_dns_diff(&empty, &set, &d);
 	ck_assert_uint_eq(d.nadd + d.nremove + d.added + d.removed, 0);
@@ -324,11 +323,12 @@ END_TEST
 
 START_TEST(test_dns_records_domain)
 {
-	struct ml_dns_records set = {0};
+	struct ml_dns_records set = { 0 };
 	struct json_object *s = index_of(web);
 
-	ck_assert_int_eq(
-	    ml_dns_records_build("corp.internal", 30, s, NULL, &set), 1);
+	ck_assert_int_eq(ml_dns_records_build("corp.internal", 30, s, NULL,
+					      &set),
+			 1);
 	ck_assert(has(&set, "web.default.svc.corp.internal. 30 IN A "
 			    "10.96.0.20"));
 	ck_assert_int_eq(ml_dns_records_build("bad domain", 5, s, NULL, &set),
@@ -344,8 +344,8 @@ END_TEST
 START_TEST(test_dns_records_index_keys)
 {
 	struct json_object *idx = index_of(
-	    "[{'metadata':{'name':'a','namespace':'x'}},"
-	    "{'metadata':{'name':'b','namespace':'y'}},{'metadata':{}}]");
+		"[{'metadata':{'name':'a','namespace':'x'}},"
+		"{'metadata':{'name':'b','namespace':'y'}},{'metadata':{}}]");
 	struct json_object *v;
 
 	ck_assert_int_eq(json_object_object_length(idx), 2);
@@ -365,7 +365,7 @@ END_TEST
 static void
 apply(struct ml_dns_records *have, const struct ml_dns_diff *d)
 {
-	struct ml_dns_records out = {0};
+	struct ml_dns_records out = { 0 };
 	struct json_object *set = json_object_new_object();
 
 	for (size_t i = 0; i < have->n; i++) {
@@ -402,7 +402,7 @@ cmp(const void *a, const void *b)
 static void
 check_diff(const struct ml_dns_records *a, const struct ml_dns_records *b)
 {
-	struct ml_dns_records sim = {0};
+	struct ml_dns_records sim = { 0 };
 	struct ml_dns_diff d;
 	ml_autofree char *want = joined(b), *got = NULL;
 
@@ -422,7 +422,7 @@ check_diff(const struct ml_dns_records *a, const struct ml_dns_records *b)
 
 START_TEST(test_dns_records_diff_scale_down)
 {
-	struct ml_dns_records three = {0}, two = {0};
+	struct ml_dns_records three = { 0 }, two = { 0 };
 	struct ml_dns_diff d;
 
 	build(db_headless, db_eps, &three);
@@ -452,7 +452,7 @@ END_TEST
 
 START_TEST(test_dns_records_diff_scale_up_adds_only)
 {
-	struct ml_dns_records two = {0}, three = {0};
+	struct ml_dns_records two = { 0 }, three = { 0 };
 	struct ml_dns_diff d;
 
 	build(db_headless,
@@ -473,7 +473,7 @@ END_TEST
 
 START_TEST(test_dns_records_diff_deletions)
 {
-	struct ml_dns_records all = {0}, none = {0}, web_only = {0};
+	struct ml_dns_records all = { 0 }, none = { 0 }, web_only = { 0 };
 	struct ml_dns_diff d;
 
 	build(web, "[]", &web_only);
@@ -510,7 +510,7 @@ END_TEST
 
 START_TEST(test_dns_records_diff_names_that_prefix_others)
 {
-	struct ml_dns_records a = {0}, b = {0};
+	struct ml_dns_records a = { 0 }, b = { 0 };
 
 	/* "a.x." sorts before its own child "b.a.x." and its sibling
 	 * "a-b.x."; runs of one name must stay together all the same */
@@ -539,11 +539,12 @@ END_TEST
 
 START_TEST(test_dns_records_diff_cname_zones)
 {
-	struct ml_dns_records none = {0}, ext = {0}, ext2 = {0}, cip = {0};
+	struct ml_dns_records none = { 0 }, ext = { 0 }, ext2 = { 0 },
+			      cip = { 0 };
 	struct ml_dns_diff d;
 	static const char svc[] =
-	    "[{'metadata':{'name':'ext','namespace':'default'},"
-	    "'spec':{'type':'ExternalName','externalName':'%s'}}]";
+		"[{'metadata':{'name':'ext','namespace':'default'},"
+		"'spec':{'type':'ExternalName','externalName':'%s'}}]";
 	ml_autofree char *a = ml_xasprintf(svc, "a.example.com");
 	ml_autofree char *b = ml_xasprintf(svc, "b.example.com");
 

@@ -52,8 +52,8 @@ start_httpd(void)
 		addr = ml_xasprintf("127.0.0.1:%d", port);
 		httpd = fork();
 		if (httpd == 0) {
-			execlp("busybox", "busybox", "httpd", "-f", "-p", addr, "-h", www,
-			       (char *)NULL);
+			execlp("busybox", "busybox", "httpd", "-f", "-p", addr,
+			       "-h", www, (char *)NULL);
 			_exit(127);
 		}
 		for (int i = 0; i < 50; i++) {
@@ -173,8 +173,11 @@ START_TEST(test_download_file_urls_and_errors)
 	nosum = ml_xasprintf("http://127.0.0.1:%d/nosum.iso", port);
 	ck_assert_int_lt(ml_download(nosum, NULL, cache, &p2), 0);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "checksum"));
-	ck_assert_int_eq(ml_download("http://127.0.0.1:1/", NULL, cache, &p2), -EINVAL);
-	ck_assert_int_lt(ml_download("http://127.0.0.1:1/x.iso", NULL, cache, &p2), 0);
+	ck_assert_int_eq(ml_download("http://127.0.0.1:1/", NULL, cache, &p2),
+			 -EINVAL);
+	ck_assert_int_lt(ml_download("http://127.0.0.1:1/x.iso", NULL, cache,
+				     &p2),
+			 0);
 	ck_assert_ptr_null(p2);
 }
 END_TEST

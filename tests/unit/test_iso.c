@@ -65,11 +65,14 @@ START_TEST(test_iso_write_then_read)
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	volume_id(path, label);
 	ck_assert_str_eq(label, "MLCONFIG");
-	ck_assert_int_eq(ml_iso_read_file(path, "settings.env", &data, &len), 0);
+	ck_assert_int_eq(ml_iso_read_file(path, "settings.env", &data, &len),
+			 0);
 	ck_assert_str_eq(data, "A=1\n");
 	free(data);
 	data = NULL;
-	ck_assert_int_eq(ml_iso_read_file(path, "deep/er/file.bin", &data, &len), 0);
+	ck_assert_int_eq(ml_iso_read_file(path, "deep/er/file.bin", &data,
+					  &len),
+			 0);
 	ck_assert_uint_eq(len, sizeof(big));
 	ck_assert_int_eq(memcmp(data, big, sizeof(big)), 0);
 	ck_assert_int_eq(ml_iso_read_file(path, "nope", &out, &len), -ENOENT);
@@ -88,7 +91,8 @@ START_TEST(test_iso_extract_and_errors)
 		{ "boot/cmdline", "console=ttyS0\n", 14 },
 	};
 	const char *const want[] = { "boot/vmlinuz", "boot/cmdline", NULL };
-	const char *const missing[] = { "boot/vmlinuz", "boot/initrd.img", NULL };
+	const char *const missing[] = { "boot/vmlinuz", "boot/initrd.img",
+					NULL };
 
 	ck_assert_int_eq(ml_iso_write(path, "MINILAUNCH", files, 2), 0);
 	ck_assert_int_eq(ml_mkdir_p(outdir, 0700), 0);
@@ -96,7 +100,8 @@ START_TEST(test_iso_extract_and_errors)
 	ck_assert_int_eq(ml_read_file(k, &data, NULL), 0);
 	ck_assert_str_eq(data, "KERNEL");
 	ck_assert_int_eq(ml_iso_extract(path, missing, outdir), -ENOENT);
-	ck_assert_int_lt(ml_iso_read_file("/nonexistent.iso", "x", &data, NULL), 0);
+	ck_assert_int_lt(ml_iso_read_file("/nonexistent.iso", "x", &data, NULL),
+			 0);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "/nonexistent.iso"));
 }
 END_TEST
@@ -137,41 +142,58 @@ END_TEST
 START_TEST(test_iso_config_drive_layout)
 {
 	static const char *const names[] = {
-		"certs/ca.crt", "certs/apiserver.crt", "certs/apiserver.key",
-		"certs/kubelet.crt", "certs/kubelet.key", "certs/sa.key",
-		"certs/sa.pub", "certs/docker-server.crt", "certs/docker-server.key",
-		"certs/apiserver-kubelet-client.crt", "certs/kube-proxy.crt",
+		"certs/ca.crt",
+		"certs/apiserver.crt",
+		"certs/apiserver.key",
+		"certs/kubelet.crt",
+		"certs/kubelet.key",
+		"certs/sa.key",
+		"certs/sa.pub",
+		"certs/docker-server.crt",
+		"certs/docker-server.key",
+		"certs/apiserver-kubelet-client.crt",
+		"certs/kube-proxy.crt",
 		"ssh/authorized_keys",
 	};
 	ml_autofree char *home = ml_xasprintf("%s/home", tmp);
-	ml_autofree char *settings = NULL, *ak = NULL, *pub = NULL, *cakey = NULL;
+	ml_autofree char *settings = NULL, *ak = NULL, *pub = NULL,
+			 *cakey = NULL;
 	struct ml_node_paths p;
 	char label[33];
 
 	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
 	ml_node_paths_init(&p, home, "dev");
-	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false, "v1.20.2"), 0);
+	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false,
+						    "v1.20.2"),
+			 0);
 	volume_id(p.config_iso, label);
 	ck_assert_str_eq(label, "MLCONFIG");
-	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "settings.env", &settings, NULL), 0);
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "settings.env",
+					  &settings, NULL),
+			 0);
 	ck_assert_ptr_nonnull(strstr(settings, "HOSTNAME=dev\n"));
 	ck_assert_ptr_nonnull(strstr(settings, "NODE_NAME=dev\n"));
 	ck_assert_ptr_nonnull(strstr(settings, "KUBERNETES=false\n"));
 	ck_assert_ptr_nonnull(strstr(settings, "NODE_IP=10.0.2.15\n"));
 	for (size_t i = 0; i < ML_ARRAY_SIZE(names); i++) {
 		char *d = NULL;
-		ck_assert_msg(ml_iso_read_file(p.config_iso, names[i], &d, NULL) == 0,
+		ck_assert_msg(ml_iso_read_file(p.config_iso, names[i], &d,
+					       NULL) == 0,
 			      "%s missing", names[i]);
 		free(d);
 	}
-	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "ssh/authorized_keys", &ak, NULL), 0);
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "ssh/authorized_keys",
+					  &ak, NULL),
+			 0);
 	{
 		ml_autofree char *pubpath = ml_pki_ssh_pub_path(home, "dev");
 		ck_assert_int_eq(ml_read_file(pubpath, &pub, NULL), 0);
 	}
 	ck_assert_str_eq(ak, pub);
 	/* the CA key never leaves the host */
-	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "certs/ca.key", &cakey, NULL), -ENOENT);
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "certs/ca.key", &cakey,
+					  NULL),
+			 -ENOENT);
 	ml_node_paths_clear(&p);
 }
 END_TEST

@@ -50,10 +50,10 @@ setup(void)
 	setenv("HOME", home, 1);
 	unsetenv("KUBECONFIG");
 	snprintf(ca, sizeof(ca), "%s/.minilaunch/certs/ca.crt", home);
-	snprintf(cert, sizeof(cert), "%s/.minilaunch/profiles/minilaunch/certs/client.crt",
-		 home);
-	snprintf(key, sizeof(key), "%s/.minilaunch/profiles/minilaunch/certs/client.key",
-		 home);
+	snprintf(cert, sizeof(cert),
+		 "%s/.minilaunch/profiles/minilaunch/certs/client.crt", home);
+	snprintf(key, sizeof(key),
+		 "%s/.minilaunch/profiles/minilaunch/certs/client.key", home);
 	ml_err_clear();
 }
 
@@ -98,8 +98,7 @@ slurp(const char *path)
 {
 	char *data = NULL;
 
-	ck_assert_msg(ml_read_file(path, &data, NULL) == 0, "%s",
-		      ml_err_msg());
+	ck_assert_msg(ml_read_file(path, &data, NULL) == 0, "%s", ml_err_msg());
 	return data;
 }
 
@@ -143,8 +142,8 @@ kubectl(const char *path, int *ret_status, const char *args)
 	FILE *p;
 	int st;
 
-	ck_assert_msg(system("command -v kubectl >/dev/null 2>&1") == 0,
-		      "%s", no_kubectl);
+	ck_assert_msg(system("command -v kubectl >/dev/null 2>&1") == 0, "%s",
+		      no_kubectl);
 	cmd = ml_xasprintf("KUBECONFIG='%s' kubectl %s", path, args);
 	p = popen(cmd, "r");
 	ck_assert_msg(p != NULL, "cannot run '%s'", cmd);
@@ -214,8 +213,8 @@ snapshot(const char *path)
 	char *p;
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(kept); i++) {
-		char *next = ml_xasprintf("%s%s%s", expr, i ? sep : "",
-					  kept[i]);
+		char *next =
+			ml_xasprintf("%s%s%s", expr, i ? sep : "", kept[i]);
 		free(expr);
 		expr = next;
 	}
@@ -263,8 +262,8 @@ assert_ours(const char *path, const char *name, const char *server)
 		"{.contexts[0].context.user}'",
 		name);
 	ml_autofree char *want = ml_xasprintf("%s|%s|%s|%s|%s|%s|%s|%s", name,
-					      server, ca, name, cert, key,
-					      name, name);
+					      server, ca, name, cert, key, name,
+					      name);
 	ml_autofree char *got = kubectl_ok(path, args);
 
 	ck_assert_str_eq(got, want);
@@ -450,8 +449,8 @@ END_TEST
 
 START_TEST(test_kubeconfig_merge_empty_file)
 {
-	static const char *const empties[] = {"", "\n# only a comment\n",
-					      "---\n", "~\n"};
+	static const char *const empties[] = { "", "\n# only a comment\n",
+					       "---\n", "~\n" };
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(empties); i++) {
 		ml_autofree char *path = home_path("config");
@@ -572,10 +571,10 @@ START_TEST(test_kubeconfig_malformed_untouched)
 		const char *file;
 		const char *line;
 	} bad[] = {
-		{"bad-syntax.yaml", "at line 6:"},
-		{"bad-toplevel.yaml", "at line 1:"},
-		{"bad-clusters.yaml", "at line 4:"},
-		{"bad-entry.yaml", "at line 6:"},
+		{ "bad-syntax.yaml", "at line 6:" },
+		{ "bad-toplevel.yaml", "at line 1:" },
+		{ "bad-clusters.yaml", "at line 4:" },
+		{ "bad-entry.yaml", "at line 6:" },
 	};
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(bad); i++) {
@@ -718,8 +717,7 @@ START_TEST(test_kubeconfig_read)
 	ck_assert_ptr_null(none);
 	ck_assert_int_eq(ml_kubeconfig_current_context(missing, &unset), 0);
 	ck_assert_ptr_null(unset);
-	ck_assert_int_eq(ml_kubeconfig_context_server(missing, "x", &nosrv),
-			 0);
+	ck_assert_int_eq(ml_kubeconfig_context_server(missing, "x", &nosrv), 0);
 	ck_assert_ptr_null(nosrv);
 	ck_assert(!ml_path_exists(missing));
 }

@@ -106,8 +106,8 @@ START_TEST(test_manifest_document_text)
 					  "  name: sa\n"
 					  "  namespace: kube-system\n");
 	ck_assert(ml_startswith(m->docs[1].text, "---\napiVersion: apps/v1\n"));
-	ck_assert(ml_endswith(m->docs[1].text,
-			      "image: \"caf\xc3\xa9:1\"}]}\n"));
+	ck_assert(
+		ml_endswith(m->docs[1].text, "image: \"caf\xc3\xa9:1\"}]}\n"));
 	ck_assert_ptr_null(strstr(m->docs[1].text, "ClusterRole"));
 	ck_assert(ml_startswith(m->docs[2].text, "---\n  apiVersion: rbac"));
 	ck_assert(ml_endswith(m->docs[2].text, "  rules: []\n..."));
@@ -124,8 +124,8 @@ END_TEST
 
 START_TEST(test_manifest_empty)
 {
-	const char *const empties[] = { "", "# nothing\n", "---\n", "---\n---\n...\n",
-					"\n\n" };
+	const char *const empties[] = { "", "# nothing\n", "---\n",
+					"---\n---\n...\n", "\n\n" };
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(empties); i++) {
 		struct ml_manifest *m = parse_ok(empties[i]);
@@ -143,7 +143,8 @@ START_TEST(test_manifest_paths)
 	char *p;
 
 	p = ml_manifest_path(&m->docs[0], true);
-	ck_assert_str_eq(p, "/api/v1/namespaces/kube-system/serviceaccounts/sa");
+	ck_assert_str_eq(p,
+			 "/api/v1/namespaces/kube-system/serviceaccounts/sa");
 	free(p);
 	p = ml_manifest_path(&m->docs[0], false);
 	ck_assert_str_eq(p, "/api/v1/namespaces/kube-system/serviceaccounts");
@@ -153,7 +154,9 @@ START_TEST(test_manifest_paths)
 	ck_assert_str_eq(p, "/apis/apps/v1/namespaces/default/deployments/web");
 	free(p);
 	p = ml_manifest_path(&m->docs[2], true);
-	ck_assert_str_eq(p, "/apis/rbac.authorization.k8s.io/v1/clusterroles/minilaunch:r");
+	ck_assert_str_eq(
+		p,
+		"/apis/rbac.authorization.k8s.io/v1/clusterroles/minilaunch:r");
 	free(p);
 	p = ml_manifest_path(&m->docs[2], false);
 	ck_assert_str_eq(p, "/apis/rbac.authorization.k8s.io/v1/clusterroles");
@@ -162,7 +165,9 @@ START_TEST(test_manifest_paths)
 	d = &m->docs[2];
 	d->namespace = ml_xstrdup("ignored");
 	p = ml_manifest_path(d, true);
-	ck_assert_str_eq(p, "/apis/rbac.authorization.k8s.io/v1/clusterroles/minilaunch:r");
+	ck_assert_str_eq(
+		p,
+		"/apis/rbac.authorization.k8s.io/v1/clusterroles/minilaunch:r");
 	free(p);
 	ml_manifest_free(m);
 }
@@ -178,39 +183,50 @@ START_TEST(test_manifest_resource_table)
 		{ "v1", "ConfigMap", "configmaps", true },
 		{ "v1", "Service", "services", true },
 		{ "v1", "Namespace", "namespaces", false },
-		{ "rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false },
-		{ "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false },
+		{ "rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles",
+		  false },
+		{ "rbac.authorization.k8s.io/v1", "ClusterRoleBinding",
+		  "clusterrolebindings", false },
 		{ "rbac.authorization.k8s.io/v1", "Role", "roles", true },
-		{ "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", true },
+		{ "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings",
+		  true },
 		{ "apps/v1", "Deployment", "deployments", true },
 		{ "apps/v1", "DaemonSet", "daemonsets", true },
-		{ "storage.k8s.io/v1", "StorageClass", "storageclasses", false },
-		{ "scheduling.k8s.io/v1", "PriorityClass", "priorityclasses", false },
+		{ "storage.k8s.io/v1", "StorageClass", "storageclasses",
+		  false },
+		{ "scheduling.k8s.io/v1", "PriorityClass", "priorityclasses",
+		  false },
 	};
 	const char *plural;
 	bool ns;
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(want); i++) {
 		ck_assert_msg(ml_manifest_resource(want[i].api_version,
-						   want[i].kind, &plural, &ns) == 0,
+						   want[i].kind, &plural,
+						   &ns) == 0,
 			      "%s %s", want[i].api_version, want[i].kind);
 		ck_assert_str_eq(plural, want[i].plural);
 		ck_assert_int_eq(ns, want[i].namespaced);
 	}
 	/* the group must match too */
-	ck_assert_int_eq(ml_manifest_resource("v1", "Deployment", NULL, NULL), -ENOENT);
-	ck_assert_int_eq(ml_manifest_resource("extensions/v1beta1", "Deployment", NULL, NULL),
+	ck_assert_int_eq(ml_manifest_resource("v1", "Deployment", NULL, NULL),
 			 -ENOENT);
-	ck_assert_int_eq(ml_manifest_resource("apps/v1", "Service", NULL, NULL), -ENOENT);
-	ck_assert_int_eq(ml_manifest_resource("v1", "Frobnicator", NULL, NULL), -ENOENT);
+	ck_assert_int_eq(ml_manifest_resource("extensions/v1beta1",
+					      "Deployment", NULL, NULL),
+			 -ENOENT);
+	ck_assert_int_eq(ml_manifest_resource("apps/v1", "Service", NULL, NULL),
+			 -ENOENT);
+	ck_assert_int_eq(ml_manifest_resource("v1", "Frobnicator", NULL, NULL),
+			 -ENOENT);
 }
 END_TEST
 
 START_TEST(test_manifest_errors_name_file_and_line)
 {
-	parse_fails("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
-		    "apiVersion: example.com/v1\nkind: Frob\nmetadata: {name: b}\n",
-		    "test.yaml:5: unknown kind 'Frob' (apiVersion 'example.com/v1')");
+	parse_fails(
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+		"apiVersion: example.com/v1\nkind: Frob\nmetadata: {name: b}\n",
+		"test.yaml:5: unknown kind 'Frob' (apiVersion 'example.com/v1')");
 	parse_fails("apiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: x}\n",
 		    "test.yaml:1: the object lacks metadata.name");
 	parse_fails("---\nkind: ConfigMap\nmetadata: {name: a}\n",
@@ -251,10 +267,13 @@ START_TEST(test_manifest_cluster_dns)
 	ck_assert_uint_eq(m->n, ML_ARRAY_SIZE(kinds));
 	for (size_t i = 0; i < m->n; i++) {
 		ck_assert_str_eq(m->docs[i].kind, kinds[i]);
-		ck_assert_msg(strstr(m->docs[i].text, "app.kubernetes.io/managed-by: minilaunch") &&
-				  strstr(m->docs[i].text, "app.kubernetes.io/part-of: cluster-dns"),
-			      "%s %s lacks the labels", m->docs[i].kind,
-			      m->docs[i].name);
+		ck_assert_msg(
+			strstr(m->docs[i].text,
+			       "app.kubernetes.io/managed-by: minilaunch") &&
+				strstr(m->docs[i].text,
+				       "app.kubernetes.io/part-of: cluster-dns"),
+			"%s %s lacks the labels", m->docs[i].kind,
+			m->docs[i].name);
 		if (m->docs[i].namespaced)
 			ck_assert_str_eq(m->docs[i].namespace, "kube-system");
 	}

@@ -94,9 +94,9 @@ teardown(void)
 static const char *
 path_of(const char *profile, const char *name)
 {
-	ml_autofree char *dir = profile
-					? ml_paths_profile_certs_dir(home, profile)
-					: ml_paths_ca_dir(home);
+	ml_autofree char *dir =
+		profile ? ml_paths_profile_certs_dir(home, profile)
+			: ml_paths_ca_dir(home);
 
 	owned = ml_xrealloc(owned, (n_owned + 1) * sizeof(*owned));
 	owned[n_owned] = ml_xasprintf("%s/%s", dir, name);
@@ -108,16 +108,15 @@ slurp(const char *path)
 {
 	char *data = NULL;
 
-	ck_assert_msg(ml_read_file(path, &data, NULL) == 0, "%s",
-		      ml_err_msg());
+	ck_assert_msg(ml_read_file(path, &data, NULL) == 0, "%s", ml_err_msg());
 	return data;
 }
 
 static void
 spit(const char *path, const char *data)
 {
-	ck_assert_int_eq(
-		ml_write_file_atomic(path, data, strlen(data), 0600), 0);
+	ck_assert_int_eq(ml_write_file_atomic(path, data, strlen(data), 0600),
+			 0);
 }
 
 /*
@@ -125,8 +124,8 @@ spit(const char *path, const char *data)
  * from there, exported as $CA for brevity. Returns the exit status and, in
  * *ret_out (caller frees) when not NULL, stdout and stderr.
  */
-static int
-sh(const char *profile, char **ret_out, const char *fmt, ...) ML_PRINTF(3, 4);
+static int sh(const char *profile, char **ret_out, const char *fmt, ...)
+	ML_PRINTF(3, 4);
 
 static int
 sh(const char *profile, char **ret_out, const char *fmt, ...)
@@ -143,8 +142,7 @@ sh(const char *profile, char **ret_out, const char *fmt, ...)
 	va_start(ap, fmt);
 	cmd = ml_xvasprintf(fmt, ap);
 	va_end(ap);
-	full = ml_xasprintf("cd '%s' && CA='%s' && (%s) 2>&1", certs, ca,
-			    cmd);
+	full = ml_xasprintf("cd '%s' && CA='%s' && (%s) 2>&1", certs, ca, cmd);
 	p = popen(full, "r");
 	ck_assert_ptr_nonnull(p);
 	while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
@@ -182,8 +180,8 @@ expect_no_output(const char *profile, const char *unwanted, const char *cmd)
 	ml_autofree char *out = NULL;
 
 	ck_assert_int_eq(sh(profile, &out, "%s", cmd), 0);
-	ck_assert_msg(!strstr(out, unwanted), "'%s' output has '%s':\n%s",
-		      cmd, unwanted, out);
+	ck_assert_msg(!strstr(out, unwanted), "'%s' output has '%s':\n%s", cmd,
+		      unwanted, out);
 }
 
 static void
@@ -201,8 +199,8 @@ ensure(const char *profile, const char *node, unsigned generated,
 static void
 expect_verifies(const char *profile, const char *crt)
 {
-	ml_autofree char *cmd = ml_xasprintf(
-		"openssl verify -CAfile \"$CA/ca.crt\" '%s'", crt);
+	ml_autofree char *cmd =
+		ml_xasprintf("openssl verify -CAfile \"$CA/ca.crt\" '%s'", crt);
 
 	expect_output(profile, ": OK", cmd);
 }
@@ -255,10 +253,12 @@ START_TEST(test_pki_certs_verify_against_ca)
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
 	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++)
 		expect_verifies(PROFILE, leaf_certs[i]);
-	expect_output(PROFILE, ": OK",
-		      "openssl verify -purpose sslserver -CAfile \"$CA/ca.crt\" apiserver.crt kubelet.crt docker-server.crt");
-	expect_output(PROFILE, ": OK",
-		      "openssl verify -purpose sslclient -CAfile \"$CA/ca.crt\" admin.crt kubelet.crt kube-proxy.crt kube-scheduler.crt kube-controller-manager.crt apiserver-kubelet-client.crt docker/cert.pem");
+	expect_output(
+		PROFILE, ": OK",
+		"openssl verify -purpose sslserver -CAfile \"$CA/ca.crt\" apiserver.crt kubelet.crt docker-server.crt");
+	expect_output(
+		PROFILE, ": OK",
+		"openssl verify -purpose sslclient -CAfile \"$CA/ca.crt\" admin.crt kubelet.crt kube-proxy.crt kube-scheduler.crt kube-controller-manager.crt apiserver-kubelet-client.crt docker/cert.pem");
 	/* Each cert's key matches it. */
 	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++) {
 		ml_autofree char *key = ml_xstrdup(leaf_certs[i]);
@@ -281,19 +281,22 @@ START_TEST(test_pki_ca_is_a_ten_year_ca)
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
 	expect_output(PROFILE, "subject=CN = minilaunchCA",
 		      "openssl x509 -noout -subject -in \"$CA/ca.crt\"");
-	expect_output(PROFILE, "critical\n    CA:TRUE",
-		      "openssl x509 -noout -ext basicConstraints -in \"$CA/ca.crt\"");
+	expect_output(
+		PROFILE, "critical\n    CA:TRUE",
+		"openssl x509 -noout -ext basicConstraints -in \"$CA/ca.crt\"");
 	expect_output(PROFILE,
 		      "critical\n    Digital Signature, Certificate Sign, CRL Sign",
 		      "openssl x509 -noout -ext keyUsage -in \"$CA/ca.crt\"");
-	expect_output(PROFILE, "Subject Key Identifier",
-		      "openssl x509 -noout -ext subjectKeyIdentifier -in \"$CA/ca.crt\"");
+	expect_output(
+		PROFILE, "Subject Key Identifier",
+		"openssl x509 -noout -ext subjectKeyIdentifier -in \"$CA/ca.crt\"");
 	expect_output(PROFILE, "ecdsa-with-SHA256",
 		      "openssl x509 -noout -text -in \"$CA/ca.crt\"");
 	expect_output(PROFILE, "will not expire",
 		      "openssl x509 -noout -checkend 283824000 -in \"$CA/ca.crt\"");
-	expect_output(PROFILE, "will expire",
-		      "openssl x509 -noout -checkend 378432000 -in \"$CA/ca.crt\" || true");
+	expect_output(
+		PROFILE, "will expire",
+		"openssl x509 -noout -checkend 378432000 -in \"$CA/ca.crt\" || true");
 }
 END_TEST
 
@@ -315,21 +318,25 @@ START_TEST(test_pki_apiserver_sans)
 
 	ensure(PROFILE, "node1", N_ITEMS, 0);
 	for (i = 0; i < ML_ARRAY_SIZE(want); i++)
-		expect_output(PROFILE, want[i],
-			      "openssl x509 -noout -ext subjectAltName -in apiserver.crt");
+		expect_output(
+			PROFILE, want[i],
+			"openssl x509 -noout -ext subjectAltName -in apiserver.crt");
 	expect_output(PROFILE, "subject=CN = kube-apiserver",
 		      "openssl x509 -noout -subject -in apiserver.crt");
-	expect_output(PROFILE, "TLS Web Server Authentication",
-		      "openssl x509 -noout -ext extendedKeyUsage -in apiserver.crt");
-	expect_no_output(PROFILE, "Client",
-			 "openssl x509 -noout -ext extendedKeyUsage -in apiserver.crt");
+	expect_output(
+		PROFILE, "TLS Web Server Authentication",
+		"openssl x509 -noout -ext extendedKeyUsage -in apiserver.crt");
+	expect_no_output(
+		PROFILE, "Client",
+		"openssl x509 -noout -ext extendedKeyUsage -in apiserver.crt");
 }
 END_TEST
 
 START_TEST(test_pki_client_cert_usage)
 {
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
-	expect_output(PROFILE, "subject=O = system:masters, CN = minilaunch-admin",
+	expect_output(PROFILE,
+		      "subject=O = system:masters, CN = minilaunch-admin",
 		      "openssl x509 -noout -subject -in admin.crt");
 	expect_output(PROFILE,
 		      "critical\n    Digital Signature, Key Encipherment",
@@ -340,56 +347,68 @@ START_TEST(test_pki_client_cert_usage)
 			 "openssl x509 -noout -ext extendedKeyUsage -in admin.crt");
 	expect_output(PROFILE, "critical\n    CA:FALSE",
 		      "openssl x509 -noout -ext basicConstraints -in admin.crt");
-	expect_output(PROFILE, "Authority Key Identifier",
-		      "openssl x509 -noout -ext authorityKeyIdentifier -in admin.crt");
+	expect_output(
+		PROFILE, "Authority Key Identifier",
+		"openssl x509 -noout -ext authorityKeyIdentifier -in admin.crt");
 	expect_no_output(PROFILE, "Alternative",
 			 "openssl x509 -noout -ext subjectAltName -in admin.crt");
 	/* 3 years: alive in 1090 days, gone in 1100. */
 	expect_output(PROFILE, "will not expire",
 		      "openssl x509 -noout -checkend 94176000 -in admin.crt");
-	expect_output(PROFILE, "will expire",
-		      "openssl x509 -noout -checkend 95040000 -in admin.crt || true");
+	expect_output(
+		PROFILE, "will expire",
+		"openssl x509 -noout -checkend 95040000 -in admin.crt || true");
 	/* 128-bit serial: 32 hex digits at most, and not a tiny counter. */
-	expect_output(PROFILE, "ok",
-		      "s=$(openssl x509 -noout -serial -in admin.crt); s=${s#serial=}; test ${#s} -ge 20 && test ${#s} -le 32 && echo ok");
+	expect_output(
+		PROFILE, "ok",
+		"s=$(openssl x509 -noout -serial -in admin.crt); s=${s#serial=}; test ${#s} -ge 20 && test ${#s} -le 32 && echo ok");
 }
 END_TEST
 
 START_TEST(test_pki_component_subjects)
 {
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
-	expect_output(PROFILE, "subject=CN = system:kube-controller-manager",
-		      "openssl x509 -noout -subject -in kube-controller-manager.crt");
+	expect_output(
+		PROFILE, "subject=CN = system:kube-controller-manager",
+		"openssl x509 -noout -subject -in kube-controller-manager.crt");
 	expect_output(PROFILE, "subject=CN = system:kube-scheduler",
 		      "openssl x509 -noout -subject -in kube-scheduler.crt");
 	expect_output(PROFILE,
 		      "subject=O = system:node-proxier, CN = system:kube-proxy",
 		      "openssl x509 -noout -subject -in kube-proxy.crt");
-	expect_output(PROFILE,
-		      "subject=O = system:masters, CN = kube-apiserver-kubelet-client",
-		      "openssl x509 -noout -subject -in apiserver-kubelet-client.crt");
+	expect_output(
+		PROFILE,
+		"subject=O = system:masters, CN = kube-apiserver-kubelet-client",
+		"openssl x509 -noout -subject -in apiserver-kubelet-client.crt");
 }
 END_TEST
 
 START_TEST(test_pki_kubelet_is_client_and_server)
 {
 	ensure(PROFILE, "node-a", N_ITEMS, 0);
-	expect_output(PROFILE, "subject=O = system:nodes, CN = system:node:node-a",
+	expect_output(PROFILE,
+		      "subject=O = system:nodes, CN = system:node:node-a",
 		      "openssl x509 -noout -subject -in kubelet.crt");
-	expect_output(PROFILE,
-		      "TLS Web Server Authentication, TLS Web Client Authentication",
-		      "openssl x509 -noout -ext extendedKeyUsage -in kubelet.crt");
-	expect_output(PROFILE,
-		      "DNS:node-a, DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.15",
-		      "openssl x509 -noout -ext subjectAltName -in kubelet.crt");
+	expect_output(
+		PROFILE,
+		"TLS Web Server Authentication, TLS Web Client Authentication",
+		"openssl x509 -noout -ext extendedKeyUsage -in kubelet.crt");
+	expect_output(
+		PROFILE,
+		"DNS:node-a, DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.15",
+		"openssl x509 -noout -ext subjectAltName -in kubelet.crt");
 }
 END_TEST
 
 START_TEST(test_pki_modes)
 {
 	static const char *const keys[] = {
-		"apiserver.key", "admin.key",	"kubelet.key",
-		"sa.key",	 "id_ssh",	"docker/key.pem",
+		"apiserver.key",
+		"admin.key",
+		"kubelet.key",
+		"sa.key",
+		"id_ssh",
+		"docker/key.pem",
 		"docker-server.key",
 	};
 	size_t i;
@@ -515,13 +534,15 @@ START_TEST(test_pki_corrupt_key_regenerated)
 	ml_autofree char *data = NULL;
 
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
-	spit(key, "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n");
+	spit(key,
+	     "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n");
 	ensure(PROFILE, PROFILE, 1, N_ITEMS - 1);
 	data = slurp(key);
 	ck_assert_ptr_null(strstr(data, "garbage"));
 	expect_verifies(PROFILE, "admin.crt");
-	expect_output(PROFILE, "same",
-		      "test \"$(openssl x509 -noout -pubkey -in admin.crt)\" = \"$(openssl pkey -pubout -in admin.key)\" && echo same");
+	expect_output(
+		PROFILE, "same",
+		"test \"$(openssl x509 -noout -pubkey -in admin.crt)\" = \"$(openssl pkey -pubout -in admin.key)\" && echo same");
 	expect_mode(key, 0600);
 }
 END_TEST
@@ -535,8 +556,9 @@ START_TEST(test_pki_mismatched_key_regenerated)
 	other = slurp(path_of(PROFILE, "kube-scheduler.key"));
 	spit(key, other);
 	ensure(PROFILE, PROFILE, 1, N_ITEMS - 1);
-	expect_output(PROFILE, "same",
-		      "test \"$(openssl x509 -noout -pubkey -in admin.crt)\" = \"$(openssl pkey -pubout -in admin.key)\" && echo same");
+	expect_output(
+		PROFILE, "same",
+		"test \"$(openssl x509 -noout -pubkey -in admin.crt)\" = \"$(openssl pkey -pubout -in admin.key)\" && echo same");
 }
 END_TEST
 
@@ -600,7 +622,9 @@ START_TEST(test_pki_ssh_key_accepted_by_ssh_keygen)
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
 	pub = slurp(path_of(PROFILE, "id_ssh.pub"));
 	priv = slurp(path_of(PROFILE, "id_ssh"));
-	ck_assert(ml_startswith(pub, "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABB"));
+	ck_assert(ml_startswith(
+		pub,
+		"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABB"));
 	ck_assert(ml_endswith(pub, " minilaunch\n"));
 	ck_assert(ml_startswith(priv, "-----BEGIN EC PRIVATE KEY-----\n"));
 	st = sh(PROFILE, &derived, "ssh-keygen -y -f id_ssh");
@@ -612,8 +636,7 @@ START_TEST(test_pki_ssh_key_accepted_by_ssh_keygen)
 	ck_assert_ptr_nonnull(sp);
 	ck_assert_msg(strncmp(derived, pub, (size_t)(sp - pub)) == 0,
 		      "ssh-keygen -y gave %s, id_ssh.pub has %s", derived, pub);
-	expect_output(PROFILE, "256 SHA256:",
-		      "ssh-keygen -l -f id_ssh.pub");
+	expect_output(PROFILE, "256 SHA256:", "ssh-keygen -l -f id_ssh.pub");
 }
 END_TEST
 
@@ -648,12 +671,14 @@ START_TEST(test_pki_sa_pair_matches)
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
 	sa_pub = slurp(path_of(PROFILE, "sa.pub"));
 	ck_assert(ml_startswith(sa_pub, "-----BEGIN PUBLIC KEY-----\n"));
-	expect_output(PROFILE, "same",
-		      "test \"$(openssl pkey -pubout -in sa.key)\" = \"$(cat sa.pub)\" && echo same");
+	expect_output(
+		PROFILE, "same",
+		"test \"$(openssl pkey -pubout -in sa.key)\" = \"$(cat sa.pub)\" && echo same");
 	ck_assert_int_eq(unlink(path_of(PROFILE, "sa.pub")), 0);
 	ensure(PROFILE, PROFILE, 1, N_ITEMS - 1);
-	expect_output(PROFILE, "same",
-		      "test \"$(openssl pkey -pubout -in sa.key)\" = \"$(cat sa.pub)\" && echo same");
+	expect_output(
+		PROFILE, "same",
+		"test \"$(openssl pkey -pubout -in sa.key)\" = \"$(cat sa.pub)\" && echo same");
 }
 END_TEST
 
@@ -670,13 +695,16 @@ START_TEST(test_pki_docker_certs_present)
 	ck_assert(ml_pki_docker_certs_present(home, PROFILE));
 	ck_assert(!ml_pki_docker_certs_present(home, "other"));
 	ck_assert(same_file(ca_pem, ca_crt));
-	expect_output(PROFILE, "TLS Web Client Authentication",
-		      "openssl x509 -noout -ext extendedKeyUsage -in docker/cert.pem");
-	expect_output(PROFILE, "TLS Web Server Authentication",
-		      "openssl x509 -noout -ext extendedKeyUsage -in docker-server.crt");
-	expect_output(PROFILE,
-		      "DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.15",
-		      "openssl x509 -noout -ext subjectAltName -in docker-server.crt");
+	expect_output(
+		PROFILE, "TLS Web Client Authentication",
+		"openssl x509 -noout -ext extendedKeyUsage -in docker/cert.pem");
+	expect_output(
+		PROFILE, "TLS Web Server Authentication",
+		"openssl x509 -noout -ext extendedKeyUsage -in docker-server.crt");
+	expect_output(
+		PROFILE,
+		"DNS:localhost, IP Address:127.0.0.1, IP Address:10.0.2.15",
+		"openssl x509 -noout -ext subjectAltName -in docker-server.crt");
 	expect_verifies(PROFILE, "docker/cert.pem");
 	ck_assert_int_eq(unlink(path_of(PROFILE, "docker/key.pem")), 0);
 	ck_assert(!ml_pki_docker_certs_present(home, PROFILE));

@@ -44,19 +44,32 @@ write_raw(const char *name, const char *text)
 	ml_autofree char *path = config_path(name);
 
 	ck_assert_int_eq(ml_mkdir_p(dir, 0700), 0);
-	ck_assert_int_eq(ml_write_file_atomic(path, text, strlen(text), 0600), 0);
+	ck_assert_int_eq(ml_write_file_atomic(path, text, strlen(text), 0600),
+			 0);
 }
 
 START_TEST(test_profile_name_rules)
 {
-	static const char *const good[] = { "minilaunch", "a", "0", "dev-1",
-		"a23456789012345678901234567890123456789012345678901234567890123" };
-	static const char *const bad[] = { "", "-a", "A", "a_b", "a.b", "a/b",
-		"../x", "a b", "é",
-		"a234567890123456789012345678901234567890123456789012345678901234" };
+	static const char *const good[] = {
+		"minilaunch", "a", "0", "dev-1",
+		"a23456789012345678901234567890123456789012345678901234567890123"
+	};
+	static const char *const bad[] = {
+		"",
+		"-a",
+		"A",
+		"a_b",
+		"a.b",
+		"a/b",
+		"../x",
+		"a b",
+		"é",
+		"a234567890123456789012345678901234567890123456789012345678901234"
+	};
 
 	for (size_t i = 0; i < ML_ARRAY_SIZE(good); i++)
-		ck_assert_msg(ml_profile_name_valid(good[i]) == 0, "%s", good[i]);
+		ck_assert_msg(ml_profile_name_valid(good[i]) == 0, "%s",
+			      good[i]);
 	for (size_t i = 0; i < ML_ARRAY_SIZE(bad); i++)
 		ck_assert_msg(ml_profile_name_valid(bad[i]) == -ML_EUSAGE, "%s",
 			      bad[i]);
@@ -77,20 +90,31 @@ START_TEST(test_profile_size_parsing)
 	ck_assert_uint_eq(mib, 3000);
 	ck_assert_int_eq(ml_profile_parse_size_mib("disk-size", "1t", &mib), 0);
 	ck_assert_uint_eq(mib, 1048576);
-	ck_assert_int_eq(ml_profile_parse_size_mib("memory", "4x", &mib), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_parse_size_mib("memory", "-1g", &mib), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_parse_size_mib("memory", "g", &mib), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_parse_size_mib("memory", "99999999999999999999m", &mib), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_parse_size_mib("memory", "4x", &mib),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_parse_size_mib("memory", "-1g", &mib),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_parse_size_mib("memory", "g", &mib),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_parse_size_mib("memory",
+						   "99999999999999999999m",
+						   &mib),
+			 -ML_EUSAGE);
 }
 END_TEST
 
 START_TEST(test_profile_set_validates)
 {
 	struct ml_profile *p;
-	ml_autofree char *cpus = ml_xasprintf("%ld", sysconf(_SC_NPROCESSORS_ONLN));
-	ml_autofree char *too_many = ml_xasprintf("%ld", sysconf(_SC_NPROCESSORS_ONLN) + 1);
+	ml_autofree char *cpus =
+		ml_xasprintf("%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	ml_autofree char *too_many =
+		ml_xasprintf("%ld", sysconf(_SC_NPROCESSORS_ONLN) + 1);
 
-	ck_assert_int_eq(ml_profile_open(home, "p", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+	ck_assert_int_eq(ml_profile_open(home, "p",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK,
+					 &p),
+			 0);
 	ck_assert_int_eq(ml_profile_set(p, "memory", "2048m"), 0);
 	ck_assert_int_eq(ml_profile_set(p, "memory", "10m"), -ML_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "1800m"));
@@ -102,20 +126,35 @@ START_TEST(test_profile_set_validates)
 	ck_assert_int_eq(ml_profile_set(p, "cpus", cpus), 0);
 	ck_assert_int_eq(ml_profile_set(p, "kubernetes-version", "1.20.2"), 0);
 	ck_assert_str_eq(ml_profile_get(p, "kubernetes-version"), "v1.20.2");
-	ck_assert_int_eq(ml_profile_set(p, "kubernetes-version", "v1.20"), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "kubernetes-version", "v1.20"),
+			 -ML_EUSAGE);
 	ck_assert_int_eq(ml_profile_set(p, "driver-uri", "qemu:///session"), 0);
-	ck_assert_int_eq(ml_profile_set(p, "driver-uri", "xen:///system"), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_set(p, "container-runtime", "cri-o"), -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "driver-uri", "xen:///system"),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "container-runtime", "cri-o"),
+			 -ML_EUSAGE);
 	ck_assert_int_eq(ml_profile_set(p, "iso-url", "file:///tmp/x.iso"), 0);
-	ck_assert_int_eq(ml_profile_set(p, "iso-url", "https://example.invalid/x.iso"), 0);
+	ck_assert_int_eq(ml_profile_set(p, "iso-url",
+					"https://example.invalid/x.iso"),
+			 0);
 	ck_assert_int_eq(ml_profile_set(p, "iso-url", "ftp://x/y"), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "not a url"), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "file://relative/x"), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http://"), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http:///x"), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "https://a b/"), -ML_EUSAGE);
-	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http://127.0.0.1:8080/k8s"), 0);
-	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "file://localhost/srv/k8s"), 0);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "not a url"),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror",
+					"file://relative/x"),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http://"),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "http:///x"),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror", "https://a b/"),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror",
+					"http://127.0.0.1:8080/k8s"),
+			 0);
+	ck_assert_int_eq(ml_profile_set(p, "binary-mirror",
+					"file://localhost/srv/k8s"),
+			 0);
 	ck_assert_str_eq(ml_profile_get_or_default(p, "dns"), "true");
 	ck_assert_int_eq(ml_profile_set(p, "dns", "OFF"), 0);
 	ck_assert_str_eq(ml_profile_get(p, "dns"), "false");
@@ -142,7 +181,10 @@ START_TEST(test_profile_save_and_reload)
 
 	ck_assert_int_eq(ml_profile_open(home, "dev", 0, &p), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "'dev'"));
-	ck_assert_int_eq(ml_profile_open(home, "dev", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+	ck_assert_int_eq(ml_profile_open(home, "dev",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK,
+					 &p),
+			 0);
 	ck_assert_int_eq(ml_profile_set(p, "cpus", "1"), 0);
 	ml_profile_state_set_str(p, "status", "Running");
 	ml_profile_state_set_port(p, "docker", 42376);
@@ -181,10 +223,16 @@ START_TEST(test_profile_corrupted_is_reported_and_untouched)
 
 		write_raw("bad", broken[i]);
 		ml_err_clear();
-		ck_assert_int_eq(ml_profile_open(home, "bad", ML_PROFILE_LOCK, &p), -EBADMSG);
+		ck_assert_int_eq(ml_profile_open(home, "bad", ML_PROFILE_LOCK,
+						 &p),
+				 -EBADMSG);
 		ck_assert_ptr_null(p);
 		ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
-		ck_assert_int_eq(ml_profile_open(home, "bad", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), -EBADMSG);
+		ck_assert_int_eq(ml_profile_open(home, "bad",
+						 ML_PROFILE_CREATE |
+							 ML_PROFILE_LOCK,
+						 &p),
+				 -EBADMSG);
 		ck_assert_int_eq(ml_read_file(path, &after, NULL), 0);
 		ck_assert_str_eq(after, broken[i]);
 	}
@@ -197,7 +245,10 @@ START_TEST(test_profile_schema_version_in_file)
 	ml_autofree char *path = config_path("v");
 	struct json_object *root, *v;
 
-	ck_assert_int_eq(ml_profile_open(home, "v", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+	ck_assert_int_eq(ml_profile_open(home, "v",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK,
+					 &p),
+			 0);
 	ck_assert_int_eq(ml_profile_save(p), 0);
 	ml_profile_free(p);
 	root = json_object_from_file(path);
@@ -216,22 +267,35 @@ START_TEST(test_profile_lock_serialises_one_profile_only)
 	int status;
 	pid_t pid;
 
-	ck_assert_int_eq(ml_profile_open(home, "a", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+	ck_assert_int_eq(ml_profile_open(home, "a",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK,
+					 &p),
+			 0);
 	pid = fork();
 	if (pid == 0) {
 		struct ml_profile *c = NULL;
-		int r1 = ml_profile_open(home, "a", ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT, &c);
+		int r1 = ml_profile_open(home, "a",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK |
+						 ML_PROFILE_NOWAIT,
+					 &c);
 		int r2;
 		ml_profile_free(c);
 		c = NULL;
-		r2 = ml_profile_open(home, "b", ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT, &c);
+		r2 = ml_profile_open(home, "b",
+				     ML_PROFILE_CREATE | ML_PROFILE_LOCK |
+					     ML_PROFILE_NOWAIT,
+				     &c);
 		ml_profile_free(c);
 		_exit(r1 == -EWOULDBLOCK && r2 == 0 ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	ml_profile_free(p);
-	ck_assert_int_eq(ml_profile_open(home, "a", ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT, &q), 0);
+	ck_assert_int_eq(ml_profile_open(home, "a",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK |
+						 ML_PROFILE_NOWAIT,
+					 &q),
+			 0);
 	ml_profile_free(q);
 }
 END_TEST
@@ -244,14 +308,20 @@ START_TEST(test_profile_lock_without_open)
 	int fd, status;
 
 	ck_assert_int_eq(ml_profile_lock(home, "gone"), -ENOENT);
-	ck_assert_int_eq(ml_profile_open(home, "a", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+	ck_assert_int_eq(ml_profile_open(home, "a",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK,
+					 &p),
+			 0);
 	ml_profile_free(p);
 	fd = ml_profile_lock(home, "a");
 	ck_assert_int_ge(fd, 0);
 	pid = fork();
 	if (pid == 0) {
 		struct ml_profile *c = NULL;
-		int r = ml_profile_open(home, "a", ML_PROFILE_CREATE | ML_PROFILE_LOCK | ML_PROFILE_NOWAIT, &c);
+		int r = ml_profile_open(home, "a",
+					ML_PROFILE_CREATE | ML_PROFILE_LOCK |
+						ML_PROFILE_NOWAIT,
+					&c);
 		ml_profile_free(c);
 		_exit(r == -EWOULDBLOCK ? 0 : 1);
 	}
@@ -269,7 +339,10 @@ START_TEST(test_profile_concurrent_writers_lose_nothing)
 	pid_t pids[2];
 	int status;
 
-	ck_assert_int_eq(ml_profile_open(home, "c", ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+	ck_assert_int_eq(ml_profile_open(home, "c",
+					 ML_PROFILE_CREATE | ML_PROFILE_LOCK,
+					 &p),
+			 0);
 	ml_profile_state_set_port(p, "ssh", 1);
 	ck_assert_int_eq(ml_profile_save(p), 0);
 	ml_profile_free(p);
@@ -278,9 +351,12 @@ START_TEST(test_profile_concurrent_writers_lose_nothing)
 		if (pids[k] == 0) {
 			for (int i = 0; i < 100; i++) {
 				struct ml_profile *c;
-				if (ml_profile_open(home, "c", ML_PROFILE_LOCK, &c) < 0)
+				if (ml_profile_open(home, "c", ML_PROFILE_LOCK,
+						    &c) < 0)
 					_exit(1);
-				ml_profile_state_set_port(c, "ssh", ml_profile_state_port(c, "ssh") + 1);
+				ml_profile_state_set_port(
+					c, "ssh",
+					ml_profile_state_port(c, "ssh") + 1);
 				if (ml_profile_save(c) < 0)
 					_exit(2);
 				ml_profile_free(c);
@@ -310,7 +386,11 @@ START_TEST(test_profile_list_sorted_and_filtered)
 	free(list);
 	for (size_t i = 0; i < ML_ARRAY_SIZE(names); i++) {
 		struct ml_profile *p;
-		ck_assert_int_eq(ml_profile_open(home, names[i], ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p), 0);
+		ck_assert_int_eq(ml_profile_open(home, names[i],
+						 ML_PROFILE_CREATE |
+							 ML_PROFILE_LOCK,
+						 &p),
+				 0);
 		ck_assert_int_eq(ml_profile_save(p), 0);
 		ml_profile_free(p);
 	}

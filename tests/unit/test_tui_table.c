@@ -20,28 +20,34 @@ pod_table(const char *const *rows, size_t n, bool with_defs)
 	char *body = ml_xstrdup("");
 
 	for (size_t i = 0; i < n; i++) {
-		char ns[64], name[64], ready[16], status[64], restarts[16], age[16];
+		char ns[64], name[64], ready[16], status[64], restarts[16],
+			age[16];
 		char *next;
 
-		ck_assert_int_eq(sscanf(rows[i], "%63s %63s %15s %63s %15s %15s",
-					ns, name, ready, status, restarts, age), 6);
-		next = ml_xasprintf("%s%s{\"cells\":[\"%s\",\"%s\",\"%s\",%s,\"%s\",\"10.0.0.%zu\"],"
-				    "\"object\":{\"kind\":\"PartialObjectMetadata\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\"}}}",
-				    body, i ? "," : "", name, ready, status,
-				    restarts, age, i, name, ns);
+		ck_assert_int_eq(sscanf(rows[i],
+					"%63s %63s %15s %63s %15s %15s", ns,
+					name, ready, status, restarts, age),
+				 6);
+		next = ml_xasprintf(
+			"%s%s{\"cells\":[\"%s\",\"%s\",\"%s\",%s,\"%s\",\"10.0.0.%zu\"],"
+			"\"object\":{\"kind\":\"PartialObjectMetadata\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\"}}}",
+			body, i ? "," : "", name, ready, status, restarts, age,
+			i, name, ns);
 		free(body);
 		body = next;
 	}
-	json = ml_xasprintf("{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\",%s\"rows\":[%s]}",
-			    with_defs ? "\"columnDefinitions\":["
-					"{\"name\":\"Name\",\"type\":\"string\",\"priority\":0},"
-					"{\"name\":\"Ready\",\"type\":\"string\",\"priority\":0},"
-					"{\"name\":\"Status\",\"type\":\"string\",\"priority\":0},"
-					"{\"name\":\"Restarts\",\"type\":\"integer\",\"priority\":0},"
-					"{\"name\":\"Age\",\"type\":\"string\",\"priority\":0},"
-					"{\"name\":\"IP\",\"type\":\"string\",\"priority\":1}],"
-				      : "",
-			    body);
+	json = ml_xasprintf(
+		"{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\",%s\"rows\":[%s]}",
+		with_defs
+			? "\"columnDefinitions\":["
+			  "{\"name\":\"Name\",\"type\":\"string\",\"priority\":0},"
+			  "{\"name\":\"Ready\",\"type\":\"string\",\"priority\":0},"
+			  "{\"name\":\"Status\",\"type\":\"string\",\"priority\":0},"
+			  "{\"name\":\"Restarts\",\"type\":\"integer\",\"priority\":0},"
+			  "{\"name\":\"Age\",\"type\":\"string\",\"priority\":0},"
+			  "{\"name\":\"IP\",\"type\":\"string\",\"priority\":1}],"
+			: "",
+		body);
 	free(body);
 	return json_tokener_parse(json);
 }
@@ -94,30 +100,49 @@ START_TEST(test_tui_table_status_colours)
 {
 	struct ml_tui_table *t = sample(false);
 
-	ck_assert_int_eq(ml_tui_table_find(t, "default/web-1")->status, ML_TUI_STATUS_OK);
-	ck_assert_int_eq(ml_tui_table_find(t, "default/web-2")->status, ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_table_find(t, "kube-system/dns-1")->status, ML_TUI_STATUS_PENDING);
-	ck_assert_int_eq(ml_tui_table_find(t, "default/batch-1")->status, ML_TUI_STATUS_DONE);
+	ck_assert_int_eq(ml_tui_table_find(t, "default/web-1")->status,
+			 ML_TUI_STATUS_OK);
+	ck_assert_int_eq(ml_tui_table_find(t, "default/web-2")->status,
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_table_find(t, "kube-system/dns-1")->status,
+			 ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_table_find(t, "default/batch-1")->status,
+			 ML_TUI_STATUS_DONE);
 	ml_tui_table_free(t);
 
 	ck_assert_int_eq(ml_tui_status_of_word("Running"), ML_TUI_STATUS_OK);
-	ck_assert_int_eq(ml_tui_status_of_word("ContainerCreating"), ML_TUI_STATUS_PENDING);
-	ck_assert_int_eq(ml_tui_status_of_word("Terminating"), ML_TUI_STATUS_PENDING);
-	ck_assert_int_eq(ml_tui_status_of_word("Init:0/2"), ML_TUI_STATUS_PENDING);
-	ck_assert_int_eq(ml_tui_status_of_word("Init:CrashLoopBackOff"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("Init:Error"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("ImagePullBackOff"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("ErrImagePull"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("OOMKilled"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("Evicted"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("Signal:9"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("ExitCode:1"), ML_TUI_STATUS_FAILED);
-	ck_assert_int_eq(ml_tui_status_of_word("Completed"), ML_TUI_STATUS_DONE);
+	ck_assert_int_eq(ml_tui_status_of_word("ContainerCreating"),
+			 ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_status_of_word("Terminating"),
+			 ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_status_of_word("Init:0/2"),
+			 ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_status_of_word("Init:CrashLoopBackOff"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("Init:Error"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("ImagePullBackOff"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("ErrImagePull"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("OOMKilled"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("Evicted"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("Signal:9"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("ExitCode:1"),
+			 ML_TUI_STATUS_FAILED);
+	ck_assert_int_eq(ml_tui_status_of_word("Completed"),
+			 ML_TUI_STATUS_DONE);
 	ck_assert_int_eq(ml_tui_status_of_word("Ready"), ML_TUI_STATUS_OK);
-	ck_assert_int_eq(ml_tui_status_of_word("NotReady"), ML_TUI_STATUS_PENDING);
-	ck_assert_int_eq(ml_tui_status_of_word("Ready,SchedulingDisabled"), ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_status_of_word("NotReady"),
+			 ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_status_of_word("Ready,SchedulingDisabled"),
+			 ML_TUI_STATUS_PENDING);
 	ck_assert_int_eq(ml_tui_status_of_word("Active"), ML_TUI_STATUS_OK);
-	ck_assert_int_eq(ml_tui_status_of_word("ClusterIP"), ML_TUI_STATUS_NONE);
+	ck_assert_int_eq(ml_tui_status_of_word("ClusterIP"),
+			 ML_TUI_STATUS_NONE);
 	ck_assert_int_eq(ml_tui_status_of_word(""), ML_TUI_STATUS_NONE);
 	ck_assert_int_eq(ml_tui_status_of_word(NULL), ML_TUI_STATUS_NONE);
 }
@@ -134,7 +159,8 @@ START_TEST(test_tui_table_ready_and_event_colours)
 		"{\"cells\":[\"b\",\"2/2\",2],\"object\":{\"metadata\":{\"name\":\"b\",\"namespace\":\"x\"}}}]}");
 
 	ml_tui_table_replace(t, o);
-	ck_assert_int_eq(ml_tui_table_find(t, "x/a")->status, ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_table_find(t, "x/a")->status,
+			 ML_TUI_STATUS_PENDING);
 	ck_assert_int_eq(ml_tui_table_find(t, "x/b")->status, ML_TUI_STATUS_OK);
 	json_object_put(o);
 	ml_tui_table_free(t);
@@ -147,8 +173,10 @@ START_TEST(test_tui_table_ready_and_event_colours)
 		"{\"cells\":[\"1m\",\"Normal\"],\"object\":{\"metadata\":{\"name\":\"e2\",\"namespace\":\"x\"}}}]}");
 	ml_tui_table_replace(t, o);
 	ck_assert_str_eq(t->titles[0], "LAST SEEN");
-	ck_assert_int_eq(ml_tui_table_find(t, "x/e1")->status, ML_TUI_STATUS_PENDING);
-	ck_assert_int_eq(ml_tui_table_find(t, "x/e2")->status, ML_TUI_STATUS_NONE);
+	ck_assert_int_eq(ml_tui_table_find(t, "x/e1")->status,
+			 ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_table_find(t, "x/e2")->status,
+			 ML_TUI_STATUS_NONE);
 	json_object_put(o);
 	ml_tui_table_free(t);
 }
@@ -232,9 +260,15 @@ END_TEST
 START_TEST(test_tui_table_watch_updates)
 {
 	struct ml_tui_table *t = sample(false);
-	static const char *const add[] = { "default web-3 0/1 ContainerCreating 0 1s" };
-	static const char *const mod[] = { "default web-1 1/1 Terminating 0 5m" };
-	static const char *const same[] = { "default web-1 1/1 Terminating 0 5m" };
+	static const char *const add[] = {
+		"default web-3 0/1 ContainerCreating 0 1s"
+	};
+	static const char *const mod[] = {
+		"default web-1 1/1 Terminating 0 5m"
+	};
+	static const char *const same[] = {
+		"default web-1 1/1 Terminating 0 5m"
+	};
 	struct json_object *o;
 	unsigned long gen1, layout;
 
@@ -243,15 +277,18 @@ START_TEST(test_tui_table_watch_updates)
 	ck_assert_int_eq(ml_tui_table_apply(t, o, false), 1);
 	json_object_put(o);
 	ck_assert_uint_eq(t->nrows, 5);
-	ck_assert_str_eq(ml_tui_table_find(t, "default/web-3")->cells[2], "ContainerCreating");
-	ck_assert_int_eq(ml_tui_table_find(t, "default/web-3")->status, ML_TUI_STATUS_PENDING);
+	ck_assert_str_eq(ml_tui_table_find(t, "default/web-3")->cells[2],
+			 "ContainerCreating");
+	ck_assert_int_eq(ml_tui_table_find(t, "default/web-3")->status,
+			 ML_TUI_STATUS_PENDING);
 
 	gen1 = ml_tui_table_find(t, "default/web-1")->gen;
 	o = pod_table(mod, 1, false);
 	ck_assert_int_eq(ml_tui_table_apply(t, o, false), 1);
 	json_object_put(o);
 	ck_assert_uint_ne(ml_tui_table_find(t, "default/web-1")->gen, gen1);
-	ck_assert_int_eq(ml_tui_table_find(t, "default/web-1")->status, ML_TUI_STATUS_PENDING);
+	ck_assert_int_eq(ml_tui_table_find(t, "default/web-1")->status,
+			 ML_TUI_STATUS_PENDING);
 
 	/* an update that changes no cell keeps the generation: no repaint */
 	gen1 = ml_tui_table_find(t, "default/web-1")->gen;
@@ -274,7 +311,8 @@ START_TEST(test_tui_table_watch_updates)
 	ck_assert_uint_eq(t->nvis, 4);
 
 	/* a plain object (not a Table) deletes by metadata too */
-	o = json_tokener_parse("{\"metadata\":{\"name\":\"web-3\",\"namespace\":\"default\"}}");
+	o = json_tokener_parse(
+		"{\"metadata\":{\"name\":\"web-3\",\"namespace\":\"default\"}}");
 	ck_assert_int_eq(ml_tui_table_apply(t, o, true), 1);
 	json_object_put(o);
 	ck_assert_uint_eq(t->nrows, 3);
@@ -295,7 +333,8 @@ START_TEST(test_tui_table_widths_follow_rows)
 {
 	struct ml_tui_table *t = sample(false);
 	static const char *const longer[] = {
-		"default a-very-long-pod-name-indeed 0/1 Pending 0 1s" };
+		"default a-very-long-pod-name-indeed 0/1 Pending 0 1s"
+	};
 	struct json_object *o = pod_table(longer, 1, false);
 	int name = ml_tui_table_column(t, "NAME");
 	unsigned long layout = t->layout_gen;
@@ -306,7 +345,8 @@ START_TEST(test_tui_table_widths_follow_rows)
 	ml_tui_table_apply(t, o, false);
 	json_object_put(o);
 	ml_tui_table_refresh(t);
-	ck_assert_uint_eq(t->natural[name], strlen("a-very-long-pod-name-indeed"));
+	ck_assert_uint_eq(t->natural[name],
+			  strlen("a-very-long-pod-name-indeed"));
 	ck_assert_uint_ne(t->layout_gen, layout);
 	ml_tui_table_free(t);
 }

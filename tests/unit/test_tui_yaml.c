@@ -34,12 +34,14 @@ yaml_scalars(const char *text)
 	bool done = false;
 
 	ck_assert(yaml_parser_initialize(&p));
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
+	yaml_parser_set_input_string(&p, (const unsigned char *)text,
+				     strlen(text));
 	while (!done) {
-		ck_assert_msg(yaml_parser_parse(&p, &ev), "parse error: %s in\n%s",
-			      p.problem, text);
+		ck_assert_msg(yaml_parser_parse(&p, &ev),
+			      "parse error: %s in\n%s", p.problem, text);
 		if (ev.type == YAML_SCALAR_EVENT) {
-			char *n = ml_xasprintf("%s%s|", out, (char *)ev.data.scalar.value);
+			char *n = ml_xasprintf("%s%s|", out,
+					       (char *)ev.data.scalar.value);
 			free(out);
 			out = n;
 		}
@@ -52,43 +54,45 @@ yaml_scalars(const char *text)
 
 START_TEST(test_tui_yaml_kubectl_layout)
 {
-	expect_yaml("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\","
-		    "\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"nginx\","
-		    "\"ports\":[{\"containerPort\":80}],\"args\":[\"a\",\"b\"]}],\"volumes\":[]},"
-		    "\"status\":{}}",
-		    "apiVersion: v1\n"
-		    "kind: Pod\n"
-		    "metadata:\n"
-		    "  name: web\n"
-		    "  labels:\n"
-		    "    app: web\n"
-		    "spec:\n"
-		    "  containers:\n"
-		    "  - name: nginx\n"
-		    "    ports:\n"
-		    "    - containerPort: 80\n"
-		    "    args:\n"
-		    "    - a\n"
-		    "    - b\n"
-		    "  volumes: []\n"
-		    "status: {}\n");
+	expect_yaml(
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\","
+		"\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"nginx\","
+		"\"ports\":[{\"containerPort\":80}],\"args\":[\"a\",\"b\"]}],\"volumes\":[]},"
+		"\"status\":{}}",
+		"apiVersion: v1\n"
+		"kind: Pod\n"
+		"metadata:\n"
+		"  name: web\n"
+		"  labels:\n"
+		"    app: web\n"
+		"spec:\n"
+		"  containers:\n"
+		"  - name: nginx\n"
+		"    ports:\n"
+		"    - containerPort: 80\n"
+		"    args:\n"
+		"    - a\n"
+		"    - b\n"
+		"  volumes: []\n"
+		"status: {}\n");
 }
 END_TEST
 
 START_TEST(test_tui_yaml_quoting)
 {
-	expect_yaml("{\"a\":\"true\",\"b\":\"123\",\"c\":\"\",\"d\":\"it's: x\",\"e\":null,"
-		    "\"f\":false,\"g\":1.5,\"h\":\"- x\",\"i\":\"plain text\",\"j\":\"0x1F\"}",
-		    "a: 'true'\n"
-		    "b: '123'\n"
-		    "c: ''\n"
-		    "d: 'it''s: x'\n"
-		    "e: null\n"
-		    "f: false\n"
-		    "g: 1.5\n"
-		    "h: '- x'\n"
-		    "i: plain text\n"
-		    "j: '0x1F'\n");
+	expect_yaml(
+		"{\"a\":\"true\",\"b\":\"123\",\"c\":\"\",\"d\":\"it's: x\",\"e\":null,"
+		"\"f\":false,\"g\":1.5,\"h\":\"- x\",\"i\":\"plain text\",\"j\":\"0x1F\"}",
+		"a: 'true'\n"
+		"b: '123'\n"
+		"c: ''\n"
+		"d: 'it''s: x'\n"
+		"e: null\n"
+		"f: false\n"
+		"g: 1.5\n"
+		"h: '- x'\n"
+		"i: plain text\n"
+		"j: '0x1F'\n");
 	ck_assert(ml_tui_yaml_needs_quotes("yes"));
 	ck_assert(ml_tui_yaml_needs_quotes("1e3"));
 	ck_assert(ml_tui_yaml_needs_quotes("a #b"));
@@ -123,8 +127,11 @@ START_TEST(test_tui_yaml_round_trip)
 	ml_autofree char *scalars = yaml_scalars(y);
 
 	json_object_put(o);
-	ck_assert_msg(strcmp(scalars, "k|v: w|list|a|1|b|x||null|text|l1\n\nl3\n|odd|  lead\nx|two|a\n\n|") == 0,
-		      "got [%s] from\n%s", scalars, y);
+	ck_assert_msg(
+		strcmp(scalars,
+		       "k|v: w|list|a|1|b|x||null|text|l1\n\nl3\n|odd|  lead\nx|two|a\n\n|") ==
+			0,
+		"got [%s] from\n%s", scalars, y);
 }
 END_TEST
 

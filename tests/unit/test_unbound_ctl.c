@@ -39,7 +39,7 @@ START_TEST(test_unbound_ctl_upstreams_parse)
 	struct ml_unbound_upstreams u;
 
 	ck_assert_int_eq(ml_unbound_upstreams_parse(
-			     "10.0.2.3,127.0.0.1@5353,fd00:0::1@53", &u),
+				 "10.0.2.3,127.0.0.1@5353,fd00:0::1@53", &u),
 			 0);
 	ck_assert_uint_eq(u.n, 3);
 	ck_assert_str_eq(u.addr[0], "10.0.2.3");
@@ -100,15 +100,15 @@ END_TEST
 
 START_TEST(test_unbound_ctl_conf_text)
 {
-	struct ml_unbound_upstreams none = {0}, up;
-	struct ml_unbound_conf c = {.dir = "/run/ml-dns",
-				    .control = "/run/ml-dns/unbound.ctl",
-				    .records = "/run/ml-dns/records.conf",
-				    .domain = "cluster.local",
-				    .listen = "0.0.0.0",
-				    .port = 53,
-				    .upstreams = &none,
-				    .ttl = 5};
+	struct ml_unbound_upstreams none = { 0 }, up;
+	struct ml_unbound_conf c = { .dir = "/run/ml-dns",
+				     .control = "/run/ml-dns/unbound.ctl",
+				     .records = "/run/ml-dns/records.conf",
+				     .domain = "cluster.local",
+				     .listen = "0.0.0.0",
+				     .port = 53,
+				     .upstreams = &none,
+				     .ttl = 5 };
 	ml_autofree char *t = ml_unbound_conf_text(&c);
 	ml_autofree char *t2 = NULL, *t3 = NULL;
 
@@ -118,28 +118,29 @@ START_TEST(test_unbound_ctl_conf_text)
 	ck_assert_ptr_null(strstr(t, "root-hints"));
 	ck_assert_ptr_nonnull(strstr(t, "\tinterface: 0.0.0.0\n\tport: 53\n"));
 	ck_assert_ptr_nonnull(
-	    strstr(t, "\tlocal-zone: \"cluster.local.\" static\n"));
+		strstr(t, "\tlocal-zone: \"cluster.local.\" static\n"));
 	ck_assert_ptr_nonnull(strstr(t, "IN SOA ns.dns.cluster.local. "));
 	ck_assert_ptr_nonnull(
-	    strstr(t, "\tinclude: \"/run/ml-dns/records.conf\"\n"));
+		strstr(t, "\tinclude: \"/run/ml-dns/records.conf\"\n"));
 	ck_assert_ptr_nonnull(
-	    strstr(t, "\tlocal-zone: \"in-addr.arpa.\" transparent\n"));
+		strstr(t, "\tlocal-zone: \"in-addr.arpa.\" transparent\n"));
 	ck_assert_ptr_nonnull(
-	    strstr(t, "\tcontrol-interface: \"/run/ml-dns/unbound.ctl\"\n"
-		      "\tcontrol-use-cert: no\n"));
+		strstr(t, "\tcontrol-interface: \"/run/ml-dns/unbound.ctl\"\n"
+			  "\tcontrol-use-cert: no\n"));
 	/* none: one forwarder that do-not-query-address forbids */
 	ck_assert_ptr_nonnull(
-	    strstr(t, "\tdo-not-query-address: 127.255.255.254\n"));
+		strstr(t, "\tdo-not-query-address: 127.255.255.254\n"));
 	ck_assert_ptr_nonnull(strstr(t, "forward-zone:\n\tname: \".\"\n"
 					"\tforward-addr: 127.255.255.254@1\n"));
 	/* the zone itself, for CNAME targets: to unbound on loopback */
 	ck_assert_ptr_nonnull(
-	    strstr(t, "forward-zone:\n\tname: \"cluster.local.\"\n"
-		      "\tforward-addr: 127.0.0.1@53\n"));
+		strstr(t, "forward-zone:\n\tname: \"cluster.local.\"\n"
+			  "\tforward-addr: 127.0.0.1@53\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\tdo-ip6: no\n"));
 
-	ck_assert_int_eq(
-	    ml_unbound_upstreams_parse("127.0.0.1@5300,fd00::53", &up), 0);
+	ck_assert_int_eq(ml_unbound_upstreams_parse("127.0.0.1@5300,fd00::53",
+						    &up),
+			 0);
 	c.upstreams = &up;
 	c.listen = "127.0.0.1";
 	c.port = 5353;
@@ -161,23 +162,25 @@ END_TEST
 
 START_TEST(test_unbound_ctl_records_text)
 {
-	const char *zones[] = {"ext.default.svc.cluster.local."};
+	const char *zones[] = { "ext.default.svc.cluster.local." };
 	const char *rr[] = {
-	    "ext.default.svc.cluster.local. 5 IN CNAME db.example.com.",
-	    "web.default.svc.cluster.local. 5 IN A 10.96.0.20",
-	    "bad.x. 5 IN TXT \"q\""};
+		"ext.default.svc.cluster.local. 5 IN CNAME db.example.com.",
+		"web.default.svc.cluster.local. 5 IN A 10.96.0.20",
+		"bad.x. 5 IN TXT \"q\""
+	};
 	ml_autofree char *t =
-	    ml_unbound_records_text(zones, 1, "redirect", rr, 3);
+		ml_unbound_records_text(zones, 1, "redirect", rr, 3);
 	ml_autofree char *empty =
-	    ml_unbound_records_text(NULL, 0, "redirect", NULL, 0);
+		ml_unbound_records_text(NULL, 0, "redirect", NULL, 0);
 
-	ck_assert_ptr_nonnull(strstr(
-	    t, "server:\n"
-	       "\tlocal-zone: \"ext.default.svc.cluster.local.\" redirect\n"
-	       "\tlocal-data: \"ext.default.svc.cluster.local. 5 IN CNAME "
-	       "db.example.com.\"\n"
-	       "\tlocal-data: \"web.default.svc.cluster.local. 5 IN A "
-	       "10.96.0.20\"\n"));
+	ck_assert_ptr_nonnull(
+		strstr(t,
+		       "server:\n"
+		       "\tlocal-zone: \"ext.default.svc.cluster.local.\" redirect\n"
+		       "\tlocal-data: \"ext.default.svc.cluster.local. 5 IN CNAME "
+		       "db.example.com.\"\n"
+		       "\tlocal-data: \"web.default.svc.cluster.local. 5 IN A "
+		       "10.96.0.20\"\n"));
 	/* a line that would break the file's quoting is left out */
 	ck_assert_ptr_null(strstr(t, "bad.x."));
 	ck_assert_ptr_nonnull(strstr(empty, "server:\n"));
@@ -193,7 +196,7 @@ END_TEST
 static pid_t
 fake_unbound(const char *path, bool batch, const char *reply)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	pid_t pid;
 
@@ -247,8 +250,8 @@ START_TEST(test_unbound_ctl_protocol_batch)
 {
 	ml_autofree char *path = ml_xasprintf("%s/ctl", tmpdir);
 	ml_autofree char *seen = NULL, *seen2 = NULL;
-	const char *rr[] = {"a.x. 5 IN A 10.0.0.1", "b.x. 5 IN A 10.0.0.2"};
-	const char *names[] = {"a.x."};
+	const char *rr[] = { "a.x. 5 IN A 10.0.0.1", "b.x. 5 IN A 10.0.0.2" };
+	const char *names[] = { "a.x." };
 	pid_t pid;
 
 	pid = fake_unbound(path, true, "added 2 datas\n");
@@ -277,7 +280,7 @@ END_TEST
 START_TEST(test_unbound_ctl_protocol_refusals)
 {
 	ml_autofree char *path = ml_xasprintf("%s/ctl", tmpdir);
-	const char *rr[] = {"a.x. 5 IN A 10.0.0.1", "bad"};
+	const char *rr[] = { "a.x. 5 IN A 10.0.0.1", "bad" };
 	pid_t pid;
 
 	pid = fake_unbound(path, true,
@@ -302,15 +305,17 @@ START_TEST(test_unbound_ctl_protocol_simple_and_failures)
 	pid_t pid;
 
 	pid = fake_unbound(path, false, "unbound (pid 1) is running...\n");
-	ck_assert_int_eq(
-	    ml_unbound_control(path, "status", NULL, 0, 5000, &reply), 0);
+	ck_assert_int_eq(ml_unbound_control(path, "status", NULL, 0, 5000,
+					    &reply),
+			 0);
 	ck_assert_str_eq(reply, "unbound (pid 1) is running...\n");
 	seen = request_seen(path, pid);
 	ck_assert_str_eq(seen, "UBCT1 status\n");
 
 	/* nobody there */
-	ck_assert_int_eq(
-	    ml_unbound_control(path, "status", NULL, 0, 5000, NULL), -ENOENT);
+	ck_assert_int_eq(ml_unbound_control(path, "status", NULL, 0, 5000,
+					    NULL),
+			 -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "cannot connect"));
 	ck_assert_int_eq(ml_unbound_reload(path, 300), -ENOENT);
 

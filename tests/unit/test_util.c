@@ -131,7 +131,8 @@ START_TEST(test_util_err_keeps_last_message)
 	ck_assert_int_eq(ml_err(-ML_EUSAGE, "second '%s'", "x"), -ML_EUSAGE);
 	ck_assert_str_eq(ml_err_msg(), "second 'x'");
 	/* wrapping the last message in a new one */
-	ck_assert_int_eq(ml_err(-EIO, "outer (%s): fix it", ml_err_msg()), -EIO);
+	ck_assert_int_eq(ml_err(-EIO, "outer (%s): fix it", ml_err_msg()),
+			 -EIO);
 	ck_assert_str_eq(ml_err_msg(), "outer (second 'x'): fix it");
 }
 END_TEST
