@@ -254,7 +254,6 @@ print_zsh(void)
 static int
 run_completion(const struct ml_globals *g, const struct ml_args *a)
 {
-	(void)g;
 	if (a->argc != 1)
 		return ml_command_usage_error(&ml_cmd_completion,
 					      "give one shell: bash or zsh");

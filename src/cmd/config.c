@@ -17,7 +17,6 @@ static const char *const config_words[] = { "set", "get", "unset", "view",
 static void
 print_setting(const char *key, const char *value, void *ud)
 {
-	(void)ud;
 	printf("- %s: %s\n", key, value);
 }
 

@@ -13,7 +13,6 @@ run_help(const struct ml_globals *g, const struct ml_args *a)
 {
 	const struct ml_command *cmd = NULL;
 
-	(void)g;
 	if (a->argc > 1)
 		return ml_command_usage_error(&ml_cmd_help,
 					      "help takes at most one command");

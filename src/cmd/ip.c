@@ -24,8 +24,6 @@ check_args(const struct ml_args *a)
 static int
 run_ip(const struct ml_globals *g, const struct ml_args *a)
 {
-	(void)g;
-	(void)a;
 	printf("127.0.0.1\n");
 	return 0;
 }

@@ -44,11 +44,11 @@ struct lv {
 	bool system;
 };
 
+/* libvirt's own printing, off: errors are reported through ml_err() where
+ * they are detected */
 static void
 quiet(void *ud, virErrorPtr err)
 {
-	(void)ud;
-	(void)err; /* reported through ml_err() where detected */
 }
 
 static int
