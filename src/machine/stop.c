@@ -4,15 +4,15 @@
 #include "machine/stop.h"
 
 #include "machine/driver.h"
-#include "machine/node.h"
 #include "machine/ssh.h"
 #include "base/log.h"
 #include "base/util.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
+
+#define PRESS_AGAIN_MS 10000
 
 static void
 ssh_poweroff(const char *home, const char *name, int port)
@@ -31,24 +31,28 @@ int
 ml_machine_stop(struct ml_driver *d, const char *home, const char *name,
 		int ssh_port, int timeout_s)
 {
-	struct timespec t0, now;
+	int64_t t0, next_press;
 	bool active;
 	int r;
 
 	ssh_poweroff(home, name, ssh_port);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = ml_now_ms();
+	next_press = t0 + PRESS_AGAIN_MS;
 	r = ml_driver_shutdown(d, name);
 	while (r >= 0 && (r = ml_driver_active(d, name, &active)) >= 0 &&
 	       active) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec >= timeout_s) {
+		int64_t now = ml_now_ms();
+
+		if (now - t0 >= (int64_t)timeout_s * 1000) {
 			ml_log_warn("'%s' did not power off within %d s: forcing it off",
 				    name, timeout_s);
 			return ml_driver_kill(d, name);
 		}
 		/* the power button may be pressed before the guest listens */
-		if ((now.tv_sec - t0.tv_sec) % 10 == 9)
+		if (now >= next_press) {
 			r = ml_driver_shutdown(d, name);
+			next_press = now + PRESS_AGAIN_MS;
+		}
 		usleep(250000);
 	}
 	return r;
