@@ -48,31 +48,20 @@ static int
 read_entry(struct archive *a, const char *iso_path, const char *name,
 	   char **ret_data, size_t *ret_len)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct ml_buf b = { 0 };
+	char chunk[65536];
+	la_ssize_t n;
 
-	for (;;) {
-		la_ssize_t n;
-
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			buf = ml_xrealloc(buf, cap);
-		}
-		n = archive_read_data(a, buf + len, cap - len - 1);
-		if (n < 0) {
-			free(buf);
-			return ml_err(-EIO, "cannot read '%s' from '%s': %s",
-				      name, iso_path, archive_error_string(a));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+		ml_buf_add(&b, chunk, (size_t)n);
+	if (n < 0) {
+		ml_buf_release(&b);
+		return ml_err(-EIO, "cannot read '%s' from '%s': %s", name,
+			      iso_path, archive_error_string(a));
 	}
-	if (!buf)
-		buf = ml_xmalloc(1);
-	buf[len] = '\0';
-	*ret_data = buf;
-	*ret_len = len;
+	ml_buf_add(&b, "", 0); /* an empty file is "", not NULL */
+	*ret_data = b.p;
+	*ret_len = b.len;
 	return 0;
 }
 
