@@ -216,41 +216,20 @@ add_parents(struct archive *a, const char *path, char ***seen, size_t *nseen)
 	return 0;
 }
 
-int
-ml_iso_write(const char *path, const char *volume_id,
-	     const struct ml_iso_file *files, size_t n)
+/* Writes the entries of files, and the directories above them, to a. */
+static int
+write_entries(struct archive *a, const struct ml_iso_file *files, size_t n)
 {
-	ml_autofree char *tmp = ml_xasprintf("%s.tmpXXXXXX", path);
-	ml_autofree char *vol = ml_xasprintf("%s", volume_id);
-	struct archive *a = archive_write_new();
 	char **seen = NULL;
 	size_t nseen = 0;
-	int fd, r = 0;
+	int r = 0;
 
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		archive_write_free(a);
-		return ml_err(-errno,
-			      "cannot create a temporary file beside '%s': %s",
-			      path, strerror(errno));
-	}
-	if (archive_write_set_format_iso9660(a) != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "iso9660", "volume-id", vol) !=
-		    ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "iso9660", "rockridge", "1") !=
-		    ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "iso9660", "joliet", "1") !=
-		    ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		r = -EIO;
-		goto fail;
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; r >= 0 && i < n; i++) {
 		struct archive_entry *e;
 
 		if (add_parents(a, files[i].path, &seen, &nseen) < 0) {
 			r = -EIO;
-			goto fail;
+			break;
 		}
 		e = archive_entry_new();
 		archive_entry_set_pathname(e, files[i].path);
@@ -259,48 +238,45 @@ ml_iso_write(const char *path, const char *volume_id,
 		archive_entry_set_size(e, (la_int64_t)files[i].len);
 		if (archive_write_header(a, e) != ARCHIVE_OK ||
 		    archive_write_data(a, files[i].data, files[i].len) !=
-			    (la_ssize_t)files[i].len) {
-			archive_entry_free(e);
+			    (la_ssize_t)files[i].len)
 			r = -EIO;
-			goto fail;
-		}
 		archive_entry_free(e);
 	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		r = -EIO;
-		goto fail;
-	}
-	archive_write_free(a);
-	a = NULL;
-	if (fchmod(fd, 0600) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		r = -errno;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	for (size_t i = 0; i < nseen; i++)
-		free(seen[i]);
-	free(seen);
-	return 0;
-fail:
-	if (a) {
-		r = ml_err(r, "cannot write ISO image '%s': %s", path,
-			   archive_error_string(a) ? archive_error_string(a)
-						   : strerror(-r));
-		archive_write_free(a);
-	} else {
-		r = ml_err(r, "cannot write ISO image '%s': %s", path,
-			   strerror(-r));
-	}
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
 	for (size_t i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);
 	return r;
+}
+
+int
+ml_iso_write(const char *path, const char *volume_id,
+	     const struct ml_iso_file *files, size_t n)
+{
+	ml_autofree char *vol = ml_xasprintf("%s", volume_id);
+	struct ml_atomic_file f;
+	struct archive *a;
+	int r = ml_atomic_open(&f, path, 0600);
+
+	if (r < 0)
+		return r;
+	a = archive_write_new();
+	if (archive_write_set_format_iso9660(a) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "volume-id", vol) !=
+		    ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "rockridge", "1") !=
+		    ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "joliet", "1") !=
+		    ARCHIVE_OK ||
+	    archive_write_open_fd(a, f.fd) != ARCHIVE_OK ||
+	    write_entries(a, files, n) < 0 ||
+	    archive_write_close(a) != ARCHIVE_OK) {
+		r = ml_err(-EIO, "cannot write ISO image '%s': %s", path,
+			   archive_error_string(a) ? archive_error_string(a)
+						   : strerror(EIO));
+		archive_write_free(a);
+		ml_atomic_abort(&f);
+		return r;
+	}
+	archive_write_free(a);
+	return ml_atomic_commit(&f);
 }
