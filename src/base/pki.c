@@ -38,6 +38,7 @@
 /* Tolerates a guest clock that lags the host's, as minikube does. */
 #define BACKDATE (24L * 60 * 60)
 #define CA_CN "minilaunchCA"
+#define DOCKER_CA_CN "minilaunchDockerCA"
 #define SSH_KEY_TYPE "ecdsa-sha2-nistp256"
 #define SSH_CURVE "nistp256"
 
@@ -54,12 +55,13 @@ struct leaf {
 	unsigned use;
 	const char *dns[10]; /* NULL-terminated */
 	const char *ip[4];
+	bool docker; /* signed by the Docker CA, else by the cluster CA */
 };
 
 struct ca {
 	X509 *cert;
 	EVP_PKEY *key;
-	char *pem; /* ca.crt's PEM text, copied to docker/ca.pem */
+	char *pem; /* the cert as PEM, for docker/ca.pem */
 	size_t pem_len;
 };
 
@@ -500,9 +502,9 @@ fail:
 }
 
 static const char *
-ca_problem(X509 *x, EVP_PKEY *k)
+ca_problem(X509 *x, EVP_PKEY *k, const char *cn)
 {
-	X509_NAME *want = make_name(NULL, CA_CN);
+	X509_NAME *want = make_name(NULL, cn);
 	const char *why = NULL;
 
 	if (!X509_check_private_key(x, k))
@@ -519,7 +521,7 @@ ca_problem(X509 *x, EVP_PKEY *k)
 }
 
 static int
-gen_ca(struct ca *ca, const char *crt, const char *key)
+gen_ca(struct ca *ca, const char *cn, const char *crt, const char *key)
 {
 	X509_NAME *name = NULL;
 	X509V3_CTX ctx;
@@ -528,7 +530,7 @@ gen_ca(struct ca *ca, const char *crt, const char *key)
 	ca->key = gen_key(key);
 	if (!ca->key)
 		return -EIO;
-	name = make_name(NULL, CA_CN);
+	name = make_name(NULL, cn);
 	ca->cert = name ? new_cert(ca->key, name, NULL, CA_DAYS) : NULL;
 	X509_NAME_free(name);
 	if (!ca->cert)
@@ -547,35 +549,30 @@ gen_ca(struct ca *ca, const char *crt, const char *key)
 	return write_cert(crt, ca->cert);
 }
 
-/* Loads the shared CA, creating it when it is not usable. */
+/*
+ * Loads the CA CERTS/NAME.crt with its key CERTS/NAME.key, subject CN=cn,
+ * creating it when it is not usable. Each profile has its own CAs, so the
+ * caller's profile lock is all the locking needed.
+ */
 static int
-ensure_ca(const char *home, struct ca *ca, struct ml_pki_stats *st)
+ensure_ca(const char *certs, const char *crt_name, const char *key_name,
+	  const char *cn, struct ca *ca, struct ml_pki_stats *st)
 {
-	ml_autofree char *dir = ml_paths_ca_dir(home);
-	ml_autofree char *lock = ml_xasprintf("%s/.lock", dir);
-	ml_autofree char *crt = ml_pki_ca_cert_path(home);
-	ml_autofree char *key = ml_xasprintf("%s/ca.key", dir);
-	ml_autoclose int fd = -1;
+	ml_autofree char *crt = ml_xasprintf("%s/%s", certs, crt_name);
+	ml_autofree char *key = ml_xasprintf("%s/%s", certs, key_name);
 	const char *why = NULL;
 	int r;
 
-	r = ensure_dir(dir);
-	if (r < 0)
-		return r;
-	/* Profiles started at once must not each make their own CA. */
-	fd = ml_lock_file(lock, true, true);
-	if (fd < 0)
-		return fd;
 	ca->cert = load_cert(crt, &why);
 	if (ca->cert) {
 		ca->key = load_key(key, &why);
 		if (ca->key)
-			why = ca_problem(ca->cert, ca->key);
+			why = ca_problem(ca->cert, ca->key, cn);
 	}
 	if (why) {
 		ml_log_debug("regenerating '%s': %s", crt, why);
 		ca_clear(ca);
-		r = gen_ca(ca, crt, key);
+		r = gen_ca(ca, cn, crt, key);
 		if (r < 0)
 			return r;
 		st->generated++;
@@ -836,9 +833,10 @@ out:
 	return r;
 }
 
+/* docker/ca.pem, the Docker client's copy of the Docker CA's cert. */
 static int
-ensure_docker_ca(const char *docker, const struct ca *ca,
-		 struct ml_pki_stats *st)
+ensure_docker_ca_pem(const char *docker, const struct ca *ca,
+		     struct ml_pki_stats *st)
 {
 	ml_autofree char *path = ml_xasprintf("%s/ca.pem", docker);
 	ml_autofree char *have = NULL;
@@ -922,12 +920,14 @@ profile_leaves(struct leaf *out, const char *profile, const char *node_name,
 			.use = USE_SERVER,
 			.dns = { "localhost" },
 			.ip = { "127.0.0.1", "10.0.2.15" },
+			.docker = true,
 		},
 		{
 			.crt_name = "docker/cert.pem",
 			.key_name = "docker/key.pem",
 			.cn = "minilaunch-docker-client",
 			.use = USE_CLIENT,
+			.docker = true,
 		},
 	};
 
@@ -948,7 +948,7 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 	struct leaf leaves[N_LEAVES];
 	size_t n = profile_leaves(leaves, profile, node_name, kubelet_cn);
 	struct ml_pki_stats st = { 0, 0 };
-	struct ca ca = { 0 };
+	struct ca ca = { 0 }, docker_ca = { 0 };
 	size_t i;
 	int r;
 
@@ -956,16 +956,23 @@ ml_pki_ensure(const char *home, const char *profile, const char *node,
 	if (r >= 0)
 		r = ensure_dir(docker);
 	if (r >= 0)
-		r = ensure_ca(home, &ca, &st);
-	for (i = 0; r >= 0 && i < n; i++)
-		r = ensure_leaf(certs, &leaves[i], &ca, &st);
+		r = ensure_ca(certs, ML_PKI_CA_CERT, ML_PKI_CA_KEY, CA_CN, &ca,
+			      &st);
 	if (r >= 0)
-		r = ensure_docker_ca(docker, &ca, &st);
+		r = ensure_ca(certs, ML_PKI_DOCKER_CA_CERT,
+			      ML_PKI_DOCKER_CA_KEY, DOCKER_CA_CN, &docker_ca,
+			      &st);
+	for (i = 0; r >= 0 && i < n; i++)
+		r = ensure_leaf(certs, &leaves[i],
+				leaves[i].docker ? &docker_ca : &ca, &st);
+	if (r >= 0)
+		r = ensure_docker_ca_pem(docker, &docker_ca, &st);
 	if (r >= 0)
 		r = ensure_sa(certs, &st);
 	if (r >= 0)
 		r = ensure_ssh(home, profile, &st);
 	ca_clear(&ca);
+	ca_clear(&docker_ca);
 	if (r < 0)
 		return r;
 	ml_log_debug("%u generated, %u reused", st.generated, st.reused);

@@ -10,11 +10,19 @@
 #include "base/util.h"
 
 char *
-ml_pki_ca_cert_path(const char *home)
+ml_pki_ca_cert_path(const char *home, const char *profile)
 {
-	ml_autofree char *dir = ml_paths_ca_dir(home);
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
 
-	return ml_xasprintf("%s/" ML_PKI_CA_CERT, dir);
+	return ml_xasprintf("%s/" ML_PKI_CA_CERT, certs);
+}
+
+char *
+ml_pki_docker_ca_cert_path(const char *home, const char *profile)
+{
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+
+	return ml_xasprintf("%s/" ML_PKI_DOCKER_CA_CERT, certs);
 }
 
 void
@@ -23,7 +31,7 @@ ml_pki_admin_files(const char *home, const char *profile, char **ret_ca,
 {
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
 
-	*ret_ca = ml_pki_ca_cert_path(home);
+	*ret_ca = ml_xasprintf("%s/" ML_PKI_CA_CERT, certs);
 	*ret_cert = ml_xasprintf("%s/" ML_PKI_ADMIN_CERT, certs);
 	*ret_key = ml_xasprintf("%s/" ML_PKI_ADMIN_KEY, certs);
 }

@@ -205,7 +205,10 @@ ml_node_write_config_drive(const char *home, const char *profile,
 			   const struct ml_node_paths *p, bool kubernetes,
 			   const char *kubernetes_version)
 {
+	/* Certificates of the CAs, never their keys: the host signs. */
 	static const char *const certs[] = {
+		ML_PKI_CA_CERT,
+		ML_PKI_DOCKER_CA_CERT,
 		"apiserver.crt",
 		"apiserver.key",
 		"apiserver-kubelet-client.crt",
@@ -224,6 +227,8 @@ ml_node_write_config_drive(const char *home, const char *profile,
 		"docker-server.key",
 	};
 	static char *const iso_names[] = {
+		"certs/" ML_PKI_CA_CERT,
+		"certs/" ML_PKI_DOCKER_CA_CERT,
 		"certs/apiserver.crt",
 		"certs/apiserver.key",
 		"certs/apiserver-kubelet-client.crt",
@@ -255,7 +260,9 @@ ml_node_write_config_drive(const char *home, const char *profile,
 			     profile, profile, kubernetes ? "true" : "false",
 			     kubernetes_version);
 	drive_add(&d, "settings.env", settings, strlen(settings));
-	r = drive_add_file(&d, "certs/ca.crt", ml_pki_ca_cert_path(home));
+	_Static_assert(ML_ARRAY_SIZE(certs) == ML_ARRAY_SIZE(iso_names),
+		       "one name on the drive per file");
+	r = 0;
 	for (size_t i = 0; r >= 0 && i < ML_ARRAY_SIZE(certs); i++)
 		r = drive_add_file(&d, iso_names[i],
 				   ml_xasprintf("%s/%s", p->certs_dir,

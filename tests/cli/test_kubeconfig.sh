@@ -46,7 +46,7 @@ t_eq "server" "https://127.0.0.1:48443" \
 ca=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
 crt=$(kubectl config view --minify -o jsonpath='{.users[0].user.client-certificate}')
 key=$(kubectl config view --minify -o jsonpath='{.users[0].user.client-key}')
-t_eq "CA by absolute path" "$MINILAUNCH_HOME/certs/ca.crt" "$ca"
+t_eq "CA by absolute path" "$MINILAUNCH_HOME/profiles/minilaunch/certs/ca.crt" "$ca"
 t_eq "client cert by absolute path" "$MINILAUNCH_HOME/profiles/minilaunch/certs/admin.crt" "$crt"
 t_eq "client key by absolute path" "$MINILAUNCH_HOME/profiles/minilaunch/certs/admin.key" "$key"
 t_check "the admin cert verifies against the CA" openssl verify -CAfile "$ca" "$crt"

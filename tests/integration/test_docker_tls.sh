@@ -14,7 +14,7 @@ port=$(t_free_port)
 certs=$MINILAUNCH_HOME/profiles/dev/certs
 d=$T_TMP/dockerd
 mkdir -p "$d"
-"$DOCKERD" --tlsverify --tlscacert "$MINILAUNCH_HOME/certs/ca.crt" \
+"$DOCKERD" --tlsverify --tlscacert "$certs/docker/ca.pem" \
 	--tlscert "$certs/docker-server.crt" --tlskey "$certs/docker-server.key" \
 	-H "tcp://127.0.0.1:$port" -H "unix://$d/docker.sock" \
 	--data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/pid" \

@@ -52,7 +52,7 @@ t_check "ssh root login is refused" \
 t_check "docker version over TLS with the client cert" vm_wait_docker "$BOOT_TIMEOUT"
 T_DOCKER=$(vm_elapsed)
 t_check "docker without a client cert is refused" \
-	sh -c "! curl -s --max-time 10 --cacert '$VM_CERTS/ca/ca.crt' https://127.0.0.1:$VM_DOCKER/version"
+	sh -c "! curl -s --max-time 10 --cacert '$VM_CERTS/ca/docker-ca.crt' https://127.0.0.1:$VM_DOCKER/version"
 t_check "docker over plaintext TCP is refused" \
 	sh -c "! DOCKER_HOST=tcp://127.0.0.1:$VM_DOCKER timeout 20 docker version >/dev/null 2>&1"
 # ml-preload runs right after dockerd is up.

@@ -143,6 +143,7 @@ START_TEST(test_iso_config_drive_layout)
 {
 	static const char *const names[] = {
 		"certs/ca.crt",
+		"certs/docker-ca.crt",
 		"certs/apiserver.crt",
 		"certs/apiserver.key",
 		"certs/kubelet.crt",
@@ -190,10 +191,33 @@ START_TEST(test_iso_config_drive_layout)
 		ck_assert_int_eq(ml_read_file(pubpath, &pub, NULL), 0);
 	}
 	ck_assert_str_eq(ak, pub);
-	/* the CA key never leaves the host */
+	/* the CA keys never leave the host */
 	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "certs/ca.key", &cakey,
 					  NULL),
 			 -ENOENT);
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "certs/docker-ca.key",
+					  &cakey, NULL),
+			 -ENOENT);
+	/* the profile's own CAs, not one shared by every profile */
+	{
+		ml_autofree char *ca = NULL, *dca = NULL, *want = NULL,
+				 *dwant = NULL;
+		ml_autofree char *cap = ml_pki_ca_cert_path(home, "dev");
+		ml_autofree char *dcap =
+			ml_pki_docker_ca_cert_path(home, "dev");
+
+		ck_assert_int_eq(ml_iso_read_file(p.config_iso, "certs/ca.crt",
+						  &ca, NULL),
+				 0);
+		ck_assert_int_eq(ml_read_file(cap, &want, NULL), 0);
+		ck_assert_str_eq(ca, want);
+		ck_assert_int_eq(ml_iso_read_file(p.config_iso,
+						  "certs/docker-ca.crt", &dca,
+						  NULL),
+				 0);
+		ck_assert_int_eq(ml_read_file(dcap, &dwant, NULL), 0);
+		ck_assert_str_eq(dca, dwant);
+	}
 	ml_node_paths_clear(&p);
 }
 END_TEST

@@ -21,7 +21,10 @@
 #include <unistd.h>
 
 #define PROFILE "minilaunch"
-#define N_ITEMS 13 /* CA, 9 leaves, docker/ca.pem, sa pair, ssh pair */
+/* 2 CAs, 9 leaves, docker/ca.pem, sa pair, ssh pair */
+#define N_ITEMS 14
+/* What a new cluster CA regenerates: it and its 7 leaves. */
+#define N_CLUSTER 8
 
 static const char *const leaf_certs[] = {
 	"apiserver.crt",
@@ -88,8 +91,9 @@ teardown(void)
 }
 
 /*
- * name in profile's certs dir, or in the CA dir when profile is NULL.
- * Borrowed: lives until teardown().
+ * name in profile's certs dir, or when profile is NULL in HOME/certs, where
+ * the CA shared by every profile used to be. Borrowed: lives until
+ * teardown().
  */
 static const char *
 path_of(const char *profile, const char *name)
@@ -120,9 +124,9 @@ spit(const char *path, const char *data)
 }
 
 /*
- * Runs a shell command in the profile's certs dir; the CA is ../../../certs
- * from there, exported as $CA for brevity. Returns the exit status and, in
- * *ret_out (caller frees) when not NULL, stdout and stderr.
+ * Runs a shell command in the profile's certs dir, which holds its CAs ($CA
+ * is "."); $OLD is HOME/certs, the old shared CA's dir. Returns the exit status
+ * and, in *ret_out (caller frees) when not NULL, stdout and stderr.
  */
 static int sh(const char *profile, char **ret_out, const char *fmt, ...)
 	ML_PRINTF(3, 4);
@@ -131,7 +135,7 @@ static int
 sh(const char *profile, char **ret_out, const char *fmt, ...)
 {
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-	ml_autofree char *ca = ml_paths_ca_dir(home);
+	ml_autofree char *old = ml_paths_ca_dir(home);
 	ml_autofree char *cmd = NULL, *full = NULL;
 	char *out = NULL, buf[4096];
 	size_t len = 0, n;
@@ -142,7 +146,8 @@ sh(const char *profile, char **ret_out, const char *fmt, ...)
 	va_start(ap, fmt);
 	cmd = ml_xvasprintf(fmt, ap);
 	va_end(ap);
-	full = ml_xasprintf("cd '%s' && CA='%s' && (%s) 2>&1", certs, ca, cmd);
+	full = ml_xasprintf("cd '%s' && CA=. && OLD='%s' && (%s) 2>&1", certs,
+			    old, cmd);
 	p = popen(full, "r");
 	ck_assert_ptr_nonnull(p);
 	while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
@@ -196,11 +201,16 @@ ensure(const char *profile, const char *node, unsigned generated,
 	ck_assert_uint_eq(st.reused, reused);
 }
 
+/* crt verifies against its CA: the Docker CA for docker*, else the cluster
+ * CA. */
 static void
 expect_verifies(const char *profile, const char *crt)
 {
 	ml_autofree char *cmd =
-		ml_xasprintf("openssl verify -CAfile \"$CA/ca.crt\" '%s'", crt);
+		ml_xasprintf("openssl verify -CAfile \"$CA/%s\" '%s'",
+			     strncmp(crt, "docker", 6) == 0 ? "docker-ca.crt"
+							    : "ca.crt",
+			     crt);
 
 	expect_output(profile, ": OK", cmd);
 }
@@ -233,8 +243,12 @@ START_TEST(test_pki_generates_every_file)
 
 		ck_assert_msg(ml_path_exists(p), "'%s' missing", p);
 	}
-	ck_assert(ml_path_exists(path_of(NULL, "ca.crt")));
-	ck_assert(ml_path_exists(path_of(NULL, "ca.key")));
+	ck_assert(ml_path_exists(path_of(PROFILE, "ca.crt")));
+	ck_assert(ml_path_exists(path_of(PROFILE, "ca.key")));
+	ck_assert(ml_path_exists(path_of(PROFILE, "docker-ca.crt")));
+	ck_assert(ml_path_exists(path_of(PROFILE, "docker-ca.key")));
+	/* Nothing is shared between profiles any more. */
+	ck_assert(!ml_path_exists(path_of(NULL, ".")));
 }
 END_TEST
 
@@ -255,10 +269,10 @@ START_TEST(test_pki_certs_verify_against_ca)
 		expect_verifies(PROFILE, leaf_certs[i]);
 	expect_output(
 		PROFILE, ": OK",
-		"openssl verify -purpose sslserver -CAfile \"$CA/ca.crt\" apiserver.crt kubelet.crt docker-server.crt");
+		"openssl verify -purpose sslserver -CAfile \"$CA/ca.crt\" apiserver.crt kubelet.crt");
 	expect_output(
 		PROFILE, ": OK",
-		"openssl verify -purpose sslclient -CAfile \"$CA/ca.crt\" admin.crt kubelet.crt kube-proxy.crt kube-scheduler.crt kube-controller-manager.crt apiserver-kubelet-client.crt docker/cert.pem");
+		"openssl verify -purpose sslclient -CAfile \"$CA/ca.crt\" admin.crt kubelet.crt kube-proxy.crt kube-scheduler.crt kube-controller-manager.crt apiserver-kubelet-client.crt");
 	/* Each cert's key matches it. */
 	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++) {
 		ml_autofree char *key = ml_xstrdup(leaf_certs[i]);
@@ -416,8 +430,8 @@ START_TEST(test_pki_modes)
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
 	for (i = 0; i < ML_ARRAY_SIZE(keys); i++)
 		expect_mode(path_of(PROFILE, keys[i]), 0600);
-	expect_mode(path_of(NULL, "ca.key"), 0600);
-	expect_mode(path_of(NULL, "."), 0700);
+	expect_mode(path_of(PROFILE, "ca.key"), 0600);
+	expect_mode(path_of(PROFILE, "docker-ca.key"), 0600);
 	expect_mode(path_of(PROFILE, "."), 0700);
 	expect_mode(path_of(PROFILE, "docker"), 0700);
 	expect_mode(path_of(PROFILE, "apiserver.crt"), 0644);
@@ -444,7 +458,7 @@ START_TEST(test_pki_second_run_reuses_everything)
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
 	for (i = 0; i < ML_ARRAY_SIZE(all_files); i++)
 		before[i] = slurp(path_of(PROFILE, all_files[i]));
-	ca_before = slurp(path_of(NULL, "ca.crt"));
+	ca_before = slurp(path_of(PROFILE, "ca.crt"));
 	ensure(PROFILE, PROFILE, 0, N_ITEMS);
 	for (i = 0; i < ML_ARRAY_SIZE(all_files); i++) {
 		ml_autofree char *after = slurp(path_of(PROFILE, all_files[i]));
@@ -453,7 +467,7 @@ START_TEST(test_pki_second_run_reuses_everything)
 			      all_files[i]);
 		free(before[i]);
 	}
-	ca_after = slurp(path_of(NULL, "ca.crt"));
+	ca_after = slurp(path_of(PROFILE, "ca.crt"));
 	ck_assert_str_eq(ca_before, ca_after);
 }
 END_TEST
@@ -576,23 +590,32 @@ START_TEST(test_pki_new_ca_regenerates_leaves)
 {
 	ml_autofree char *old_ca = NULL, *new_ca = NULL;
 	ml_autofree char *ssh = NULL, *ssh_after = NULL;
+	ml_autofree char *dserver = NULL, *dserver_after = NULL;
 	const char *ca_pem = path_of(PROFILE, "docker/ca.pem");
-	const char *ca_crt = path_of(NULL, "ca.crt");
+	const char *ca_crt = path_of(PROFILE, "ca.crt");
 	size_t i;
 
 	ensure(PROFILE, PROFILE, N_ITEMS, 0);
 	old_ca = slurp(ca_crt);
 	ssh = slurp(path_of(PROFILE, "id_ssh"));
-	spit(path_of(NULL, "ca.key"), "not a key\n");
-	/* CA + 9 leaves + docker/ca.pem; the sa and ssh pairs are kept. */
-	ensure(PROFILE, PROFILE, 11, 2);
+	dserver = slurp(path_of(PROFILE, "docker-server.crt"));
+	spit(path_of(PROFILE, "ca.key"), "not a key\n");
+	/* The CA and its 7 leaves; Docker's CA and leaves, sa, ssh are kept. */
+	ensure(PROFILE, PROFILE, N_CLUSTER, N_ITEMS - N_CLUSTER);
 	new_ca = slurp(ca_crt);
 	ck_assert_str_ne(old_ca, new_ca);
 	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++)
 		expect_verifies(PROFILE, leaf_certs[i]);
-	ck_assert(same_file(ca_pem, ca_crt));
 	ssh_after = slurp(path_of(PROFILE, "id_ssh"));
 	ck_assert_str_eq(ssh, ssh_after);
+	dserver_after = slurp(path_of(PROFILE, "docker-server.crt"));
+	ck_assert_str_eq(dserver, dserver_after);
+	/* A new Docker CA: it, its 2 leaves and docker/ca.pem. */
+	spit(path_of(PROFILE, "docker-ca.key"), "not a key\n");
+	ensure(PROFILE, PROFILE, 4, N_ITEMS - 4);
+	ck_assert(same_file(ca_pem, path_of(PROFILE, "docker-ca.crt")));
+	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++)
+		expect_verifies(PROFILE, leaf_certs[i]);
 }
 END_TEST
 
@@ -606,7 +629,7 @@ START_TEST(test_pki_expiring_ca_regenerated)
 	st = sh(PROFILE, &out,
 		"openssl req -x509 -new -key \"$CA/ca.key\" -subj /CN=minilaunchCA -days 5 -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature' -out \"$CA/ca.crt\"");
 	ck_assert_msg(st == 0, "req failed: %s", out);
-	ensure(PROFILE, PROFILE, 11, 2);
+	ensure(PROFILE, PROFILE, N_CLUSTER, N_ITEMS - N_CLUSTER);
 	expect_output(PROFILE, "will not expire",
 		      "openssl x509 -noout -checkend 283824000 -in \"$CA/ca.crt\"");
 	expect_verifies(PROFILE, "apiserver.crt");
@@ -687,7 +710,7 @@ START_TEST(test_pki_docker_certs_present)
 	ml_autofree char *dir = ml_pki_docker_cert_dir(home, PROFILE);
 	const char *want = path_of(PROFILE, "docker");
 	const char *ca_pem = path_of(PROFILE, "docker/ca.pem");
-	const char *ca_crt = path_of(NULL, "ca.crt");
+	const char *ca_crt = path_of(PROFILE, "docker-ca.crt");
 
 	ck_assert_str_eq(dir, want);
 	ck_assert(!ml_pki_docker_certs_present(home, PROFILE));
@@ -711,26 +734,7 @@ START_TEST(test_pki_docker_certs_present)
 }
 END_TEST
 
-START_TEST(test_pki_profiles_share_ca)
-{
-	ml_autofree char *ca = NULL, *ca_after = NULL;
-	size_t i;
-
-	ensure(PROFILE, PROFILE, N_ITEMS, 0);
-	ca = slurp(path_of(NULL, "ca.crt"));
-	ensure("second", "second", N_ITEMS - 1, 1);
-	ca_after = slurp(path_of(NULL, "ca.crt"));
-	ck_assert_str_eq(ca, ca_after);
-	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++)
-		expect_verifies("second", leaf_certs[i]);
-	expect_output("second", "DNS:second",
-		      "openssl x509 -noout -ext subjectAltName -in apiserver.crt");
-	/* The first profile is still fully valid. */
-	ensure(PROFILE, PROFILE, 0, N_ITEMS);
-}
-END_TEST
-
-START_TEST(test_pki_concurrent_profiles_one_ca)
+START_TEST(test_pki_concurrent_profiles)
 {
 	static const char *const names[] = { "p0", "p1", "p2", "p3" };
 	pid_t pids[ML_ARRAY_SIZE(names)];
@@ -755,8 +759,123 @@ START_TEST(test_pki_concurrent_profiles_one_ca)
 		expect_verifies(names[i], "apiserver.crt");
 		expect_verifies(names[i], "admin.crt");
 	}
-	/* Nobody replaced the CA that the others signed with. */
-	ensure("p0", "p0", 0, N_ITEMS);
+	/* Each one's files are intact: nothing was shared to clobber. */
+	for (i = 0; i < ML_ARRAY_SIZE(names); i++)
+		ensure(names[i], names[i], 0, N_ITEMS);
+}
+END_TEST
+
+/* Asserts that the command fails (exit status not 0). */
+static void
+expect_failure(const char *profile, const char *cmd)
+{
+	ml_autofree char *out = NULL;
+	int st = sh(profile, &out, "%s", cmd);
+
+	ck_assert_msg(st != 0, "'%s' succeeded:\n%s", cmd, out);
+}
+
+START_TEST(test_pki_profiles_have_own_ca)
+{
+	ml_autofree char *ca_a = NULL, *ca_b = NULL;
+	ml_autofree char *dca_a = NULL, *dca_b = NULL;
+	size_t i;
+
+	ensure(PROFILE, PROFILE, N_ITEMS, 0);
+	ensure("second", "second", N_ITEMS, 0);
+	ca_a = slurp(path_of(PROFILE, "ca.crt"));
+	ca_b = slurp(path_of("second", "ca.crt"));
+	ck_assert_str_ne(ca_a, ca_b);
+	dca_a = slurp(path_of(PROFILE, "docker-ca.crt"));
+	dca_b = slurp(path_of("second", "docker-ca.crt"));
+	ck_assert_str_ne(dca_a, dca_b);
+	/* A leaf of one profile is worth nothing to the other. */
+	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++) {
+		ml_autofree char *cmd = ml_xasprintf(
+			"openssl verify -CAfile ../../second/certs/ca.crt '%s'",
+			leaf_certs[i]);
+		ml_autofree char *dcmd = ml_xasprintf(
+			"openssl verify -CAfile ../../second/certs/docker-ca.crt '%s'",
+			leaf_certs[i]);
+
+		expect_failure(PROFILE, cmd);
+		expect_failure(PROFILE, dcmd);
+	}
+	expect_output("second", "DNS:second",
+		      "openssl x509 -noout -ext subjectAltName -in apiserver.crt");
+	/* The first profile is still fully valid. */
+	ensure(PROFILE, PROFILE, 0, N_ITEMS);
+}
+END_TEST
+
+START_TEST(test_pki_docker_has_own_ca)
+{
+	size_t i;
+
+	ensure(PROFILE, PROFILE, N_ITEMS, 0);
+	expect_output(
+		PROFILE, ": OK",
+		"openssl verify -purpose sslserver -CAfile docker-ca.crt docker-server.crt");
+	expect_output(
+		PROFILE, ": OK",
+		"openssl verify -purpose sslclient -CAfile docker-ca.crt docker/cert.pem");
+	/* A client trusting the cluster CA refuses dockerd, and back. */
+	expect_failure(PROFILE,
+		       "openssl verify -CAfile ca.crt docker-server.crt");
+	expect_failure(PROFILE,
+		       "openssl verify -CAfile ca.crt docker/cert.pem");
+	for (i = 0; i < ML_ARRAY_SIZE(leaf_certs); i++) {
+		ml_autofree char *cmd = NULL;
+
+		if (strncmp(leaf_certs[i], "docker", 6) == 0)
+			continue;
+		cmd = ml_xasprintf("openssl verify -CAfile docker-ca.crt '%s'",
+				   leaf_certs[i]);
+		expect_failure(PROFILE, cmd);
+	}
+	ck_assert(same_file(path_of(PROFILE, "docker/ca.pem"),
+			    path_of(PROFILE, "docker-ca.crt")));
+	expect_output(PROFILE, "subject=CN = minilaunchDockerCA",
+		      "openssl x509 -noout -subject -in docker-ca.crt");
+	expect_output(
+		PROFILE, "critical\n    CA:TRUE",
+		"openssl x509 -noout -ext basicConstraints -in docker-ca.crt");
+	expect_mode(path_of(PROFILE, "ca.key"), 0600);
+	expect_mode(path_of(PROFILE, "docker-ca.key"), 0600);
+}
+END_TEST
+
+/*
+ * A profile made when one CA in HOME/certs signed every profile: its leaves
+ * are reissued by its own CA, and the old CA is neither read nor changed.
+ */
+START_TEST(test_pki_old_shared_ca_migrated)
+{
+	const char *old_crt = path_of(NULL, "ca.crt");
+	ml_autofree char *old_before = NULL, *old_after = NULL, *out = NULL;
+	ml_autofree char *cmd = NULL;
+	int st;
+
+	ensure(PROFILE, PROFILE, N_ITEMS, 0);
+	/* The old CA had the same subject; reissue admin.crt with it. */
+	cmd = ml_xasprintf(
+		"mkdir -p -m 0700 \"$OLD\" && "
+		"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout \"$OLD/ca.key\" -subj /CN=minilaunchCA -days 3650 -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature' -out \"$OLD/ca.crt\" && "
+		"printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature,keyEncipherment\\nextendedKeyUsage=clientAuth\\n' > ext.cnf && "
+		"openssl req -new -key admin.key -subj '/O=system:masters/CN=minilaunch-admin' -out admin.csr && "
+		"openssl x509 -req -in admin.csr -CA \"$OLD/ca.crt\" -CAkey \"$OLD/ca.key\" -set_serial 4242 -days 365 -extfile ext.cnf -out admin.crt && "
+		"rm admin.csr ext.cnf");
+	st = sh(PROFILE, &out, "%s", cmd);
+	ck_assert_msg(st == 0, "old CA failed: %s", out);
+	expect_output(PROFILE, ": OK",
+		      "openssl verify -CAfile \"$OLD/ca.crt\" admin.crt");
+	old_before = slurp(old_crt);
+	ensure(PROFILE, PROFILE, 1, N_ITEMS - 1);
+	expect_verifies(PROFILE, "admin.crt");
+	expect_failure(PROFILE,
+		       "openssl verify -CAfile \"$OLD/ca.crt\" admin.crt");
+	old_after = slurp(old_crt);
+	ck_assert_str_eq(old_before, old_after);
 }
 END_TEST
 
@@ -808,9 +927,11 @@ pki_suite(void)
 	tcase_add_test(tc, test_pki_ssh_pub_rewritten_key_kept);
 	tcase_add_test(tc, test_pki_sa_pair_matches);
 	tcase_add_test(tc, test_pki_docker_certs_present);
-	tcase_add_test(tc, test_pki_profiles_share_ca);
-	tcase_add_test(tc, test_pki_concurrent_profiles_one_ca);
+	tcase_add_test(tc, test_pki_concurrent_profiles);
 	tcase_add_test(tc, test_pki_error_names_path);
+	tcase_add_test(tc, test_pki_profiles_have_own_ca);
+	tcase_add_test(tc, test_pki_docker_has_own_ca);
+	tcase_add_test(tc, test_pki_old_shared_ca_migrated);
 	suite_add_tcase(s, tc);
 	return s;
 }
