@@ -101,7 +101,7 @@ const struct ml_command ml_cmd_delete = {
 		"Removes the profile's VM, its data disk and storage pool, its kubeconfig\n"
 		"cluster, user and context, and its directory. Half-created profiles are\n"
 		"cleaned up too. --all deletes every profile; --purge also removes the\n"
-		"minilaunch home with the shared CA.",
+		"minilaunch home, with the CA that older versions shared.",
 	.options = delete_options,
 	.run = run_delete,
 };

@@ -97,9 +97,9 @@ const struct ml_command ml_cmd_update_context = {
 	.description =
 		"Writes the cluster, user and context named after the profile into the\n"
 		"kubeconfig from the profile's state (API server https://127.0.0.1:PORT,\n"
-		"the cluster CA and the admin client certificate, by absolute path) and\n"
-		"makes it the current context. Everything else in the file is kept; the\n"
-		"file is locked as kubectl locks it and replaced atomically.",
+		"the profile's cluster CA and admin client certificate, by absolute path)\n"
+		"and makes it the current context. Everything else in the file is kept;\n"
+		"the file is locked as kubectl locks it and replaced atomically.",
 	.options = update_context_options,
 	.run = run_update_context,
 };

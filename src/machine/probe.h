@@ -9,8 +9,10 @@
 
 /*
  * GETs /_ping of the Docker daemon forwarded to 127.0.0.1:port with the
- * profile's Docker client certificates, within timeout_ms. 0 on HTTP 200,
- * else -errno with a message ("GET URL: HTTP N" or the transport error).
+ * profile's Docker client certificates, within timeout_ms. dockerd's cert
+ * must be signed by the profile's Docker CA (docker/ca.pem, never the
+ * cluster CA) and name 127.0.0.1. 0 on HTTP 200, else -errno with a message
+ * ("GET URL: HTTP N" or the transport error).
  */
 int ml_probe_docker(const char *home, const char *profile, int port,
 		    long timeout_ms);
