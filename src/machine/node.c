@@ -270,6 +270,17 @@ ml_node_write_config_drive(const char *home, const char *profile,
 	if (r >= 0)
 		r = drive_add_file(&d, "ssh/authorized_keys",
 				   ml_pki_ssh_pub_path(home, profile), false);
+	/* the node's host key comes from here, so that ssh can pin it */
+	if (r >= 0)
+		r = ml_pki_ensure_ssh_host_key(home, profile);
+	if (r >= 0)
+		r = drive_add_file(&d, "ssh/ssh_host_key",
+				   ml_pki_ssh_host_key_path(home, profile),
+				   true);
+	if (r >= 0)
+		r = drive_add_file(&d, "ssh/ssh_host_key.pub",
+				   ml_pki_ssh_host_pub_path(home, profile),
+				   false);
 	if (r >= 0)
 		r = ml_mkdir_p(p->machine_dir, 0700);
 	if (r >= 0)

@@ -3,6 +3,7 @@
 
 #include "machine/iso.h"
 #include "machine/node.h"
+#include "machine/ssh.h"
 #include "base/pki.h"
 #include "base/util.h"
 #include "check_run.h"
@@ -243,10 +244,11 @@ START_TEST(test_iso_config_drive_keys_are_private)
 		"certs/kube-scheduler.key",
 		"certs/sa.key",
 		"certs/docker-server.key",
+		"ssh/ssh_host_key",
 	};
 	static const char *const public[] = {
 		"settings.env", "certs/ca.crt",	       "certs/apiserver.crt",
-		"certs/sa.pub", "ssh/authorized_keys",
+		"certs/sa.pub", "ssh/authorized_keys", "ssh/ssh_host_key.pub",
 	};
 	ml_autofree char *home = ml_xasprintf("%s/home", tmp);
 	struct ml_node_paths p;
@@ -264,6 +266,73 @@ START_TEST(test_iso_config_drive_keys_are_private)
 		ck_assert_msg(entry_perm(p.config_iso, public[i]) == 0644,
 			      "%s has mode %o, not 0644", public[i],
 			      (unsigned)entry_perm(p.config_iso, public[i]));
+	ml_node_paths_clear(&p);
+}
+END_TEST
+
+/* True when argv holds the option pair "flag value". */
+static bool
+has_pair(const char *const *argv, const char *flag, const char *value)
+{
+	for (size_t i = 0; argv[i] && argv[i + 1]; i++)
+		if (strcmp(argv[i], flag) == 0 &&
+		    strcmp(argv[i + 1], value) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_iso_ssh_pins_the_host_key)
+{
+	ml_autofree char *home = ml_xasprintf("%s/home", tmp);
+	ml_autofree char *pub_path = NULL, *pub = NULL, *known = NULL,
+			 *want = NULL, *opt = NULL, *drive_pub = NULL;
+	struct ml_node_paths p;
+	struct ml_ssh_args a;
+
+	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
+	ml_node_paths_init(&p, home, "dev");
+	/* no host key yet: nothing to pin, so no ssh */
+	ck_assert_int_eq(ml_ssh_args_init(&a, home, "dev", 2222), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "start"));
+	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, true,
+						    "v1.20.2"),
+			 0);
+	pub_path = ml_pki_ssh_host_pub_path(home, "dev");
+	ck_assert_int_eq(ml_read_file(pub_path, &pub, NULL), 0);
+	ck_assert(ml_startswith(pub, "ecdsa-sha2-nistp256 AAAA"));
+	/* the guest gets the pair the host pins */
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "ssh/ssh_host_key.pub",
+					  &drive_pub, NULL),
+			 0);
+	ck_assert_str_eq(drive_pub, pub);
+
+	ck_assert_int_eq(ml_ssh_args_init(&a, home, "dev", 2222), 0);
+	ck_assert_int_eq(ml_read_file(p.known_hosts, &known, NULL), 0);
+	*strrchr(pub, ' ') = '\0'; /* drop the comment */
+	want = ml_xasprintf("[127.0.0.1]:2222 %s\n", pub);
+	ck_assert_str_eq(known, want);
+	opt = ml_xasprintf("UserKnownHostsFile=%s", p.known_hosts);
+	ck_assert_str_eq(a.argv[0], "ssh");
+	ck_assert(has_pair(a.argv, "-o", opt));
+	ck_assert(has_pair(a.argv, "-o", "StrictHostKeyChecking=yes"));
+	ck_assert(has_pair(a.argv, "-o", "GlobalKnownHostsFile=/dev/null"));
+	ck_assert(has_pair(a.argv, "-o", "IdentitiesOnly=yes"));
+	ck_assert(has_pair(a.argv, "-F", "/dev/null"));
+	ck_assert(has_pair(a.argv, "-p", "2222"));
+	for (size_t i = 0; i < a.n; i++)
+		ck_assert_ptr_null(strstr(a.argv[i], "accept-new"));
+	ml_ssh_args_add(&a, "docker@127.0.0.1");
+	ck_assert_str_eq(a.argv[a.n - 1], "docker@127.0.0.1");
+	ck_assert_ptr_null(a.argv[a.n]);
+	ml_ssh_args_clear(&a);
+	/* another port, another line: rewritten for each run */
+	ck_assert_int_eq(ml_ssh_args_init(&a, home, "dev", 3333), 0);
+	free(known);
+	known = NULL;
+	ck_assert_int_eq(ml_read_file(p.known_hosts, &known, NULL), 0);
+	ck_assert(
+		ml_startswith(known, "[127.0.0.1]:3333 ecdsa-sha2-nistp256 "));
+	ml_ssh_args_clear(&a);
 	ml_node_paths_clear(&p);
 }
 END_TEST
@@ -298,6 +367,7 @@ main(void)
 	tcase_add_test(tc, test_iso_read_version);
 	tcase_add_test(tc, test_iso_config_drive_layout);
 	tcase_add_test(tc, test_iso_config_drive_keys_are_private);
+	tcase_add_test(tc, test_iso_ssh_pins_the_host_key);
 	tcase_add_test(tc, test_iso_ports_are_free_and_distinct);
 	suite_add_tcase(s, tc);
 	return ml_check_run(s);
