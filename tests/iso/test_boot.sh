@@ -182,7 +182,9 @@ t_check "second boot: clean poweroff" vm_stop 180
 # Docker only, and a data disk holding foreign data that must be left alone.
 # settings.env is data, never shell: values that would run a command or
 # smuggle an option into dockerd's command line are refused.
-"$HERE/make-config-drive" --name "$VM_NAME" --kubernetes false \
+# And its files are all readable by all, as older hosts wrote them: the
+# guest must still leave no key readable.
+"$HERE/make-config-drive" --name "$VM_NAME" --kubernetes false --world-readable \
 	--setting 'DOCKER_PORT=$(touch /pwned)' --setting 'CLUSTER_DOMAIN=$(touch /pwned)' \
 	--setting 'DOCKER_PORT=2376 --insecure' "$VM_CERTS" "$VM_DIR/docker-only.iso"
 truncate -s 1G "$VM_DIR/foreign.raw"
@@ -194,6 +196,11 @@ t_eq "docker-only boot: no control plane" inactive \
 	"$(vm_ssh systemctl is-active kube-apiserver kubelet ml-etcd 2>/dev/null | sort -u | tr -d '\n')"
 t_check "docker-only boot: the serial log reports the foreign disk" \
 	grep -q 'holds foreign data' "$VM_SERIAL"
+keys=$(vm_readable_keys 2>&1)
+t_eq "docker-only boot, world-readable drive: an unprivileged user reads no key" 0 \
+	"$(head -n1 <<<"$keys")"
+sed -n '2,$s/^/#   /p' <<<"$keys"
+t_eq "docker-only boot: the config drive is unmounted" unmounted "$(vm_drive_mounted 2>&1)"
 t_check "docker-only boot: the serial log refuses the bad DOCKER_PORT values" \
 	sh -c "[ \$(grep -c 'settings.env: invalid DOCKER_PORT' '$VM_SERIAL') = 2 ]"
 t_eq "docker-only boot: no value of settings.env ran (no /pwned)" absent \
