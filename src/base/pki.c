@@ -780,16 +780,14 @@ ssh_pub_line(EVP_PKEY *k)
 }
 
 /*
- * The SSH pair. The private key is traditional PEM ("EC PRIVATE KEY"), as
- * ssh-keygen -m PEM writes it, which every OpenSSH and Go's x/crypto/ssh
- * read. A valid key is kept when only id_ssh.pub is wrong, since the guest
- * may already trust it.
+ * An SSH pair: the client's id_ssh or the node's host key. The private key
+ * is traditional PEM ("EC PRIVATE KEY"), as ssh-keygen -m PEM writes it,
+ * which every OpenSSH and Go's x/crypto/ssh read. A valid key is kept when
+ * only its .pub is wrong, since the other side may already trust it.
  */
 static int
-ensure_ssh(const char *home, const char *profile, struct ml_pki_stats *st)
+ensure_ssh_pair(const char *key, const char *pub, struct ml_pki_stats *st)
 {
-	ml_autofree char *key = ml_pki_ssh_key_path(home, profile);
-	ml_autofree char *pub = ml_pki_ssh_pub_path(home, profile);
 	ml_autofree char *line = NULL, *have = NULL;
 	const char *why = NULL;
 	size_t have_len = 0;
@@ -831,6 +829,27 @@ ensure_ssh(const char *home, const char *profile, struct ml_pki_stats *st)
 out:
 	EVP_PKEY_free(k);
 	return r;
+}
+
+static int
+ensure_ssh(const char *home, const char *profile, struct ml_pki_stats *st)
+{
+	ml_autofree char *key = ml_pki_ssh_key_path(home, profile);
+	ml_autofree char *pub = ml_pki_ssh_pub_path(home, profile);
+
+	return ensure_ssh_pair(key, pub, st);
+}
+
+int
+ml_pki_ensure_ssh_host_key(const char *home, const char *profile)
+{
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+	ml_autofree char *key = ml_pki_ssh_host_key_path(home, profile);
+	ml_autofree char *pub = ml_pki_ssh_host_pub_path(home, profile);
+	struct ml_pki_stats st = { 0, 0 };
+	int r = ensure_dir(certs);
+
+	return r < 0 ? r : ensure_ssh_pair(key, pub, &st);
 }
 
 /* docker/ca.pem, the Docker client's copy of the Docker CA's cert. */

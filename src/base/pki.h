@@ -16,6 +16,8 @@
  *   CERTS/docker-server.{crt,key}       dockerd's TLS serving cert
  *   CERTS/docker/{ca.pem,cert.pem,key.pem}  Docker client (DOCKER_CERT_PATH)
  *   CERTS/id_ssh, id_ssh.pub            SSH key pair (OpenSSH formats)
+ *   CERTS/ssh_host_key, ssh_host_key.pub  the node's SSH host key pair
+ *                                       (ml_pki_ensure_ssh_host_key)
  *
  * where CERTS is ml_paths_profile_certs_dir(home, profile).
  *
@@ -75,6 +77,8 @@ int ml_pki_ensure(const char *home, const char *profile, const char *node,
 #define ML_PKI_ADMIN_KEY "admin.key"
 #define ML_PKI_SSH_KEY "id_ssh"
 #define ML_PKI_SSH_PUB "id_ssh.pub"
+#define ML_PKI_SSH_HOST_KEY "ssh_host_key"
+#define ML_PKI_SSH_HOST_PUB "ssh_host_key.pub"
 
 /* CERTS/ca.crt, the cluster CA profile's API server is checked with. Caller
  * frees. */
@@ -94,6 +98,21 @@ void ml_pki_admin_files(const char *home, const char *profile, char **ret_ca,
 /* CERTS/id_ssh and CERTS/id_ssh.pub, the node's SSH pair. Caller frees. */
 char *ml_pki_ssh_key_path(const char *home, const char *profile);
 char *ml_pki_ssh_pub_path(const char *home, const char *profile);
+
+/*
+ * CERTS/ssh_host_key and CERTS/ssh_host_key.pub, the node's SSH host key
+ * pair (the config drive carries it to the guest). Caller frees.
+ */
+char *ml_pki_ssh_host_key_path(const char *home, const char *profile);
+char *ml_pki_ssh_host_pub_path(const char *home, const char *profile);
+
+/*
+ * Makes sure the node's SSH host key pair exists (P-256, the formats of
+ * id_ssh, the key 0600), keeping a key that parses, since the client pins
+ * it. Apart from ml_pki_ensure: the config drive asks for it. Returns 0 or
+ * -errno with a message.
+ */
+int ml_pki_ensure_ssh_host_key(const char *home, const char *profile);
 
 /*
  * The Docker client directory for DOCKER_CERT_PATH: ca.pem (the Docker CA),

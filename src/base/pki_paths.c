@@ -53,6 +53,22 @@ ml_pki_ssh_pub_path(const char *home, const char *profile)
 }
 
 char *
+ml_pki_ssh_host_key_path(const char *home, const char *profile)
+{
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+
+	return ml_xasprintf("%s/" ML_PKI_SSH_HOST_KEY, certs);
+}
+
+char *
+ml_pki_ssh_host_pub_path(const char *home, const char *profile)
+{
+	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
+
+	return ml_xasprintf("%s/" ML_PKI_SSH_HOST_PUB, certs);
+}
+
+char *
 ml_pki_docker_cert_dir(const char *home, const char *profile)
 {
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);

@@ -1,12 +1,12 @@
 /*
  * cmd/ssh.c: `minilaunch ssh [-- COMMAND...]`: the system ssh client with
- * the profile's key, port and a known_hosts file of our own.
+ * the profile's key, port and a known_hosts file of our own that pins the
+ * node's host key.
  */
 #include "config.h"
 
 #include "cmd/command.h"
-#include "machine/node.h"
-#include "base/pki.h"
+#include "machine/ssh.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -22,10 +22,8 @@ static int
 run_ssh(const struct ml_globals *g, const struct ml_args *a)
 {
 	struct ml_profile *p = NULL;
-	struct ml_node_paths paths;
-	ml_autofree char *key = NULL, *port = NULL, *known = NULL;
-	char **argv;
-	int n = 0, r, sport;
+	struct ml_ssh_args s;
+	int r, sport;
 
 	r = ml_profile_open(g->home, g->profile, 0, &p);
 	if (r < 0)
@@ -37,45 +35,22 @@ run_ssh(const struct ml_globals *g, const struct ml_args *a)
 			-EHOSTDOWN,
 			"profile '%s' has no ssh port in its state: run 'minilaunch -p %s start' to repair it",
 			g->profile, g->profile);
-	ml_node_paths_init(&paths, g->home, g->profile);
-	key = ml_pki_ssh_key_path(g->home, g->profile);
-	known = ml_xasprintf("UserKnownHostsFile=%s", paths.known_hosts);
-	port = ml_xasprintf("%d", sport);
-	ml_node_paths_clear(&paths);
-
-	argv = ml_xcalloc((size_t)a->argc + 24, sizeof(*argv));
-	argv[n++] = "ssh";
-	argv[n++] = "-i";
-	argv[n++] = key;
-	argv[n++] = "-p";
-	argv[n++] = port;
-	argv[n++] = "-o";
-	argv[n++] = "IdentitiesOnly=yes";
-	argv[n++] = "-o";
-	argv[n++] = known;
-	/* the guest makes new host keys at each boot and start forgets the
-	 * old ones, so the first key seen after a start is the right one */
-	argv[n++] = "-o";
-	argv[n++] = "StrictHostKeyChecking=accept-new";
-	argv[n++] = "-o";
-	argv[n++] = "PasswordAuthentication=no";
-	argv[n++] = "-o";
-	argv[n++] = "LogLevel=ERROR";
-	argv[n++] = "-o";
-	argv[n++] = "ConnectTimeout=10";
+	/* the node's host key is pinned (machine/ssh.h) */
+	r = ml_ssh_args_init(&s, g->home, g->profile, sport);
+	if (r < 0)
+		return r;
 	if (a->argc == 0 && isatty(0))
-		argv[n++] = "-t";
-	argv[n++] = "docker@127.0.0.1";
+		ml_ssh_args_add(&s, "-t");
+	ml_ssh_args_add(&s, "docker@127.0.0.1");
 	if (a->argc)
-		argv[n++] = "--";
+		ml_ssh_args_add(&s, "--");
 	for (int i = 0; i < a->argc; i++)
-		argv[n++] = a->argv[i];
-	argv[n] = NULL;
+		ml_ssh_args_add(&s, a->argv[i]);
 	fflush(stdout);
-	execvp("ssh", argv);
+	execvp("ssh", (char *const *)s.argv);
 	r = ml_err(-errno, "cannot run ssh: %s: install openssh-client",
 		   strerror(errno));
-	free(argv);
+	ml_ssh_args_clear(&s);
 	return r;
 }
 
@@ -86,7 +61,8 @@ const struct ml_command ml_cmd_ssh = {
 	.usage = "ssh [-- COMMAND [ARGS...]]",
 	.description =
 		"Runs the system ssh client as user 'docker' (passwordless sudo) on the\n"
-		"node with the profile's key, through the forward on 127.0.0.1. Host keys\n"
-		"go to a known_hosts file in the profile's machine directory.",
+		"node with the profile's key, through the forward on 127.0.0.1. The node's\n"
+		"host key is pinned: a known_hosts file in the profile's machine directory\n"
+		"holds the one the host made, and no other is accepted.",
 	.run = run_ssh,
 };

@@ -379,8 +379,6 @@ start_machine(struct start *s)
 {
 	int r;
 
-	/* each boot has fresh host keys: forget the old ones */
-	unlink(s->paths.known_hosts);
 	if (truncate(s->paths.serial_log, 0) < 0 && errno != ENOENT)
 		ml_log_debug("cannot truncate the serial log: %s",
 			     strerror(errno));

@@ -234,7 +234,8 @@ write_entries(struct archive *a, const struct ml_iso_file *files, size_t n)
 		e = archive_entry_new();
 		archive_entry_set_pathname(e, files[i].path);
 		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
+		archive_entry_set_perm(e, files[i].mode ? files[i].mode & 07777
+							: 0644);
 		archive_entry_set_size(e, (la_int64_t)files[i].len);
 		if (archive_write_header(a, e) != ARCHIVE_OK ||
 		    archive_write_data(a, files[i].data, files[i].len) !=
@@ -260,11 +261,13 @@ ml_iso_write(const char *path, const char *volume_id,
 	if (r < 0)
 		return r;
 	a = archive_write_new();
+	/* "strict" Rock Ridge keeps each file's mode; the default ("useful",
+	 * as mkisofs -r) makes every file readable by all. */
 	if (archive_write_set_format_iso9660(a) != ARCHIVE_OK ||
 	    archive_write_set_format_option(a, "iso9660", "volume-id", vol) !=
 		    ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "iso9660", "rockridge", "1") !=
-		    ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "iso9660", "rockridge",
+					    "strict") != ARCHIVE_OK ||
 	    archive_write_set_format_option(a, "iso9660", "joliet", "1") !=
 		    ARCHIVE_OK ||
 	    archive_write_open_fd(a, f.fd) != ARCHIVE_OK ||

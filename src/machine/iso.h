@@ -6,12 +6,18 @@
 #define ML_ISO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
-/* One regular file to write; path is relative to the ISO root. */
+/*
+ * One regular file to write; path is relative to the ISO root. mode is the
+ * permission bits Rock Ridge records for it (0600 for a private key); 0
+ * means 0644.
+ */
 struct ml_iso_file {
 	const char *path;
 	const char *data;
 	size_t len;
+	mode_t mode;
 };
 
 /*
@@ -46,8 +52,9 @@ int ml_iso_extract(const char *iso_path, const char *const *names,
 
 /*
  * Writes an ISO9660 image (Rock Ridge and Joliet names) with volume label
- * volume_id holding files, to path atomically with mode 0600: the config
- * drive carries private keys.
+ * volume_id holding files, each with its mode (root-owned; directories
+ * 0755), to path atomically with mode 0600: the config drive carries
+ * private keys.
  */
 int ml_iso_write(const char *path, const char *volume_id,
 		 const struct ml_iso_file *files, size_t n);

@@ -173,18 +173,23 @@ struct drive {
 };
 
 static void
-drive_add(struct drive *d, const char *path, char *data, size_t len)
+drive_add(struct drive *d, const char *path, char *data, size_t len,
+	  mode_t mode)
 {
 	d->files = ml_xrealloc(d->files, (d->n + 1) * sizeof(*d->files));
 	d->bufs = ml_xrealloc(d->bufs, (d->n + 1) * sizeof(*d->bufs));
-	d->files[d->n] = (struct ml_iso_file){ path, data, len };
+	d->files[d->n] = (struct ml_iso_file){ path, data, len, mode };
 	d->bufs[d->n] = data;
 	d->n++;
 }
 
-/* Adds the file src (owned by d afterwards) as iso_path. */
+/*
+ * Adds the file src (owned by d afterwards) as iso_path, with mode 0600 if
+ * it is a private key, else 0644: the guest mounts the drive, and its
+ * other accounts must not read a key there.
+ */
 static int
-drive_add_file(struct drive *d, const char *iso_path, char *src)
+drive_add_file(struct drive *d, const char *iso_path, char *src, bool key)
 {
 	ml_autofree char *path = src;
 	char *data;
@@ -196,7 +201,7 @@ drive_add_file(struct drive *d, const char *iso_path, char *src)
 			r,
 			"certificate '%s' is missing: run 'minilaunch start' again to regenerate it",
 			path);
-	drive_add(d, iso_path, data, len);
+	drive_add(d, iso_path, data, len, key ? 0600 : 0644);
 	return 0;
 }
 
@@ -259,17 +264,29 @@ ml_node_write_config_drive(const char *home, const char *profile,
 			     "APISERVER_PORT=8443\nDOCKER_PORT=2376\n",
 			     profile, profile, kubernetes ? "true" : "false",
 			     kubernetes_version);
-	drive_add(&d, "settings.env", settings, strlen(settings));
+	drive_add(&d, "settings.env", settings, strlen(settings), 0644);
 	_Static_assert(ML_ARRAY_SIZE(certs) == ML_ARRAY_SIZE(iso_names),
 		       "one name on the drive per file");
 	r = 0;
 	for (size_t i = 0; r >= 0 && i < ML_ARRAY_SIZE(certs); i++)
 		r = drive_add_file(&d, iso_names[i],
 				   ml_xasprintf("%s/%s", p->certs_dir,
-						certs[i]));
+						certs[i]),
+				   ml_endswith(certs[i], ".key"));
 	if (r >= 0)
 		r = drive_add_file(&d, "ssh/authorized_keys",
-				   ml_pki_ssh_pub_path(home, profile));
+				   ml_pki_ssh_pub_path(home, profile), false);
+	/* the node's host key comes from here, so that ssh can pin it */
+	if (r >= 0)
+		r = ml_pki_ensure_ssh_host_key(home, profile);
+	if (r >= 0)
+		r = drive_add_file(&d, "ssh/ssh_host_key",
+				   ml_pki_ssh_host_key_path(home, profile),
+				   true);
+	if (r >= 0)
+		r = drive_add_file(&d, "ssh/ssh_host_key.pub",
+				   ml_pki_ssh_host_pub_path(home, profile),
+				   false);
 	if (r >= 0)
 		r = ml_mkdir_p(p->machine_dir, 0700);
 	if (r >= 0)

@@ -9,7 +9,12 @@
 #                                VM_SERIAL (the serial log), VM_T0 (start time)
 #   vm_stop                      clean poweroff over ssh, else kill
 #   vm_kill                      kill qemu (trap-safe)
-#   vm_ssh CMD...                run CMD in the guest as docker
+#   vm_ssh CMD...                run CMD in the guest as docker; the host key
+#                                is pinned (VM_KNOWN_HOSTS, written by vm_boot
+#                                from VM_CERTS/certs/ssh_host_key.pub)
+#   vm_readable_keys             private keys (and disks) an unprivileged guest
+#                                user can read: their count, then their names
+#   vm_drive_mounted             whether the config drive is still mounted
 #   vm_docker ARGS...            docker CLI with the client cert
 #   vm_kubectl ARGS...           kubectl with the admin kubeconfig
 #   vm_wait_* TIMEOUT            wait for ssh, docker, apiserver, node Ready
@@ -82,6 +87,8 @@ vm_boot() {
 	case $disk in *.raw|*.img) fmt=raw ;; esac
 	VM_SSH=$(vm_free_port) VM_DOCKER=$(vm_free_port) VM_API=$(vm_free_port)
 	VM_SERIAL=$VM_DIR/$name.serial
+	VM_KNOWN_HOSTS=$VM_DIR/known_hosts
+	vm_pin_host_key "$VM_CERTS/certs/ssh_host_key.pub"
 	VM_T0=$(date +%s.%N)
 	# restrict=on: the guest reaches nothing outside; the forwards still work.
 	qemu-system-x86_64 -name "mltest-$name" \
@@ -112,7 +119,12 @@ vm_kill() {
 
 vm_elapsed() { echo "$(date +%s.%N) $VM_T0" | awk '{printf "%.1f", $1 - $2}'; }
 
-VM_SSH_OPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 -o BatchMode=yes"
+# vm_pin_host_key PUBFILE: trust only that key for [127.0.0.1]:VM_SSH, as
+# minilaunch does, with neither ~/.ssh/config nor an agent.
+vm_pin_host_key() {
+	echo "[127.0.0.1]:$VM_SSH $(cut -d' ' -f1,2 "$1")" >"$VM_KNOWN_HOSTS"
+	VM_SSH_OPTS="-F /dev/null -a -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$VM_KNOWN_HOSTS -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 -o BatchMode=yes"
+}
 vm_ssh() {
 	# shellcheck disable=SC2086
 	ssh $VM_SSH_OPTS -i "$VM_CERTS/certs/id_ssh" -p "$VM_SSH" docker@127.0.0.1 "$@"
@@ -177,4 +189,47 @@ vm_stop() {
 	wait "$VM_PID" 2>/dev/null
 	VM_PID=
 	return 0
+}
+
+# vm_readable_keys: as a fresh unprivileged user (mlnobody), try to read
+# every private key file anywhere on the node, the kubeconfigs (they embed
+# keys or name them), and the disks (the config drive, the data disk).
+# Prints the number it could read, then one "readable: PATH" line each; or
+# "none found" when the search did not even find the apiserver's client key
+# (a void search must not pass).
+vm_readable_keys() {
+	vm_ssh sudo sh -s <<'EOF'
+id mlnobody >/dev/null 2>&1 || useradd -M -s /bin/sh mlnobody
+find / \( -path /proc -o -path /sys -o -path /dev \) -prune -o -type f \
+	\( -name '*.key' -o -name 'key.pem' -o -name '*-key.pem' -o -name 'key.json' \
+	-o -name 'ssh_host_*key' -o -name 'id_rsa' -o -name 'id_dsa' -o -name 'id_ecdsa' \
+	-o -name 'id_ed25519' -o -name 'id_ssh' -o -path '/etc/kubernetes/*.conf' \) \
+	-print 2>/dev/null >/tmp/node-keys.list
+grep -q '/etc/kubernetes/pki/apiserver-kubelet-client.key$' /tmp/node-keys.list ||
+	{ echo "none found"; exit 0; }
+ls /dev/sr* /dev/vd* 2>/dev/null >>/tmp/node-keys.list
+chmod 0644 /tmp/node-keys.list
+runuser -u mlnobody -- sh -c '
+	n=0 list=
+	while read -r f; do
+		if head -c1 -- "$f" >/dev/null 2>&1; then
+			n=$((n + 1)); list="$list
+readable: $f"
+		fi
+	done </tmp/node-keys.list
+	echo "$n$list"'
+EOF
+}
+
+# vm_drive_mounted: "mounted" or "unmounted" (the device labelled MLCONFIG).
+vm_drive_mounted() {
+	vm_ssh sudo sh -s <<'EOF'
+dev=$(blkid -c /dev/null -t LABEL=MLCONFIG -o device | head -n1)
+[ -n "$dev" ] || { echo "no drive"; exit 0; }
+if grep -q "^$dev " /proc/mounts || [ -n "$(findmnt -n -S "$dev" 2>/dev/null)" ]; then
+	echo mounted
+else
+	echo unmounted
+fi
+EOF
 }

@@ -38,8 +38,16 @@ serial_tail() { echo "# --- serial log tail ($1)"; tail -n 40 "$VM_SERIAL" | sed
 # ---------------------------------------------------------------- boot 1
 vm_boot first "$VM_DIR/data.qcow2" "$VM_DIR/config.iso"
 vm_kubeconfig
-t_check "sshd answers" vm_wait_ssh "$BOOT_TIMEOUT"
+t_check "sshd answers, with the pinned host key (StrictHostKeyChecking=yes)" \
+	vm_wait_ssh "$BOOT_TIMEOUT"
 T_SSH=$(vm_elapsed)
+# Another key for the same address: ssh must refuse the node.
+ssh-keygen -q -t ecdsa -b 256 -N '' -f "$VM_DIR/other_host_key"
+echo "[127.0.0.1]:$VM_SSH $(cut -d' ' -f1,2 "$VM_DIR/other_host_key.pub")" >"$VM_DIR/other_known_hosts"
+out=$(ssh ${VM_SSH_OPTS//$VM_KNOWN_HOSTS/$VM_DIR/other_known_hosts} -i "$VM_CERTS/certs/id_ssh" \
+	-p "$VM_SSH" docker@127.0.0.1 echo logged in 2>&1)
+t_check "ssh refuses the node when known_hosts holds another key" \
+	bash -c '! grep -q "logged in" <<<"$1" && grep -q "Host key verification failed" <<<"$1"' _ "$out"
 t_eq "ssh with the key runs a command" "$VM_NAME docker" "$(vm_ssh 'echo $(hostname) $(id -un)' 2>&1)"
 t_eq "docker user has passwordless sudo" root "$(vm_ssh sudo -n id -un 2>&1)"
 out=$(ssh $VM_SSH_OPTS -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
@@ -77,6 +85,14 @@ t_eq "kubectl get nodes lists the node Ready" "$VM_NAME Ready" \
 MEM=$(vm_ssh "free -m | awk '/^Mem:/ {print \$3}'" 2>/dev/null)
 echo "# boot 1 (TCG): sshd ${T_SSH}s, dockerd ${T_DOCKER}s, apiserver ${T_API}s, node Ready ${T_READY}s, ${MEM} MiB used"
 t_check "writes work (create a configmap)" vm_kubectl create configmap mltest --from-literal=a=b
+
+# Every component is up: no private key may be readable by another account.
+keys=$(vm_readable_keys 2>&1)
+t_eq "an unprivileged guest user reads no private key, kubeconfig or disk" 0 "$(head -n1 <<<"$keys")"
+sed -n '2,$s/^/#   /p' <<<"$keys"
+t_eq "the config drive is unmounted once ml-setup is done" unmounted "$(vm_drive_mounted 2>&1)"
+t_check "ml-report reads its settings (serial log: kube-apiserver ready)" \
+	vm_wait 120 grep -q 'minilaunch: kube-apiserver ready' "$VM_SERIAL"
 
 # A FROM-scratch image with a static busybox, built through the forwarded dockerd.
 B=$VM_DIR/img
@@ -164,7 +180,13 @@ t_check "second boot: clean poweroff" vm_stop 180
 
 # ---------------------------------------------------------------- boot 3
 # Docker only, and a data disk holding foreign data that must be left alone.
-"$HERE/make-config-drive" --name "$VM_NAME" --kubernetes false "$VM_CERTS" "$VM_DIR/docker-only.iso"
+# settings.env is data, never shell: values that would run a command or
+# smuggle an option into dockerd's command line are refused.
+# And its files are all readable by all, as older hosts wrote them: the
+# guest must still leave no key readable.
+"$HERE/make-config-drive" --name "$VM_NAME" --kubernetes false --world-readable \
+	--setting 'DOCKER_PORT=$(touch /pwned)' --setting 'CLUSTER_DOMAIN=$(touch /pwned)' \
+	--setting 'DOCKER_PORT=2376 --insecure' "$VM_CERTS" "$VM_DIR/docker-only.iso"
 truncate -s 1G "$VM_DIR/foreign.raw"
 printf 'FOREIGN DATA, DO NOT FORMAT' | dd of="$VM_DIR/foreign.raw" conv=notrunc status=none
 vm_boot third "$VM_DIR/foreign.raw" "$VM_DIR/docker-only.iso"
@@ -174,6 +196,23 @@ t_eq "docker-only boot: no control plane" inactive \
 	"$(vm_ssh systemctl is-active kube-apiserver kubelet ml-etcd 2>/dev/null | sort -u | tr -d '\n')"
 t_check "docker-only boot: the serial log reports the foreign disk" \
 	grep -q 'holds foreign data' "$VM_SERIAL"
+keys=$(vm_readable_keys 2>&1)
+t_eq "docker-only boot, world-readable drive: an unprivileged user reads no key" 0 \
+	"$(head -n1 <<<"$keys")"
+sed -n '2,$s/^/#   /p' <<<"$keys"
+t_eq "docker-only boot: the config drive is unmounted" unmounted "$(vm_drive_mounted 2>&1)"
+t_check "docker-only boot: the serial log refuses the bad DOCKER_PORT values" \
+	sh -c "[ \$(grep -c 'settings.env: invalid DOCKER_PORT' '$VM_SERIAL') = 2 ]"
+t_eq "docker-only boot: no value of settings.env ran (no /pwned)" absent \
+	"$(vm_ssh 'test -e /pwned && echo present || echo absent' 2>&1)"
+dockerd_cmd=$(vm_ssh 'tr "\0" " " </proc/$(pidof dockerd)/cmdline' 2>&1)
+echo "# dockerd: $dockerd_cmd"
+t_check "docker-only boot: dockerd listens on 2376 with TLS" \
+	grep -q -- '-H tcp://0.0.0.0:2376 --tlsverify' <<<"$dockerd_cmd"
+t_check "docker-only boot: dockerd got no option from settings.env" \
+	bash -c '! grep -q -- "--insecure\|pwned" <<<"$1"' _ "$dockerd_cmd"
+t_eq "docker-only boot: the settings the guest kept" "DOCKER_PORT=2376 CLUSTER_DOMAIN=cluster.local" \
+	"$(vm_ssh "grep -E '^(DOCKER_PORT|CLUSTER_DOMAIN)=' /run/minilaunch/settings.env | sort -r | tr '\n' ' ' | sed 's/ \$//'" 2>&1)"
 t_check "docker-only boot: clean poweroff" vm_stop 180
 t_eq "foreign data disk left untouched" "FOREIGN DATA, DO NOT FORMAT" \
 	"$(head -c 27 "$VM_DIR/foreign.raw")"

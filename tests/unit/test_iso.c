@@ -3,10 +3,13 @@
 
 #include "machine/iso.h"
 #include "machine/node.h"
+#include "machine/ssh.h"
 #include "base/pki.h"
 #include "base/util.h"
 #include "check_run.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,22 +48,48 @@ volume_id(const char *path, char *out)
 	close(fd);
 }
 
+/* The permission bits the ISO at path records for name, or -1. */
+static int
+entry_perm(const char *path, const char *name)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int perm = -1;
+
+	archive_read_support_format_iso9660(a);
+	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
+			 ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+
+		if (strncmp(p, "./", 2) == 0)
+			p += 2;
+		if (strcmp(p, name) == 0) {
+			perm = (int)(archive_entry_perm(e) & 07777);
+			break;
+		}
+	}
+	archive_read_free(a);
+	return perm;
+}
+
 START_TEST(test_iso_write_then_read)
 {
 	ml_autofree char *path = ml_xasprintf("%s/x.iso", tmp);
 	ml_autofree char *data = NULL, *out = NULL;
 	char big[100000], label[33];
 	struct ml_iso_file files[] = {
-		{ "settings.env", "A=1\n", 4 },
-		{ "certs/ca.crt", "PEM", 3 },
-		{ "deep/er/file.bin", big, sizeof(big) },
+		{ "settings.env", "A=1\n", 4, 0 },
+		{ "certs/ca.crt", "PEM", 3, 0644 },
+		{ "deep/er/file.bin", big, sizeof(big), 0600 },
+		{ "certs/x.key", "KEY", 3, 0640 },
 	};
 	struct stat st;
 	size_t len;
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (char)(i * 7);
-	ck_assert_int_eq(ml_iso_write(path, "MLCONFIG", files, 3), 0);
+	ck_assert_int_eq(ml_iso_write(path, "MLCONFIG", files, 4), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	volume_id(path, label);
@@ -77,6 +106,12 @@ START_TEST(test_iso_write_then_read)
 	ck_assert_int_eq(memcmp(data, big, sizeof(big)), 0);
 	ck_assert_int_eq(ml_iso_read_file(path, "nope", &out, &len), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "'nope'"));
+	/* each file keeps the mode it was given, 0 meaning 0644 */
+	ck_assert_int_eq(entry_perm(path, "settings.env"), 0644);
+	ck_assert_int_eq(entry_perm(path, "certs/ca.crt"), 0644);
+	ck_assert_int_eq(entry_perm(path, "deep/er/file.bin"), 0600);
+	ck_assert_int_eq(entry_perm(path, "certs/x.key"), 0640);
+	ck_assert_int_eq(entry_perm(path, "certs"), 0755);
 }
 END_TEST
 
@@ -87,8 +122,8 @@ START_TEST(test_iso_extract_and_errors)
 	ml_autofree char *k = ml_xasprintf("%s/vmlinuz", outdir);
 	ml_autofree char *data = NULL;
 	struct ml_iso_file files[] = {
-		{ "boot/vmlinuz", "KERNEL", 6 },
-		{ "boot/cmdline", "console=ttyS0\n", 14 },
+		{ "boot/vmlinuz", "KERNEL", 6, 0 },
+		{ "boot/cmdline", "console=ttyS0\n", 14, 0 },
 	};
 	const char *const want[] = { "boot/vmlinuz", "boot/cmdline", NULL };
 	const char *const missing[] = { "boot/vmlinuz", "boot/initrd.img",
@@ -115,8 +150,8 @@ START_TEST(test_iso_read_version)
 	ml_autofree char *path = ml_xasprintf("%s/node.iso", tmp);
 	ml_autofree char *empty = ml_xasprintf("%s/empty.iso", tmp);
 	ml_autofree char *bad = ml_xasprintf("%s/bad.iso", tmp);
-	struct ml_iso_file f = { "version.json", good, sizeof(good) - 1 };
-	struct ml_iso_file other = { "boot/cmdline", "x", 1 };
+	struct ml_iso_file f = { "version.json", good, sizeof(good) - 1, 0 };
+	struct ml_iso_file other = { "boot/cmdline", "x", 1, 0 };
 	struct ml_iso_version v = { NULL, NULL };
 
 	ck_assert_int_eq(ml_iso_write(path, "MINILAUNCH", &f, 1), 0);
@@ -222,6 +257,110 @@ START_TEST(test_iso_config_drive_layout)
 }
 END_TEST
 
+START_TEST(test_iso_config_drive_keys_are_private)
+{
+	static const char *const keys[] = {
+		"certs/apiserver.key",
+		"certs/apiserver-kubelet-client.key",
+		"certs/kubelet.key",
+		"certs/kube-proxy.key",
+		"certs/kube-controller-manager.key",
+		"certs/kube-scheduler.key",
+		"certs/sa.key",
+		"certs/docker-server.key",
+		"ssh/ssh_host_key",
+	};
+	static const char *const public[] = {
+		"settings.env", "certs/ca.crt",	       "certs/apiserver.crt",
+		"certs/sa.pub", "ssh/authorized_keys", "ssh/ssh_host_key.pub",
+	};
+	ml_autofree char *home = ml_xasprintf("%s/home", tmp);
+	struct ml_node_paths p;
+
+	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
+	ml_node_paths_init(&p, home, "dev");
+	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, true,
+						    "v1.20.2"),
+			 0);
+	for (size_t i = 0; i < ML_ARRAY_SIZE(keys); i++)
+		ck_assert_msg(entry_perm(p.config_iso, keys[i]) == 0600,
+			      "%s has mode %o, not 0600", keys[i],
+			      (unsigned)entry_perm(p.config_iso, keys[i]));
+	for (size_t i = 0; i < ML_ARRAY_SIZE(public); i++)
+		ck_assert_msg(entry_perm(p.config_iso, public[i]) == 0644,
+			      "%s has mode %o, not 0644", public[i],
+			      (unsigned)entry_perm(p.config_iso, public[i]));
+	ml_node_paths_clear(&p);
+}
+END_TEST
+
+/* True when argv holds the option pair "flag value". */
+static bool
+has_pair(const char *const *argv, const char *flag, const char *value)
+{
+	for (size_t i = 0; argv[i] && argv[i + 1]; i++)
+		if (strcmp(argv[i], flag) == 0 &&
+		    strcmp(argv[i + 1], value) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_iso_ssh_pins_the_host_key)
+{
+	ml_autofree char *home = ml_xasprintf("%s/home", tmp);
+	ml_autofree char *pub_path = NULL, *pub = NULL, *known = NULL,
+			 *want = NULL, *opt = NULL, *drive_pub = NULL;
+	struct ml_node_paths p;
+	struct ml_ssh_args a;
+
+	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
+	ml_node_paths_init(&p, home, "dev");
+	/* no host key yet: nothing to pin, so no ssh */
+	ck_assert_int_eq(ml_ssh_args_init(&a, home, "dev", 2222), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "start"));
+	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, true,
+						    "v1.20.2"),
+			 0);
+	pub_path = ml_pki_ssh_host_pub_path(home, "dev");
+	ck_assert_int_eq(ml_read_file(pub_path, &pub, NULL), 0);
+	ck_assert(ml_startswith(pub, "ecdsa-sha2-nistp256 AAAA"));
+	/* the guest gets the pair the host pins */
+	ck_assert_int_eq(ml_iso_read_file(p.config_iso, "ssh/ssh_host_key.pub",
+					  &drive_pub, NULL),
+			 0);
+	ck_assert_str_eq(drive_pub, pub);
+
+	ck_assert_int_eq(ml_ssh_args_init(&a, home, "dev", 2222), 0);
+	ck_assert_int_eq(ml_read_file(p.known_hosts, &known, NULL), 0);
+	*strrchr(pub, ' ') = '\0'; /* drop the comment */
+	want = ml_xasprintf("[127.0.0.1]:2222 %s\n", pub);
+	ck_assert_str_eq(known, want);
+	opt = ml_xasprintf("UserKnownHostsFile=%s", p.known_hosts);
+	ck_assert_str_eq(a.argv[0], "ssh");
+	ck_assert(has_pair(a.argv, "-o", opt));
+	ck_assert(has_pair(a.argv, "-o", "StrictHostKeyChecking=yes"));
+	ck_assert(has_pair(a.argv, "-o", "GlobalKnownHostsFile=/dev/null"));
+	ck_assert(has_pair(a.argv, "-o", "IdentitiesOnly=yes"));
+	ck_assert(has_pair(a.argv, "-F", "/dev/null"));
+	ck_assert(has_pair(a.argv, "-p", "2222"));
+	for (size_t i = 0; i < a.n; i++)
+		ck_assert_ptr_null(strstr(a.argv[i], "accept-new"));
+	ml_ssh_args_add(&a, "docker@127.0.0.1");
+	ck_assert_str_eq(a.argv[a.n - 1], "docker@127.0.0.1");
+	ck_assert_ptr_null(a.argv[a.n]);
+	ml_ssh_args_clear(&a);
+	/* another port, another line: rewritten for each run */
+	ck_assert_int_eq(ml_ssh_args_init(&a, home, "dev", 3333), 0);
+	free(known);
+	known = NULL;
+	ck_assert_int_eq(ml_read_file(p.known_hosts, &known, NULL), 0);
+	ck_assert(
+		ml_startswith(known, "[127.0.0.1]:3333 ecdsa-sha2-nistp256 "));
+	ml_ssh_args_clear(&a);
+	ml_node_paths_clear(&p);
+}
+END_TEST
+
 START_TEST(test_iso_ports_are_free_and_distinct)
 {
 	int a, b, c;
@@ -251,6 +390,8 @@ main(void)
 	tcase_add_test(tc, test_iso_extract_and_errors);
 	tcase_add_test(tc, test_iso_read_version);
 	tcase_add_test(tc, test_iso_config_drive_layout);
+	tcase_add_test(tc, test_iso_config_drive_keys_are_private);
+	tcase_add_test(tc, test_iso_ssh_pins_the_host_key);
 	tcase_add_test(tc, test_iso_ports_are_free_and_distinct);
 	suite_add_tcase(s, tc);
 	return ml_check_run(s);
