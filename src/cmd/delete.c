@@ -52,7 +52,7 @@ delete_one(const char *home, const char *name)
 	ml_profile_free(p);
 	if (!uri)
 		uri = ml_xstrdup(ml_profile_default("driver-uri"));
-	r = ml_driver_open(uri, &d);
+	r = ml_driver_open(uri, home, &d);
 	if (r >= 0)
 		r = ml_driver_remove(d, name);
 	ml_driver_close(d);

@@ -81,7 +81,8 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 		r = ml_err(-EBADMSG, "service '%s' has no ports", a->argv[0]);
 		goto out;
 	}
-	r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"), &d);
+	r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"), g->home,
+			   &d);
 	for (size_t i = 0; r >= 0 && i < json_object_array_length(ports); i++) {
 		struct json_object *port = json_object_array_get_idx(ports, i),
 				   *np;

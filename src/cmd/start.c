@@ -671,7 +671,7 @@ open_machine(struct start *s, enum ml_machine_state *ret_st)
 	enum ml_machine_state st;
 	int r;
 
-	r = ml_driver_open(uri, &s->d);
+	r = ml_driver_open(uri, s->g->home, &s->d);
 	if (r < 0)
 		return r;
 	r = ml_driver_state(s->d, name, &st);

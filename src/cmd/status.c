@@ -66,7 +66,7 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		const char *k = ml_profile_state_str(p, "kubernetes");
 		kubernetes = !k || strcmp(k, "false") != 0;
 		r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"),
-				   &d);
+				   g->home, &d);
 		if (r >= 0)
 			r = ml_driver_state(d, g->profile, &st);
 		ml_driver_close(d);

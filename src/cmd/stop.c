@@ -46,7 +46,8 @@ run_stop(const struct ml_globals *g, const struct ml_args *a)
 	r = ml_profile_open(g->home, g->profile, ML_PROFILE_LOCK, &p);
 	if (r < 0)
 		return r;
-	r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"), &d);
+	r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"), g->home,
+			   &d);
 	if (r >= 0)
 		r = ml_driver_state(d, g->profile, &st);
 	if (r >= 0 && st == ML_MACHINE_NONE)

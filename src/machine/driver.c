@@ -7,7 +7,9 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 extern const struct ml_driver_ops ml_driver_libvirt;
@@ -18,13 +20,26 @@ struct ml_driver {
 };
 
 int
-ml_driver_open(const char *uri, struct ml_driver **ret)
+ml_driver_open(const char *uri, const char *home, struct ml_driver **ret)
 {
-	struct ml_driver *d = ml_xcalloc(1, sizeof(*d));
+	struct ml_driver *d;
+	ml_autofree char *abs = NULL;
 	int r;
 
+	if (home[0] != '/') {
+		char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			return ml_err(-errno,
+				      "cannot read the working directory: %s",
+				      strerror(errno));
+		abs = ml_xasprintf("%s/%s", cwd, home);
+		free(cwd);
+		home = abs;
+	}
+	d = ml_xcalloc(1, sizeof(*d));
 	d->ops = &ml_driver_libvirt;
-	r = d->ops->open(uri, &d->priv);
+	r = d->ops->open(uri, home, &d->priv);
 	if (r < 0) {
 		free(d);
 		return r;
@@ -145,4 +160,19 @@ ml_machine_state_name(enum ml_machine_state s)
 		return "Crashed";
 	}
 	return "Unknown";
+}
+
+char *
+ml_driver_owner_key(const char *home)
+{
+	/* FNV-1a, 64 bits, over "UID:HOME": short and stable across
+	 * versions; the home is compared as well wherever it matters */
+	ml_autofree char *key = ml_xasprintf("%u:%s", (unsigned)getuid(), home);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return ml_xasprintf("%08x", (unsigned)(h ^ (h >> 32)));
 }

@@ -48,13 +48,17 @@ struct ml_driver_host {
 
 struct ml_driver_ops {
 	const char *name;
-	int (*open)(const char *uri, void **ret_priv);
+	/* home: the absolute minilaunch home; with the user id it keys the
+	 * names of the hypervisor's objects (ml_driver_owner_key). */
+	int (*open)(const char *uri, const char *home, void **ret_priv);
 	void (*close)(void *priv);
 	/* Asks the hypervisor what it runs. The first call on a host may be
 	 * slow: libvirt probes QEMU's capabilities then. */
 	int (*host)(void *priv, struct ml_driver_host *ret);
 	/* Defines (or redefines) the machine and creates its storage when
-	 * missing; *ret_new_disk tells whether the data disk was created. */
+	 * missing; *ret_new_disk tells whether the data disk was created.
+	 * The driver may copy the files the hypervisor opens (kernel, initrd,
+	 * images) where the hypervisor's user can read them. */
 	int (*define)(void *priv, const struct ml_machine_spec *spec,
 		      bool *ret_new_disk);
 	int (*start)(void *priv, const char *name);
@@ -66,7 +70,9 @@ struct ml_driver_ops {
 	 * shutting down. */
 	int (*active)(void *priv, const char *name, bool *ret);
 	int (*kill)(void *priv, const char *name);
-	/* Removes the machine, its disks and storage; absent parts are fine. */
+	/* Removes the machine, its disks and storage; absent parts are fine.
+	 * Objects of the expected name that are not this home's are left
+	 * alone: -EPERM. */
 	int (*remove)(void *priv, const char *name);
 	int (*state)(void *priv, const char *name, enum ml_machine_state *ret);
 	/* Adds a 127.0.0.1:host_port -> guest_port TCP forward to a running
@@ -75,8 +81,15 @@ struct ml_driver_ops {
 		       int guest_port);
 };
 
-/* Opens the driver for uri ("qemu:///system", "qemu:///session", ...). */
-int ml_driver_open(const char *uri, struct ml_driver **ret);
+/*
+ * Opens the driver for uri ("qemu:///system", "qemu:///session", ...) on
+ * behalf of the minilaunch home home (made absolute here). Every other call
+ * names the machine by its profile; the driver's objects carry the owner
+ * key too, so that two users or two homes with the same profile name never
+ * touch each other's machine. -errno with a message when the hypervisor
+ * cannot be reached.
+ */
+int ml_driver_open(const char *uri, const char *home, struct ml_driver **ret);
 struct ml_driver *ml_driver_close(struct ml_driver *d);
 
 int ml_driver_host(struct ml_driver *d, struct ml_driver_host *ret);
@@ -95,5 +108,13 @@ int ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
 		      int guest_port);
 
 const char *ml_machine_state_name(enum ml_machine_state s);
+
+/*
+ * The owner key of a minilaunch home for the current user: 8 hex digits
+ * hashing the user id and the absolute path of home. Not a secret and not
+ * proof of ownership on its own: drivers also record the home itself and
+ * compare both. Caller frees.
+ */
+char *ml_driver_owner_key(const char *home);
 
 #endif

@@ -1,10 +1,26 @@
 /*
  * machine/driver_libvirt.c: the machine lifecycle through libvirt's C API.
  *
- * One node per profile: a domain named after the profile (marked with our
- * metadata element, and never touched when the mark is missing), a dir
- * storage pool "minilaunch-NAME" on the profile's machine directory, and
- * in it the qcow2 data disk.
+ * One node per profile: a domain "ml-OWNER-PROFILE" and a dir storage pool
+ * "minilaunch-OWNER-PROFILE" holding the qcow2 data disk. OWNER is
+ * ml_driver_owner_key(): two users, or two homes, with the same profile
+ * name get distinct objects. The domain carries our metadata element
+ * <ml:node profile= owner= home=/>; a domain of our name without it, or
+ * with another owner or home, is never touched, nor is a pool of our name
+ * whose target is not the directory we expect.
+ *
+ * Under qemu:///session QEMU runs as the user and the pool's target is the
+ * profile's machine directory. Under qemu:///system QEMU runs as libvirt's
+ * own user (libvirt-qemu on Debian) with libvirt's dynamic DAC ownership:
+ * it cannot reach a home (/root is 0700), so the pool's target is
+ * IMAGES_DIR/OWNER-PROFILE and define copies in what QEMU opens (kernel,
+ * initrd, node image, config drive). libvirt 9.0 chowns all of them to its
+ * user while the domain runs and gives the kernel, initrd and data disk
+ * back at shutdown, but not the read-only cdroms: the node image is
+ * therefore copied (once, while its size and time match), never used in
+ * place or hard-linked, which would hand the user's own file to
+ * libvirt-qemu. The serial log stays in the home: virtlogd, running as
+ * root, writes it.
  *
  * Networking is QEMU user-mode networking with host forwards bound to
  * 127.0.0.1. libvirt 9.0 has no <portForward> for plain user networking
@@ -19,15 +35,18 @@
 #include "machine/driver.h"
 
 #include "base/log.h"
+#include "base/paths.h"
 #include "base/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,11 +56,15 @@
 #define SEED_VOLUME "data-seed.raw"
 /* The data disk's first 16 bytes tell the guest it may format it. */
 #define DATA_MAGIC "MLDATA-FORMAT-ME"
+/* the per-machine directories under qemu:///system */
+#define IMAGES_DIR "/var/lib/libvirt/images/minilaunch"
 
 struct lv {
 	virConnectPtr conn;
 	char *uri;
 	bool system;
+	char *home;  /* absolute */
+	char *owner; /* ml_driver_owner_key(home) */
 };
 
 /* libvirt's own printing, off: errors are reported through ml_err() where
@@ -60,7 +83,7 @@ lv_err(int r, const char *what, const char *name)
 }
 
 static int
-lv_open(const char *uri, void **ret_priv)
+lv_open(const char *uri, const char *home, void **ret_priv)
 {
 	struct lv *lv;
 	virConnectPtr conn;
@@ -78,6 +101,8 @@ lv_open(const char *uri, void **ret_priv)
 	lv->conn = conn;
 	lv->uri = ml_xstrdup(uri);
 	lv->system = ml_endswith(uri, "/system");
+	lv->home = ml_xstrdup(home);
+	lv->owner = ml_driver_owner_key(home);
 	*ret_priv = lv;
 	return 0;
 }
@@ -89,13 +114,70 @@ lv_close(void *priv)
 
 	virConnectClose(lv->conn);
 	free(lv->uri);
+	free(lv->home);
+	free(lv->owner);
 	free(lv);
 }
 
 static char *
-pool_name(const char *name)
+dom_name(const struct lv *lv, const char *profile)
 {
-	return ml_xasprintf("minilaunch-%s", name);
+	return ml_xasprintf("ml-%s-%s", lv->owner, profile);
+}
+
+static char *
+pool_name(const struct lv *lv, const char *profile)
+{
+	return ml_xasprintf("minilaunch-%s-%s", lv->owner, profile);
+}
+
+/* The pool's target: the profile's machine directory, or under system
+ * where QEMU's user can reach it. */
+static char *
+pool_dir(const struct lv *lv, const char *profile)
+{
+	if (!lv->system)
+		return ml_paths_machine_dir(lv->home, profile);
+	return ml_xasprintf(IMAGES_DIR "/%s-%s", lv->owner, profile);
+}
+
+/* The value of the first attribute attr="..." (or '...') in xml,
+ * unescaped; NULL when absent. Enough for the one element we write. */
+static char *
+xml_attr(const char *xml, const char *attr)
+{
+	ml_autofree char *pat = ml_xasprintf(" %s=", attr);
+	const char *a = strstr(xml, pat), *b;
+	struct ml_buf out = { 0 };
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = { { "&amp;", '&' },	{ "&lt;", '<' },    { "&gt;", '>' },
+		     { "&quot;", '"' }, { "&apos;", '\'' }, { "&#39;", '\'' },
+		     { "&#10;", '\n' } };
+
+	if (!a)
+		return NULL;
+	a += strlen(pat);
+	if (*a != '"' && *a != '\'')
+		return NULL;
+	b = strchr(a + 1, *a);
+	if (!b)
+		return NULL;
+	for (a++; a < b; a++) {
+		size_t i;
+
+		for (i = 0; i < ML_ARRAY_SIZE(ents); i++)
+			if (ml_startswith(a, ents[i].ent))
+				break;
+		if (i < ML_ARRAY_SIZE(ents)) {
+			ml_buf_add(&out, &ents[i].c, 1);
+			a += strlen(ents[i].ent) - 1;
+		} else {
+			ml_buf_add(&out, a, 1);
+		}
+	}
+	return out.p ? out.p : ml_xstrdup("");
 }
 
 /*
@@ -181,27 +263,38 @@ cdrom(FILE *f, const char *path, const char *dev)
 
 /* uuid: the existing definition's, so that redefining updates it in place
  * (without one libvirt makes a new UUID and refuses the name); or NULL. */
+/* The files QEMU opens, as the domain names them: the spec's under
+ * session, the copies in the pool's directory under system. */
+struct staged {
+	const char *kernel, *initrd, *iso, *config_iso, *extra_iso;
+};
+
 static char *
 domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
-	   const char *uuid)
+	   const struct staged *st, const char *uuid)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	bool kvm = s->accel == ML_ACCEL_KVM;
-	ml_autofree char *pool = pool_name(s->name);
+	ml_autofree char *pool = pool_name(lv, s->name);
+	ml_autofree char *name = dom_name(lv, s->name);
 
 	fprintf(f,
 		"<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
 		kvm ? "kvm" : "qemu");
 	fputs("  <name>", f);
-	ESC(f, s->name);
+	ESC(f, name);
 	fputs("</name>\n", f);
 	if (uuid)
 		fprintf(f, "  <uuid>%s</uuid>\n", uuid);
 	fputs("  <metadata>\n    <ml:node xmlns:ml='" ML_NS_URI "' profile='",
 	      f);
 	ESC(f, s->name);
+	fputs("' owner='", f);
+	ESC(f, lv->owner);
+	fputs("' home='", f);
+	ESC(f, lv->home);
 	fprintf(f,
 		"'/>\n  </metadata>\n"
 		"  <memory unit='MiB'>%llu</memory>\n"
@@ -209,9 +302,9 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 		"  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n",
 		(unsigned long long)s->memory_mib, s->cpus);
 	fputs("    <kernel>", f);
-	ESC(f, s->kernel);
+	ESC(f, st->kernel);
 	fputs("</kernel>\n    <initrd>", f);
-	ESC(f, s->initrd);
+	ESC(f, st->initrd);
 	fputs("</initrd>\n    <cmdline>", f);
 	ESC(f, s->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/><apic/></features>\n",
@@ -232,10 +325,10 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 	      "  <on_crash>destroy</on_crash>\n"
 	      "  <devices>\n",
 	      f);
-	cdrom(f, s->iso, "hda");
-	cdrom(f, s->config_iso, "hdb");
-	if (s->extra_iso)
-		cdrom(f, s->extra_iso, "hdc");
+	cdrom(f, st->iso, "hda");
+	cdrom(f, st->config_iso, "hdb");
+	if (st->extra_iso)
+		cdrom(f, st->extra_iso, "hdc");
 	fputs("    <disk type='volume' device='disk'>\n"
 	      "      <driver name='qemu' type='qcow2' discard='unmap'/>\n"
 	      "      <source pool='",
@@ -251,12 +344,8 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 	      "    <memballoon model='virtio'/>\n"
 	      "  </devices>\n",
 	      f);
-	if (lv->system)
-		/* qemu runs as the user who owns the profile: under the
-		 * libvirt-qemu user it could not reach a home directory. */
-		fprintf(f,
-			"  <seclabel type='static' model='dac' relabel='no'><label>+%u:+%u</label></seclabel>\n",
-			(unsigned)getuid(), (unsigned)getgid());
+	/* no <seclabel>: under system libvirt's DAC driver runs QEMU as its
+	 * own user and chowns the files it opens (see the top) */
 	fprintf(f,
 		"  <qemu:commandline>\n"
 		"    <qemu:arg value='-netdev'/>\n"
@@ -274,14 +363,62 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 
 /* --- storage --- */
 
+/* The target path of pool, from its XML (caller frees), or NULL. */
+static char *
+pool_target(virStoragePoolPtr pool)
+{
+	char *xml = virStoragePoolGetXMLDesc(pool, 0);
+	const char *t = xml ? strstr(xml, "<target>") : NULL;
+	const char *a = t ? strstr(t, "<path>") : NULL;
+	const char *b = a ? strstr(a, "</path>") : NULL;
+	char *path = NULL;
+
+	if (b) {
+		ml_autofree char *tag = NULL;
+
+		/* reuse xml_attr's unescaping on a made-up attribute */
+		tag = ml_xasprintf(" p='%.*s'", (int)(b - a - 6), a + 6);
+		path = xml_attr(tag, "p");
+	}
+	free(xml);
+	return path;
+}
+
+/* Looks up the pool of our name; -EPERM when its target is not dir:
+ * someone else's pool, whose volumes we must not touch. */
 static int
-ensure_pool(struct lv *lv, const struct ml_machine_spec *s,
+lookup_pool(struct lv *lv, const char *name, const char *dir,
 	    virStoragePoolPtr *ret)
 {
-	ml_autofree char *name = pool_name(s->name);
 	virStoragePoolPtr pool = virStoragePoolLookupByName(lv->conn, name);
-	int active;
+	ml_autofree char *target = NULL;
 
+	*ret = NULL;
+	if (!pool)
+		return 0;
+	target = pool_target(pool);
+	if (!target || strcmp(target, dir) != 0) {
+		virStoragePoolFree(pool);
+		return ml_err(
+			-EPERM,
+			"libvirt storage pool '%s' at '%s' holds '%s', not '%s': leaving it alone; remove it with 'virsh pool-undefine %s' if it is stale",
+			name, lv->uri, target ? target : "?", dir, name);
+	}
+	*ret = pool;
+	return 1;
+}
+
+static int
+ensure_pool(struct lv *lv, const struct ml_machine_spec *s, const char *dir,
+	    virStoragePoolPtr *ret)
+{
+	ml_autofree char *name = pool_name(lv, s->name);
+	virStoragePoolPtr pool;
+	int active, r;
+
+	r = lookup_pool(lv, name, dir, &pool);
+	if (r < 0)
+		return r;
 	if (!pool) {
 		char *xml = NULL;
 		size_t len = 0;
@@ -290,7 +427,7 @@ ensure_pool(struct lv *lv, const struct ml_machine_spec *s,
 		fputs("<pool type='dir'><name>", f);
 		ESC(f, name);
 		fputs("</name><target><path>", f);
-		ESC(f, s->machine_dir);
+		ESC(f, dir);
 		fputs("</path></target></pool>", f);
 		fclose(f);
 		pool = virStoragePoolDefineXML(lv->conn, xml, 0);
@@ -305,6 +442,103 @@ ensure_pool(struct lv *lv, const struct ml_machine_spec *s,
 	}
 	virStoragePoolRefresh(pool, 0);
 	*ret = pool;
+	return 0;
+}
+
+/* --- the files QEMU opens, under system --- */
+
+/* Copies src to dst (mode 0600, src's mtime) unless always is false and
+ * dst already has src's size and mtime. */
+static int
+copy_in(const char *src, const char *dst, bool always)
+{
+	struct ml_atomic_file af = { 0 };
+	struct stat ss, ds;
+	ml_autofree char *buf = NULL;
+	int in, r;
+
+	if (stat(src, &ss) < 0)
+		return ml_err(-errno, "cannot read '%s': %s", src,
+			      strerror(errno));
+	if (!always && stat(dst, &ds) == 0 && ds.st_size == ss.st_size &&
+	    ds.st_mtim.tv_sec == ss.st_mtim.tv_sec &&
+	    ds.st_mtim.tv_nsec == ss.st_mtim.tv_nsec)
+		return 0;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return ml_err(-errno, "cannot read '%s': %s", src,
+			      strerror(errno));
+	r = ml_atomic_open(&af, dst, 0600);
+	buf = ml_xmalloc(1 << 20);
+	while (r >= 0) {
+		ssize_t n = read(in, buf, 1 << 20), w = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = ml_err(-errno, "cannot read '%s': %s", src,
+				   strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		while (w < n) {
+			ssize_t k = write(af.fd, buf + w, (size_t)(n - w));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				r = ml_err(-errno, "cannot write '%s': %s", dst,
+					   strerror(errno));
+				break;
+			}
+			w += k;
+		}
+	}
+	close(in);
+	if (r >= 0) {
+		struct timespec t[2] = { ss.st_atim, ss.st_mtim };
+
+		futimens(af.fd, t);
+		r = ml_atomic_commit(&af);
+	} else {
+		ml_atomic_abort(&af);
+	}
+	return r;
+}
+
+/* Under system: copies what QEMU opens into dir and names the copies. */
+static int
+stage(struct lv *lv, const struct ml_machine_spec *s, const char *dir,
+      struct staged *st, char *own[5])
+{
+	const char *src[5] = { s->kernel, s->initrd, s->iso, s->config_iso,
+			       s->extra_iso };
+	static const char *const dst[5] = { "vmlinuz", "initrd.img", "node.iso",
+					    "config.iso", "extra.iso" };
+	int r;
+
+	*st = (struct staged){ s->kernel, s->initrd, s->iso, s->config_iso,
+			       s->extra_iso };
+	if (!lv->system)
+		return 0;
+	if ((mkdir(IMAGES_DIR, 0711) < 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0711) < 0 && errno != EEXIST))
+		return ml_err(
+			-errno,
+			"cannot create the machine's directory '%s': %s: under %s run minilaunch as root, or pick --driver-uri qemu:///session",
+			dir, strerror(errno), lv->uri);
+	for (int i = 0; i < 5; i++) {
+		if (!src[i])
+			continue;
+		own[i] = ml_xasprintf("%s/%s", dir, dst[i]);
+		/* the images are large and change rarely; the rest is
+		 * rewritten by every start */
+		r = copy_in(src[i], own[i], i != 2 && i != 4);
+		if (r < 0)
+			return r;
+	}
+	*st = (struct staged){ own[0], own[1], own[2], own[3], own[4] };
 	return 0;
 }
 
@@ -377,10 +611,14 @@ out:
 
 /* --- domains --- */
 
-/* Looks the domain up; -EPERM when it exists but is not ours. */
+/* Looks the profile's domain up: 0 and *ret NULL when there is none, 1
+ * when it is ours, -EPERM when a domain of that name was made by something
+ * else or by another user or home. */
 static int
-lookup_ours(struct lv *lv, const char *name, virDomainPtr *ret)
+lookup_ours(struct lv *lv, const char *profile, virDomainPtr *ret)
 {
+	ml_autofree char *name = dom_name(lv, profile);
+	ml_autofree char *owner = NULL, *home = NULL;
 	virDomainPtr dom = virDomainLookupByName(lv->conn, name);
 	char *meta;
 
@@ -393,12 +631,83 @@ lookup_ours(struct lv *lv, const char *name, virDomainPtr *ret)
 		virDomainFree(dom);
 		return ml_err(
 			-EPERM,
-			"libvirt domain '%s' at '%s' was not made by minilaunch: leaving it alone; use another profile name",
+			"libvirt domain '%s' at '%s' was not made by minilaunch: leaving it alone; rename or undefine it, or use another profile name",
 			name, lv->uri);
 	}
+	owner = xml_attr(meta, "owner");
+	home = xml_attr(meta, "home");
 	free(meta);
+	if (!owner || !home || strcmp(owner, lv->owner) != 0 ||
+	    strcmp(home, lv->home) != 0) {
+		virDomainFree(dom);
+		return ml_err(
+			-EPERM,
+			"libvirt domain '%s' at '%s' belongs to minilaunch home '%s', not '%s': leaving it alone; use another profile name",
+			name, lv->uri, home ? home : "?", lv->home);
+	}
 	*ret = dom;
 	return 1;
+}
+
+/*
+ * Before owner keys the domain was named PROFILE and the pool
+ * minilaunch-PROFILE, on the profile's machine directory. When that pool
+ * is this home's (its target is our machine directory) and the old domain
+ * is ours and stopped, the old disk moves to dir (rename, else copy) unless
+ * dir has one already (under session dir is the same directory), and the
+ * old domain and pool are undefined: the cluster's data survives the
+ * upgrade. Anything else is left alone.
+ */
+static void
+adopt_old(struct lv *lv, const struct ml_machine_spec *s, const char *dir)
+{
+	ml_autofree char *old_pool = ml_xasprintf("minilaunch-%s", s->name);
+	ml_autofree char *target = NULL, *from = NULL, *to = NULL;
+	virStoragePoolPtr pool = virStoragePoolLookupByName(lv->conn, old_pool);
+	virDomainPtr dom;
+	char *meta = NULL;
+
+	if (!pool)
+		return;
+	target = pool_target(pool);
+	if (!target || strcmp(target, s->machine_dir) != 0)
+		goto out;
+	from = ml_xasprintf("%s/" DATA_VOLUME, s->machine_dir);
+	to = ml_xasprintf("%s/" DATA_VOLUME, dir);
+	dom = virDomainLookupByName(lv->conn, s->name);
+	if (dom) {
+		bool old;
+
+		meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+					    ML_NS_URI,
+					    VIR_DOMAIN_AFFECT_CONFIG);
+		/* ours from before: our element without an owner, stopped */
+		old = meta && !strstr(meta, "owner=") &&
+		      virDomainIsActive(dom) == 0;
+		if (old)
+			virDomainUndefine(dom);
+		free(meta);
+		virDomainFree(dom);
+		if (!old)
+			goto out;
+	}
+	if (strcmp(from, to) != 0 && ml_path_exists(from) &&
+	    !ml_path_exists(to)) {
+		ml_log_info("moving the data disk of '%s' from '%s' to '%s'",
+			    s->name, from, to);
+		if (rename(from, to) < 0 &&
+		    (copy_in(from, to, true) < 0 || unlink(from) < 0)) {
+			ml_log_warn("cannot move '%s' to '%s': %s, ignoring",
+				    from, to, ml_err_msg());
+			ml_err_clear();
+			goto out;
+		}
+	}
+	if (virStoragePoolIsActive(pool) == 1)
+		virStoragePoolDestroy(pool);
+	virStoragePoolUndefine(pool);
+out:
+	virStoragePoolFree(pool);
 }
 
 static int
@@ -408,7 +717,10 @@ lv_define(void *priv, const struct ml_machine_spec *s, bool *ret_new_disk)
 	virStoragePoolPtr pool = NULL;
 	virStorageVolPtr vol;
 	virDomainPtr dom = NULL;
-	ml_autofree char *xml = NULL;
+	ml_autofree char *xml = NULL, *name = dom_name(lv, s->name);
+	ml_autofree char *dir = pool_dir(lv, s->name);
+	char *own[5] = { NULL };
+	struct staged st;
 	int r;
 
 	char uuid[VIR_UUID_STRING_BUFLEN];
@@ -421,9 +733,13 @@ lv_define(void *priv, const struct ml_machine_spec *s, bool *ret_new_disk)
 		have_uuid = virDomainGetUUIDString(dom, uuid) == 0;
 		virDomainFree(dom);
 	}
-	r = ensure_pool(lv, s, &pool);
+	r = stage(lv, s, dir, &st, own);
 	if (r < 0)
-		return r;
+		goto out;
+	adopt_old(lv, s, dir);
+	r = ensure_pool(lv, s, dir, &pool);
+	if (r < 0)
+		goto out;
 	*ret_new_disk = false;
 	vol = virStorageVolLookupByName(pool, DATA_VOLUME);
 	if (vol) {
@@ -434,29 +750,32 @@ lv_define(void *priv, const struct ml_machine_spec *s, bool *ret_new_disk)
 			goto out;
 		*ret_new_disk = true;
 	}
-	xml = domain_xml(lv, s, have_uuid ? uuid : NULL);
+	xml = domain_xml(lv, s, &st, have_uuid ? uuid : NULL);
 	ml_log_debug("domain XML:\n%s", xml);
 	dom = virDomainDefineXML(lv->conn, xml);
 	if (!dom) {
-		r = lv_err(-EIO, "define domain", s->name);
+		r = lv_err(-EIO, "define domain", name);
 		goto out;
 	}
 	virDomainFree(dom);
 out:
-	virStoragePoolFree(pool);
+	if (pool)
+		virStoragePoolFree(pool);
+	for (int i = 0; i < 5; i++)
+		free(own[i]);
 	return r;
 }
 
 static int
-with_domain(struct lv *lv, const char *name, virDomainPtr *ret)
+with_domain(struct lv *lv, const char *profile, virDomainPtr *ret)
 {
-	int r = lookup_ours(lv, name, ret);
+	int r = lookup_ours(lv, profile, ret);
 
 	if (r == 0)
 		return ml_err(
 			-ENOENT,
 			"no machine for profile '%s' at '%s': run 'minilaunch -p %s start'",
-			name, lv->uri, name);
+			profile, lv->uri, profile);
 	return r < 0 ? r : 0;
 }
 
@@ -470,7 +789,7 @@ lv_start(void *priv, const char *name)
 	if (r < 0)
 		return r;
 	if (virDomainIsActive(dom) != 1 && virDomainCreate(dom) < 0)
-		r = lv_err(-EIO, "start domain", name);
+		r = lv_err(-EIO, "start the machine of profile", name);
 	virDomainFree(dom);
 	return r;
 }
@@ -485,7 +804,7 @@ lv_kill(void *priv, const char *name)
 	if (r < 0)
 		return r;
 	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
-		r = lv_err(-EIO, "stop domain", name);
+		r = lv_err(-EIO, "stop the machine of profile", name);
 	virDomainFree(dom);
 	return r;
 }
@@ -525,7 +844,9 @@ static int
 lv_remove(void *priv, const char *name)
 {
 	struct lv *lv = priv;
-	ml_autofree char *pname = pool_name(name);
+	ml_autofree char *pname = pool_name(lv, name);
+	ml_autofree char *dname = dom_name(lv, name);
+	ml_autofree char *dir = pool_dir(lv, name);
 	virStoragePoolPtr pool;
 	virDomainPtr dom;
 	int r = lookup_ours(lv, name, &dom);
@@ -534,21 +855,21 @@ lv_remove(void *priv, const char *name)
 		return r;
 	if (dom) {
 		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0)
-			r = lv_err(-EIO, "stop domain", name);
+			r = lv_err(-EIO, "stop domain", dname);
 		if (r >= 0 &&
 		    virDomainUndefineFlags(
 			    dom,
 			    VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
 				    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
 				    VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
-			r = lv_err(-EIO, "undefine domain", name);
+			r = lv_err(-EIO, "undefine domain", dname);
 		virDomainFree(dom);
 		if (r < 0)
 			return r;
 	}
-	pool = virStoragePoolLookupByName(lv->conn, pname);
-	if (!pool)
-		return 0;
+	r = lookup_pool(lv, pname, dir, &pool);
+	if (r <= 0)
+		return r;
 	if (virStoragePoolIsActive(pool) != 1)
 		virStoragePoolCreate(pool, 0);
 	if (virStoragePoolIsActive(pool) == 1) {
@@ -567,6 +888,10 @@ lv_remove(void *priv, const char *name)
 		if (virStoragePoolDestroy(pool) < 0 && r >= 0)
 			r = lv_err(-EIO, "stop storage pool", pname);
 	}
+	/* the per-machine directory under IMAGES_DIR goes too */
+	if (r >= 0 && lv->system &&
+	    virStoragePoolDelete(pool, VIR_STORAGE_POOL_DELETE_NORMAL) < 0)
+		r = lv_err(-EIO, "remove the directory of storage pool", pname);
 	if (r >= 0 && virStoragePoolUndefine(pool) < 0)
 		r = lv_err(-EIO, "undefine storage pool", pname);
 	virStoragePoolFree(pool);

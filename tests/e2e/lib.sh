@@ -6,6 +6,12 @@
 
 P=${P:-e2e}
 ml() { "$MINILAUNCH" -p $P "$@"; }
+# libvirt's names for the profile: keyed by the user and the home
+# (src/machine/driver_libvirt.c); virsh runs as root, on qemu:///system
+ML_OWNER=$("$ML_TOP_BUILDDIR/tests/tools/ml_driver" "$MINILAUNCH_HOME" owner)
+DOM=ml-$ML_OWNER-$P
+POOL=minilaunch-$ML_OWNER-$P
+VM_DIR=/var/lib/libvirt/images/minilaunch/$ML_OWNER-$P
 WAIT=${ML_E2E_WAIT:-20m}
 for tool in virsh kubectl docker curl busybox jq; do
 	command -v $tool >/dev/null || { t_fail "$tool is not installed (scripts/check installs it)"; t_summary; exit 1; }

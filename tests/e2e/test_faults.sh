@@ -5,7 +5,7 @@
 #   stop -> start: image and deployment still there, pod Running again,
 #   cluster DNS answers
 #   start killed midway -> the next start succeeds
-P=e2efault
+P=${P:-e2efault}
 . "$ML_TOP_SRCDIR/tests/e2e/lib.sh"
 
 # --- a wrong checksum on --iso-url: refused before anything boots
@@ -16,7 +16,7 @@ t_run -p $P start --iso-url "file://$T_TMP/mirror/node.iso"
 t_eq "wrong checksum: start fails" 1 "$T_RC"
 t_check "wrong checksum: says so" grep -q "not the expected" "$T_TMP/err"
 t_check "wrong checksum: nothing cached" test -z "$(ls -A "$MINILAUNCH_HOME/cache/iso" 2>/dev/null)"
-t_check "wrong checksum: no VM" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
+t_check "wrong checksum: no VM" bash -c "! virsh -q dominfo $DOM >/dev/null 2>&1"
 "$MINILAUNCH" -p $P delete >/dev/null 2>&1
 
 t_check "start" ml start --wait-timeout "$WAIT"
@@ -37,7 +37,7 @@ t_check "kubectl config use-context" kubectl config use-context $P
 e2e_deploy
 
 # --- qemu killed: status says so, start recovers with the data
-pid=$(pgrep -f "qemu-system-x86_64 -name guest=$P," | head -1)
+pid=$(pgrep -f "qemu-system-x86_64 -name guest=$DOM," | head -1)
 t_check "found the VM's qemu" test -n "$pid"
 kill -9 "$pid"
 sleep 2

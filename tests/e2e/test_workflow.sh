@@ -8,7 +8,7 @@
 #   (imagePullPolicy: Never) -> NodePort -> service --url -> curl -> logs, exec
 #   -> cluster DNS (names, headless, NXDOMAIN, re-created, --dns=false/true)
 #   -> a log bundle -> delete: no domain, pool, volume, context or profile left
-P=e2e
+P=${P:-e2e}
 . "$ML_TOP_SRCDIR/tests/e2e/lib.sh"
 
 # --- usage errors come before anything is created
@@ -17,7 +17,7 @@ for bad in "--memory 10m" "--cpus 0" "--accel warp" "--disk-size 1m" "--wait som
 	t_eq "start $bad: usage error" 64 "$T_RC"
 done
 t_check "bad flags created no profile" test ! -e "$MINILAUNCH_HOME/profiles/$P"
-t_check "bad flags created no domain" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
+t_check "bad flags created no domain" bash -c "! virsh -q dominfo $DOM >/dev/null 2>&1"
 
 # --- --accel kvm where KVM cannot run the node: fails fast, makes nothing
 verdict=$(e2e_kvm_verdict)
@@ -32,7 +32,7 @@ tcg*)
 	t_eq "it is one error line" 1 "$(grep -c '^minilaunch: error:' "$T_TMP/err")"
 	t_check "it fails fast" test $((SECONDS - t0)) -le "$(t_scaled 60)"
 	t_check "it created no profile" test ! -e "$MINILAUNCH_HOME/profiles/$P"
-	t_check "it created no domain" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
+	t_check "it created no domain" bash -c "! virsh -q dominfo $DOM >/dev/null 2>&1"
 	;;
 *)
 	t_skip "start --accel kvm without a working KVM fails" "KVM runs the node on this host ($verdict)"
@@ -63,7 +63,7 @@ tcg*)
 	t_check "a refused KVM domain: start says it goes on under TCG" \
 		grep -q "^minilaunch: KVM did not run the node with host-passthrough (.*): redefining it for TCG" "$T_TMP/start1.out"
 	t_eq "a refused KVM domain: the node runs under TCG" tcg "$accel"
-	t_check "a refused KVM domain: the domain is TCG's" bash -c "virsh -q dumpxml $P | grep -q \"<domain type='qemu'\""
+	t_check "a refused KVM domain: the domain is TCG's" bash -c "virsh -q dumpxml $DOM | grep -q \"<domain type='qemu'\""
 	;;
 *)
 	t_skip "a refused KVM domain goes on under TCG" "KVM runs the node on this host"
@@ -74,6 +74,18 @@ esac
 t_run -p $P status
 t_eq "status: all running" 0 "$T_RC"
 t_check "status lines" grep -qx "apiserver: Running" "$T_TMP/out"
+
+# --- QEMU keeps libvirt's DAC separation: it runs as libvirt's user, on
+# copies in the machine's directory under libvirt's image directory
+qemu_user=$(id -u libvirt-qemu 2>/dev/null || echo "libvirt's qemu user")
+pid=$(pgrep -f "qemu-system-x86_64 -name guest=$DOM," | head -1)
+t_check "found the VM's qemu" test -n "$pid"
+t_check "qemu does not run as root" test "$(ps -o uid= -p "$pid" | tr -d ' ')" != 0
+t_eq "qemu runs as libvirt's user" "$qemu_user" "$(ps -o uid= -p "$pid" | tr -d ' ')"
+for f in data.qcow2 vmlinuz initrd.img node.iso config.iso; do
+	t_eq "running: $f is libvirt's" "$qemu_user" "$(stat -c %u "$VM_DIR/$f" 2>&1)"
+done
+t_check "no disk in the home" test ! -e "$MINILAUNCH_HOME/profiles/$P/machine/data.qcow2"
 
 # --- the user's workflow
 t_check "kubectl config use-context" kubectl config use-context $P
@@ -127,10 +139,22 @@ t_check "logs --file" ml logs --file "$T_TMP/bundle.tar.gz"
 t_check "bundle holds console and journal" bash -c "tar -tzf '$T_TMP/bundle.tar.gz' | grep -q console/serial.log && tar -tzf '$T_TMP/bundle.tar.gz' | grep -q node/journal.txt"
 t_check "bundle holds no private key" bash -c "! tar -xzOf '$T_TMP/bundle.tar.gz' | grep -q 'PRIVATE KEY'"
 
+# --- stop: libvirt gives back what it relabeled for writing (the data
+# disk), and the kernel and initrd; the read-only images stay its user's
+t_check "stop" ml stop
+for f in data.qcow2 vmlinuz initrd.img; do
+	t_eq "stopped: $f is root's again" 0 "$(stat -c %u "$VM_DIR/$f" 2>&1)"
+done
+t_eq "stopped: data disk 0600" 600 "$(stat -c %a "$VM_DIR/data.qcow2" 2>&1)"
+for f in node.iso config.iso; do
+	t_eq "stopped: $f stays libvirt's" "$qemu_user" "$(stat -c %u "$VM_DIR/$f" 2>&1)"
+done
+
 # --- delete leaves nothing behind
 t_check "delete" ml delete
-t_check "no domain left" bash -c "! virsh -q dominfo $P >/dev/null 2>&1"
-t_check "no pool left" bash -c "! virsh -q pool-info minilaunch-$P >/dev/null 2>&1"
+t_check "no domain left" bash -c "! virsh -q dominfo $DOM >/dev/null 2>&1"
+t_check "no pool left" bash -c "! virsh -q pool-info $POOL >/dev/null 2>&1"
+t_check "no machine directory left" test ! -e "$VM_DIR"
 t_check "no context left" bash -c "! kubectl config get-contexts -o name | grep -qx $P"
 t_check "no profile left" test ! -e "$MINILAUNCH_HOME/profiles/$P"
 
