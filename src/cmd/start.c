@@ -779,7 +779,7 @@ print_next_steps(const struct start *s)
 		ml_progress_total(), name, ml_accel_name(s->accel));
 	if (s->kubernetes)
 		fprintf(stderr, "  kubectl config use-context %s\n", name);
-	fprintf(stderr, "  eval $(minilaunch%s%s docker-env)\n",
+	fprintf(stderr, "  eval \"$(minilaunch%s%s docker-env)\"\n",
 		other ? " -p " : "", other ? name : "");
 	if (s->kubernetes)
 		fprintf(stderr, "  minilaunch dashboard\n");
