@@ -47,7 +47,7 @@ bundled_kubernetes(const char *home, char **ret_version, char **ret_source)
 	struct ml_iso_version v = { NULL, NULL };
 	ml_autofree char *iso = NULL;
 
-	if (ml_node_find_iso(home, NULL, &iso) >= 0 &&
+	if (ml_node_find_iso(home, NULL, NULL, &iso) >= 0 &&
 	    ml_iso_read_version(iso, &v) >= 0) {
 		*ret_version = v.kubernetes;
 		*ret_source = ml_xasprintf("node image %s", iso);

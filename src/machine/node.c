@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,8 +77,35 @@ newest_iso(const char *dir)
 	return best;
 }
 
+/* A plain path given as the image: it must exist, and match sha256 if
+ * given. */
+static int
+check_image_path(const char *path, const char *sha256, char **ret_path)
+{
+	char got[65];
+	int r;
+
+	if (!ml_path_exists(path))
+		return ml_err(-ENOENT,
+			      "node image '%s' does not exist: check --iso-url",
+			      path);
+	if (sha256 && *sha256) {
+		r = ml_download_sha256_file(path, got);
+		if (r < 0)
+			return r;
+		if (strcasecmp(got, sha256) != 0)
+			return ml_err(
+				-EBADMSG,
+				"node image '%s' has sha256 %s, not the --iso-sha256 %s: check --iso-url and --iso-sha256",
+				path, got, sha256);
+	}
+	*ret_path = ml_xstrdup(path);
+	return 0;
+}
+
 int
-ml_node_find_iso(const char *home, const char *url, char **ret_path)
+ml_node_find_iso(const char *home, const char *url, const char *sha256,
+		 char **ret_path)
 {
 	const char *env = getenv("MINILAUNCH_ISO");
 	char *p;
@@ -85,19 +113,17 @@ ml_node_find_iso(const char *home, const char *url, char **ret_path)
 	if (url && *url) {
 		ml_autofree char *cache = NULL, *dir = NULL;
 
-		if (!strstr(url, "://")) {
-			if (!ml_path_exists(url))
-				return ml_err(
-					-ENOENT,
-					"node image '%s' does not exist: check --iso-url",
-					url);
-			*ret_path = ml_xstrdup(url);
-			return 0;
-		}
+		if (!strstr(url, "://"))
+			return check_image_path(url, sha256, ret_path);
 		cache = ml_paths_cache_dir(home);
 		dir = ml_xasprintf("%s/iso", cache);
-		return ml_download(url, NULL, dir, ret_path);
+		return ml_download(url, sha256 && *sha256 ? sha256 : NULL, dir,
+				   ret_path);
 	}
+	if (sha256 && *sha256)
+		return ml_err(
+			-EINVAL,
+			"iso-sha256 is set but iso-url is not: give --iso-url too, or run 'minilaunch config unset iso-sha256'");
 	if (env && *env) {
 		if (!ml_path_exists(env))
 			return ml_err(

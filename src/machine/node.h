@@ -26,13 +26,15 @@ void ml_node_paths_init(struct ml_node_paths *p, const char *home,
 void ml_node_paths_clear(struct ml_node_paths *p);
 
 /*
- * The node image to boot: url when given (http, https or file URL, fetched
- * into HOME/cache/iso and checked against URL.sha256; or a plain path, used
- * as it is), else $MINILAUNCH_ISO, else the installed image, else the
- * newest out/minilaunch-*.iso of the build tree (then source tree)
- * minilaunch was built in. Caller frees.
+ * The node image to boot: url when given (an https or file URL, fetched
+ * into HOME/cache/iso and checked against sha256 when given, else against
+ * URL.sha256; or a plain path, used as it is when its digest is sha256, or
+ * no sha256 is given), else $MINILAUNCH_ISO, else the installed image,
+ * else the newest out/minilaunch-*.iso of the build tree (then source tree)
+ * minilaunch was built in. A sha256 without url is -EINVAL. Caller frees.
  */
-int ml_node_find_iso(const char *home, const char *url, char **ret_path);
+int ml_node_find_iso(const char *home, const char *url, const char *sha256,
+		     char **ret_path);
 
 /*
  * A free TCP port on 127.0.0.1: preferred when it is free (0 for any),
