@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -77,6 +78,30 @@ newest_iso(const char *dir)
 	return best;
 }
 
+bool
+ml_node_exe_in_build_tree(const char *exe, const char *builddir)
+{
+	ml_autofree char *tree = realpath(builddir, NULL);
+	size_t n;
+
+	if (!exe || !tree || strcmp(tree, "/") == 0)
+		return false;
+	n = strlen(tree);
+	return strncmp(exe, tree, n) == 0 && exe[n] == '/';
+}
+
+const char *
+ml_node_build_tree(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	return ml_node_exe_in_build_tree(exe, ML_BUILDDIR) ? ML_BUILDDIR : NULL;
+}
+
 /* A plain path given as the image: it must exist, and match sha256 if
  * given. */
 static int
@@ -108,6 +133,7 @@ ml_node_find_iso(const char *home, const char *url, const char *sha256,
 		 char **ret_path)
 {
 	const char *env = getenv("MINILAUNCH_ISO");
+	const char *tree = ml_node_build_tree();
 	char *p;
 
 	if (url && *url) {
@@ -134,17 +160,47 @@ ml_node_find_iso(const char *home, const char *url, const char *sha256,
 		return 0;
 	}
 	p = newest_iso(PKGDATADIR);
-	if (!p)
+	if (!p && tree)
 		p = newest_iso(ML_BUILDDIR "/out");
-	if (!p)
+	if (!p && tree)
 		p = newest_iso(ML_SRCDIR "/out");
-	if (!p)
+	if (!p && tree)
 		return ml_err(
 			-ENOENT,
 			"no node image found in '%s' or '%s': build it with 'make iso' (as root) or pass --iso-url",
 			PKGDATADIR, ML_BUILDDIR "/out");
+	if (!p)
+		return ml_err(
+			-ENOENT,
+			"no node image found in '%s': install one ('make iso' as root, then 'make install'), set MINILAUNCH_ISO or pass --iso-url",
+			PKGDATADIR);
 	*ret_path = p;
 	return 0;
+}
+
+int
+ml_node_find_kubectl(char **ret_path)
+{
+	static const char installed[] = PKGLIBEXECDIR "/kubectl";
+	static const char built[] = ML_BUILDDIR "/out/kubectl";
+
+	if (access(installed, X_OK) == 0) {
+		*ret_path = ml_xstrdup(installed);
+		return 0;
+	}
+	if (!ml_node_build_tree())
+		return ml_err(
+			-ENOENT,
+			"no bundled kubectl at '%s': install it ('make iso' as root, then 'make install')",
+			installed);
+	if (access(built, X_OK) == 0) {
+		*ret_path = ml_xstrdup(built);
+		return 0;
+	}
+	return ml_err(
+		-ENOENT,
+		"no bundled kubectl at '%s' or '%s': build it with 'make iso' (as root)",
+		installed, built);
 }
 
 int
