@@ -129,15 +129,16 @@ fetch(const char *url, FILE *f, curl_off_t offset, const char *name)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct meter m = { name, now(), 0, isatty(2) == 1, offset };
-	CURL *c = curl_easy_init();
 	const char *proto = url_protocol(url);
 	ml_autofree char *redirect = NULL;
 	const char *where = NULL;
 	long status = 0;
 	CURLcode rc;
+	CURL *c;
 
 	if (!proto)
 		return ml_download_check_url(url);
+	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
 	/* a redirect may not take the download off TLS */

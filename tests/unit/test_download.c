@@ -1,7 +1,8 @@
 /*
  * test_download.c: verified, resumable downloads from real HTTP servers on
- * 127.0.0.1 (busybox httpd; a python3 one for what busybox does not do:
- * ignoring Range, answering 416, redirecting) and from file URLs.
+ * 127.0.0.1 (busybox httpd; a shell script under socat for what busybox
+ * does not do: ignoring Range, answering 416, redirecting) and from file
+ * URLs.
  *
  * These servers speak plain http, which ml_download() refuses: setup()
  * turns on its test-only seam ml_download_allow_http_for_tests(), and
@@ -51,99 +52,98 @@ publish(const char *name, const char *data, size_t len, bool good_sum)
 }
 
 /*
- * The python3 server: GET /plain/NAME sends www/NAME whole (200) whatever
- * Range asks, as a server without Range support does; /416/NAME answers
- * any Range with 416; /redirect/NAME sends a 302 to http://.../plain/NAME.
+ * The other server, a shell script socat runs for each connection: GET
+ * /plain/NAME sends www/NAME whole (200) whatever Range asks, as a server
+ * without Range support does; /416/NAME answers any Range with 416;
+ * /redirect/NAME sends a 302 to http://127.0.0.1:PORT/plain/NAME.
  */
-static const char py_server[] =
-	"import http.server, os, sys\n"
-	"port, root = int(sys.argv[1]), sys.argv[2]\n"
-	"class H(http.server.BaseHTTPRequestHandler):\n"
-	"    def log_message(self, *a): pass\n"
-	"    def reply(self, code, body=b'', **hdr):\n"
-	"        self.send_response(code)\n"
-	"        for k, v in hdr.items(): self.send_header(k.replace('_', '-'), v)\n"
-	"        self.send_header('Content-Length', str(len(body)))\n"
-	"        self.end_headers()\n"
-	"        self.wfile.write(body)\n"
-	"    def do_GET(self):\n"
-	"        mode, _, name = self.path.lstrip('/').partition('/')\n"
-	"        if mode == 'redirect':\n"
-	"            return self.reply(302, Location='http://127.0.0.1:%d/plain/%s' % (port, name))\n"
-	"        try:\n"
-	"            data = open(os.path.join(root, name), 'rb').read()\n"
-	"        except OSError:\n"
-	"            return self.reply(404)\n"
-	"        if mode == '416' and 'Range' in self.headers:\n"
-	"            return self.reply(416, Content_Range='bytes */%d' % len(data))\n"
-	"        self.reply(200, data)\n"
-	"http.server.HTTPServer(('127.0.0.1', port), H).serve_forever()\n";
+static const char sh_server[] =
+	"root=$1 port=$2 range=\n"
+	"read -r method path proto\n"
+	"while IFS= read -r line; do\n"
+	"	line=${line%\"$(printf '\\r')\"}\n"
+	"	[ -z \"$line\" ] && break\n"
+	"	case $line in [Rr]ange:*) range=1 ;; esac\n"
+	"done\n"
+	"mode=${path#/} name=${path#/*/}\n"
+	"mode=${mode%%/*} f=$root/$name\n"
+	"answer() { printf 'HTTP/1.1 %s\\r\\nContent-Length: %s\\r\\n%bConnection: close\\r\\n\\r\\n' \"$@\"; }\n"
+	"if [ \"$mode\" = redirect ]; then\n"
+	"	answer '302 Found' 0 \"Location: http://127.0.0.1:$port/plain/$name\\r\\n\"\n"
+	"elif [ ! -f \"$f\" ]; then\n"
+	"	answer '404 Not Found' 0 ''\n"
+	"elif [ \"$mode\" = 416 ] && [ -n \"$range\" ]; then\n"
+	"	answer '416 Range Not Satisfiable' 0 \"Content-Range: bytes */$(wc -c <\"$f\")\\r\\n\"\n"
+	"else\n"
+	"	answer '200 OK' \"$(wc -c <\"$f\")\" ''\n"
+	"	cat \"$f\"\n"
+	"fi\n";
 
-static pid_t pyd;
-static int pyport;
+static pid_t shd;
+static int shport;
 
-/* Runs argv (with "PORT" replaced by a free port's number) until it
- * listens on 127.0.0.1; the port in *ret_port. */
+/* Runs argv until it listens on 127.0.0.1:on; its pid, or 0 when it did
+ * not (the port was taken, say). */
 static pid_t
-start_server(const char *const *argv, int *ret_port)
+spawn_listening(const char *const *argv, int on)
 {
-	for (int tries = 0; tries < 20; tries++) {
-		char num[16], addr[32];
-		const char *args[8];
-		pid_t pid;
-		int p = 20000 + rand() % 30000;
+	pid_t pid = fork();
 
-		snprintf(num, sizeof(num), "%d", p);
-		snprintf(addr, sizeof(addr), "127.0.0.1:%d", p);
-		for (int i = 0; i < 8; i++) {
-			args[i] = argv[i];
-			if (argv[i] && strcmp(argv[i], "PORT") == 0)
-				args[i] = num;
-			else if (argv[i] && strcmp(argv[i], "ADDR") == 0)
-				args[i] = addr;
-			if (!argv[i])
-				break;
-		}
-		pid = fork();
-		if (pid == 0) {
-			execvp(args[0], (char *const *)args);
-			_exit(127);
-		}
-		for (int i = 0; i < 150; i++) {
-			if (ml_tcp_port_open(p)) {
-				*ret_port = p;
-				return pid;
-			}
-			if (waitpid(pid, NULL, WNOHANG) == pid)
-				break;
-			usleep(20000);
-		}
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+	if (pid == 0) {
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
 	}
-	ck_abort_msg("%s did not start", argv[0]);
-	return -1;
+	for (int i = 0; i < 150; i++) {
+		if (ml_tcp_port_open(on))
+			return pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return 0;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
 }
 
 static void
 start_httpd(void)
 {
-	const char *const argv[] = { "busybox", "httpd", "-f", "-p",
-				     "ADDR",	"-h",	 www,  NULL };
+	for (int tries = 0; tries < 20 && !httpd; tries++) {
+		ml_autofree char *addr = NULL;
+		const char *argv[] = { "busybox", "httpd", "-f", "-p",
+				       NULL,	  "-h",	   www,	 NULL };
 
-	httpd = start_server(argv, &port);
+		port = 20000 + rand() % 30000;
+		addr = ml_xasprintf("127.0.0.1:%d", port);
+		argv[4] = addr;
+		httpd = spawn_listening(argv, port);
+	}
+	ck_assert_msg(httpd > 0,
+		      "busybox httpd did not start (install busybox-static)");
 }
 
 static void
-start_pyd(void)
+start_shd(void)
 {
-	ml_autofree char *script = ml_xasprintf("%s/server.py", dir);
-	const char *const argv[] = { "python3", script, "PORT", www, NULL };
+	ml_autofree char *script = ml_xasprintf("%s/server.sh", dir);
 
-	ck_assert_int_eq(ml_write_file_atomic(script, py_server,
-					      strlen(py_server), 0644),
+	ck_assert_int_eq(ml_write_file_atomic(script, sh_server,
+					      strlen(sh_server), 0644),
 			 0);
-	pyd = start_server(argv, &pyport);
+	for (int tries = 0; tries < 20 && !shd; tries++) {
+		ml_autofree char *listen = NULL, *exec = NULL;
+		const char *argv[] = { "socat", NULL, NULL, NULL };
+
+		shport = 20000 + rand() % 30000;
+		listen =
+			ml_xasprintf("TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork",
+				     shport);
+		exec = ml_xasprintf("EXEC:sh %s %s %d", script, www, shport);
+		argv[1] = listen;
+		argv[2] = exec;
+		shd = spawn_listening(argv, shport);
+	}
+	ck_assert_msg(shd > 0, "socat did not start (install socat)");
 }
 
 static void
@@ -167,10 +167,10 @@ teardown(void)
 		waitpid(httpd, NULL, 0);
 		httpd = 0;
 	}
-	if (pyd > 0) {
-		kill(pyd, SIGTERM);
-		waitpid(pyd, NULL, 0);
-		pyd = 0;
+	if (shd > 0) {
+		kill(shd, SIGTERM);
+		waitpid(shd, NULL, 0);
+		shd = 0;
 	}
 	ml_rm_rf(dir);
 	free(www);
@@ -301,8 +301,8 @@ START_TEST(test_download_no_redirect_to_http)
 		ml_autofree char *p = ml_xasprintf("%s/red.iso", www);
 		ck_assert_int_eq(ml_download_sha256_file(p, sum), 0);
 	}
-	start_pyd();
-	url = ml_xasprintf("http://127.0.0.1:%d/redirect/red.iso", pyport);
+	start_shd();
+	url = ml_xasprintf("http://127.0.0.1:%d/redirect/red.iso", shport);
 	ck_assert_int_lt(ml_download(url, sum, cache, &path), 0);
 	ck_assert_ptr_null(path);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "redirect"));
@@ -363,8 +363,8 @@ START_TEST(test_download_restarts_without_range)
 	ml_autofree char *url = NULL;
 
 	publish("nr.iso", data, 300000, true);
-	start_pyd();
-	url = ml_xasprintf("http://127.0.0.1:%d/plain/nr.iso", pyport);
+	start_shd();
+	url = ml_xasprintf("http://127.0.0.1:%d/plain/nr.iso", shport);
 	expect_restart(url, "nr.iso", data, 300000, 100000);
 }
 END_TEST
@@ -375,8 +375,8 @@ START_TEST(test_download_restarts_after_416)
 	ml_autofree char *url = NULL;
 
 	publish("r416.iso", data, 300000, true);
-	start_pyd();
-	url = ml_xasprintf("http://127.0.0.1:%d/416/r416.iso", pyport);
+	start_shd();
+	url = ml_xasprintf("http://127.0.0.1:%d/416/r416.iso", shport);
 	expect_restart(url, "r416.iso", data, 300000, 100000);
 }
 END_TEST
