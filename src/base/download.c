@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,19 +83,69 @@ progress(void *ud, curl_off_t total, curl_off_t got, curl_off_t ut,
 	return 0;
 }
 
-/* GETs url into the FILE (appending from offset); 0 or -errno. */
+static bool allow_http; /* tests only: see download.h */
+
+void
+ml_download_allow_http_for_tests(bool allow)
+{
+	allow_http = allow;
+}
+
+/* The one protocol curl may use for url, or NULL when it is refused. */
+static const char *
+url_protocol(const char *url)
+{
+	if (strncasecmp(url, "https://", strlen("https://")) == 0)
+		return "https";
+	if (strncasecmp(url, "file://", strlen("file://")) == 0)
+		return "file";
+	if (allow_http && strncasecmp(url, "http://", strlen("http://")) == 0)
+		return "http";
+	return NULL;
+}
+
+int
+ml_download_check_url(const char *url)
+{
+	if (url_protocol(url))
+		return 0;
+	if (strncasecmp(url, "http://", strlen("http://")) == 0)
+		return ml_err(
+			-EPROTONOSUPPORT,
+			"refusing the plain http URL '%s': the file and its checksum could be changed on the way; use an https:// URL, or a file:// URL of a copy you checked",
+			url);
+	return ml_err(-EPROTONOSUPPORT,
+		      "cannot download '%s': give an https:// or file:// URL",
+		      url);
+}
+
+/*
+ * GETs url into the FILE (appending from offset); 0 or -errno. -ERANGE,
+ * without a message, when the server cannot resume at offset: a 200
+ * answer to the range, a 416, a file shorter than offset.
+ */
 static int
 fetch(const char *url, FILE *f, curl_off_t offset, const char *name)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct meter m = { name, now(), 0, isatty(2) == 1, offset };
-	CURL *c = curl_easy_init();
+	const char *proto = url_protocol(url);
+	ml_autofree char *redirect = NULL;
+	const char *where = NULL;
 	long status = 0;
 	CURLcode rc;
+	CURL *c;
 
+	if (!proto)
+		return ml_download_check_url(url);
+	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+	/* a redirect may not take the download off TLS */
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, proto);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -107,9 +158,21 @@ fetch(const char *url, FILE *f, curl_off_t offset, const char *name)
 		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, offset);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &where) == CURLE_OK &&
+	    where && strcmp(where, url) != 0)
+		redirect = ml_xstrdup(where);
 	curl_easy_cleanup(c);
 	if (m.tty)
 		fputs("\r\033[K", stderr);
+	if (offset > 0 &&
+	    (rc == CURLE_RANGE_ERROR || rc == CURLE_BAD_DOWNLOAD_RESUME ||
+	     (rc == CURLE_HTTP_RETURNED_ERROR && status == 416)))
+		return -ERANGE;
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL && redirect)
+		return ml_err(
+			-EPROTONOSUPPORT,
+			"cannot download '%s': it redirects to '%s', which is not https; use an https:// URL that does not leave https, or a file:// URL of a copy you checked",
+			url, redirect);
 	if (rc != CURLE_OK)
 		return ml_err(-EIO, "cannot download '%s': %s", url,
 			      *errbuf ? errbuf : curl_easy_strerror(rc));
@@ -117,6 +180,24 @@ fetch(const char *url, FILE *f, curl_off_t offset, const char *name)
 		return ml_err(-errno, "cannot write the download of '%s': %s",
 			      url, strerror(errno));
 	return 0;
+}
+
+/* fetch() into the file part: appended to from offset, else rewritten. */
+static int
+fetch_part(const char *url, const char *part, curl_off_t offset,
+	   const char *name)
+{
+	FILE *f = fopen(part, offset ? "ab" : "wb");
+	int r;
+
+	if (!f)
+		return ml_err(-errno, "cannot write '%s': %s", part,
+			      strerror(errno));
+	r = fetch(url, f, offset, name);
+	if (fclose(f) != 0 && r >= 0)
+		r = ml_err(-errno, "cannot write '%s': %s", part,
+			   strerror(errno));
+	return r;
 }
 
 static int
@@ -155,9 +236,11 @@ ml_download(const char *url, const char *sha256_hex, const char *cache_dir,
 	char got[65];
 	struct stat st;
 	curl_off_t offset = 0;
-	FILE *f;
 	int r;
 
+	r = ml_download_check_url(url);
+	if (r < 0)
+		return r;
 	base = base && base[1] ? base + 1 : NULL;
 	if (!base || strchr(base, '?') || strcmp(base, "..") == 0)
 		return ml_err(
@@ -200,17 +283,15 @@ ml_download(const char *url, const char *sha256_hex, const char *cache_dir,
 	}
 	if (stat(part, &st) == 0)
 		offset = st.st_size;
-	f = fopen(part, offset ? "ab" : "wb");
-	if (!f)
-		return ml_err(-errno, "cannot write '%s': %s", part,
-			      strerror(errno));
 	if (offset)
 		fprintf(stderr, "  resuming %s at %.1f MiB\n", base,
 			(double)offset / 1048576.0);
-	r = fetch(url, f, offset, base);
-	if (fclose(f) != 0 && r >= 0)
-		r = ml_err(-errno, "cannot write '%s': %s", part,
-			   strerror(errno));
+	r = fetch_part(url, part, offset, base);
+	if (r == -ERANGE) {
+		/* else the part would block every later try the same way */
+		fprintf(stderr, "  cannot resume %s: starting over\n", base);
+		r = fetch_part(url, part, 0, base);
+	}
 	if (r < 0)
 		return r; /* the part stays for the next try to resume */
 	r = ml_download_sha256_file(part, got);

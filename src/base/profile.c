@@ -232,6 +232,37 @@ validate_url(const char *key, const char *value, char **ret)
 	return 0;
 }
 
+/* The node image's URL: https or file only, as base/download.h takes. */
+static int
+validate_image_url(const char *key, const char *value, char **ret)
+{
+	if (!url_ok(value) || ml_startswith(value, "http://"))
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give an https:// or file:///PATH URL (plain http lets the image be changed on the way)",
+			key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
+/* 64 hex digits, normalised to lowercase. */
+static int
+validate_sha256(const char *key, const char *value, char **ret)
+{
+	char *v;
+
+	if (strlen(value) != 64 ||
+	    strspn(value, "0123456789abcdefABCDEF") != 64)
+		return ml_err(-ML_EUSAGE,
+			      "invalid %s '%s': give the sha256 as 64 hex digits",
+			      key, value);
+	v = ml_xstrdup(value);
+	for (char *c = v; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	*ret = v;
+	return 0;
+}
+
 /* true or false; yes/no, on/off and 1/0 are taken and normalised. */
 static int
 validate_bool(const char *key, const char *value, char **ret)
@@ -270,8 +301,11 @@ const struct ml_profile_key ml_profile_keys[] = {
 	{ "container-runtime", "container runtime of the node (docker)",
 	  validate_runtime, "docker", NULL },
 	{ "iso-url",
-	  "node image to boot instead of the bundled one (http, https or file URL)",
-	  validate_url, "", NULL },
+	  "node image to boot instead of the bundled one (https or file URL)",
+	  validate_image_url, "", NULL },
+	{ "iso-sha256",
+	  "sha256 of the iso-url image, 64 hex digits (default: from URL.sha256)",
+	  validate_sha256, "", NULL },
 	{ "binary-mirror",
 	  "mirror of Kubernetes binaries for other versions (http, https or file URL)",
 	  validate_url, "", NULL },

@@ -67,6 +67,15 @@ puts_(struct ml_buf *b, const char *s)
 	ml_buf_add(b, s, strlen(s));
 }
 
+/* Whether s starts with U+2018, U+2019, U+201A or U+201B in UTF-8. */
+static bool
+ps_typographic_quote(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	return u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x98 && u[2] <= 0x9b;
+}
+
 char *
 ml_shell_quote(enum ml_shell sh, const char *value)
 {
@@ -113,6 +122,14 @@ ml_shell_quote(enum ml_shell sh, const char *value)
 		case ML_SHELL_POWERSHELL:
 			if (*c == '\'')
 				rep = "''";
+			else if (ps_typographic_quote(c)) {
+				/* PowerShell takes U+2018..U+201B for a
+				 * single quote too: doubled, it is a literal */
+				ml_buf_add(&b, c, 3);
+				ml_buf_add(&b, c, 3);
+				c += 2;
+				continue;
+			}
 			break;
 		case ML_SHELL_EMACS:
 			if (*c == '"')
@@ -213,7 +230,7 @@ ml_shell_print_hint(FILE *f, enum ml_shell sh, const char *what,
 	case ML_SHELL_BASH:
 	case ML_SHELL_ZSH:
 	case ML_SHELL_SH:
-		fprintf(f, "\n# %s, run:\n# eval $(%s)\n", what, command);
+		fprintf(f, "\n# %s, run:\n# eval \"$(%s)\"\n", what, command);
 		break;
 	case ML_SHELL_FISH:
 		fprintf(f, "\n# %s, run:\n# %s | source\n", what, command);

@@ -29,7 +29,11 @@ int ml_shell_parse(const char *name, enum ml_shell *ret);
 /* The user's shell from $SHELL (bash syntax when unknown). */
 enum ml_shell ml_shell_detect(void);
 
-/* value quoted for sh; caller frees. */
+/*
+ * value quoted for sh; caller frees. For PowerShell the typographic single
+ * quotes (U+2018 to U+201B), which end its single-quoted strings as "'"
+ * does, are doubled as "'" is.
+ */
 char *ml_shell_quote(enum ml_shell sh, const char *value);
 
 /* One line setting or removing an environment variable. */

@@ -172,7 +172,7 @@ const struct ml_command ml_cmd_docker_env = {
 		"Prints DOCKER_TLS_VERIFY, DOCKER_HOST (tcp://127.0.0.1:PORT, forwarded to\n"
 		"the VM), DOCKER_CERT_PATH and MINILAUNCH_ACTIVE_DOCKERD in the syntax of\n"
 		"your shell, for example:\n\n"
-		"    eval $(minilaunch docker-env)\n\n"
+		"    eval \"$(minilaunch docker-env)\"\n\n"
 		"Docker is reached over TLS only, with the profile's client certificate.\n"
 		"Your own DOCKER_* settings are kept as MINILAUNCH_EXISTING_* and put back\n"
 		"by --unset. On a profile that does not exist or is not running nothing\n"

@@ -3,6 +3,7 @@
 
 #include "cmd/command.h"
 #include "base/util.h"
+#include "machine/node.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,24 +17,23 @@ static int
 run_kubectl(const struct ml_globals *g, const struct ml_args *a)
 {
 	ml_autofree char *ctx = ml_xasprintf("--context=%s", g->profile);
-	const char *const candidates[] = { PKGLIBEXECDIR "/kubectl",
-					   ML_BUILDDIR "/out/kubectl" };
-	char **argv = ml_xcalloc((size_t)a->argc + 3, sizeof(*argv));
+	ml_autofree char *kubectl = NULL;
+	char **argv;
 	int r;
 
 	/* the kubectl built with the node image's Kubernetes, which matches
-	 * its API server: installed, or in the build tree */
+	 * its API server */
+	r = ml_node_find_kubectl(&kubectl);
+	if (r < 0)
+		return r;
+	argv = ml_xcalloc((size_t)a->argc + 3, sizeof(*argv));
 	argv[0] = "kubectl";
 	argv[1] = ctx;
 	for (int i = 0; i < a->argc; i++)
 		argv[2 + i] = a->argv[i];
 	fflush(stdout);
-	for (size_t i = 0; i < ML_ARRAY_SIZE(candidates); i++)
-		if (access(candidates[i], X_OK) == 0)
-			execv(candidates[i], argv);
-	r = ml_err(-ENOENT,
-		   "the bundled kubectl is missing (looked for '%s' and '%s'): build it with 'make iso'",
-		   candidates[0], candidates[1]);
+	execv(kubectl, argv);
+	r = ml_err(-errno, "cannot run '%s': %s", kubectl, strerror(errno));
 	free(argv);
 	return r;
 }

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,30 @@ static const struct ml_option logs_options[] = {
 
 extern const struct ml_command ml_cmd_logs;
 
+/* Writes the console's bytes to stdout: on a terminal through the filter
+ * (machine/bundle.h), since they come from the guest and must not drive
+ * it; elsewhere as they are. end: no more bytes follow. */
+static void
+show(struct ml_bundle_tty *t, bool tty, const char *buf, size_t len, bool end)
+{
+	struct ml_buf b = { NULL, 0, 0 };
+
+	if (!tty) {
+		fwrite(buf, 1, len, stdout);
+		return;
+	}
+	ml_bundle_tty_filter(t, buf, len, &b);
+	if (end)
+		ml_bundle_tty_flush(t, &b);
+	fwrite(b.p ? b.p : "", 1, b.len, stdout);
+	ml_buf_release(&b);
+}
+
 static int
-follow(const char *path)
+follow(const char *path, bool tty)
 {
 	char buf[65536];
+	struct ml_bundle_tty t = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -45,7 +66,7 @@ follow(const char *path)
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0) {
-			fwrite(buf, 1, (size_t)n, stdout);
+			show(&t, tty, buf, (size_t)n, false);
 			fflush(stdout);
 		} else {
 			usleep(200000);
@@ -70,6 +91,8 @@ run_logs(const struct ml_globals *g, const struct ml_args *a)
 	struct ml_profile *p = NULL;
 	struct ml_node_paths paths;
 	ml_autofree char *serial = NULL;
+	struct ml_bundle_tty t = { 0 };
+	bool tty = isatty(STDOUT_FILENO) == 1;
 	size_t len;
 	int r;
 
@@ -81,14 +104,15 @@ run_logs(const struct ml_globals *g, const struct ml_args *a)
 		r = ml_bundle_write(g->home, p, a->opt[OPT_FILE]);
 		if (r >= 0)
 			fprintf(stderr, "wrote '%s'\n", a->opt[OPT_FILE]);
-	} else if (a->opt[OPT_FOLLOW])
-		r = follow(paths.serial_log);
-	else if ((r = ml_read_file(paths.serial_log, &serial, &len)) >= 0)
-		fwrite(serial, 1, len, stdout);
-	else
+	} else if (a->opt[OPT_FOLLOW]) {
+		r = follow(paths.serial_log, tty);
+	} else if ((r = ml_read_file(paths.serial_log, &serial, &len)) >= 0) {
+		show(&t, tty, serial, len, true);
+	} else {
 		r = ml_err(r,
 			   "no console log for profile '%s' yet ('%s'): start it first",
 			   g->profile, paths.serial_log);
+	}
 	ml_node_paths_clear(&paths);
 	ml_profile_free(p);
 	return r;
@@ -102,10 +126,13 @@ const struct ml_command ml_cmd_logs = {
 		"Show the node's console log, or bundle every log into a file",
 	.usage = "logs [-f]\nlogs --file BUNDLE.tar.gz",
 	.description =
-		"Prints the node's serial console (boot progress and unit failures).\n"
-		"-f keeps following it. --file writes a tar.gz with the console log, the\n"
-		"node's journal and each component's log (over ssh, when the node runs)\n"
-		"and the profile's config.json (settings and state, no keys).",
+		"Prints the node's serial console (boot progress and unit failures);\n"
+		"on a terminal its control characters are shown as ^X or \\xHH and its\n"
+		"escape sequences dropped. -f keeps following it. --file writes a\n"
+		"tar.gz with the console log, the node's journal and each component's\n"
+		"log (over ssh, when the node runs) and the profile's config.json\n"
+		"(settings and state, no keys; passwords and tokens in URLs replaced\n"
+		"by ***).",
 	.options = logs_options,
 	.run = run_logs,
 };

@@ -38,6 +38,7 @@ enum {
 	OPT_K8S_VERSION,
 	OPT_NO_K8S,
 	OPT_ISO_URL,
+	OPT_ISO_SHA256,
 	OPT_MIRROR,
 	OPT_WAIT,
 	OPT_WAIT_TIMEOUT,
@@ -63,8 +64,11 @@ static const struct ml_option start_options[] = {
 	[OPT_NO_K8S] = { "no-kubernetes", 0, NULL,
 			 "run Docker only, no Kubernetes", NULL },
 	[OPT_ISO_URL] = { "iso-url", 0, "URL",
-			  "node image to boot instead of the bundled one (http, https or file URL, verified against URL.sha256)",
+			  "node image to boot instead of the bundled one (https or file URL, verified against URL.sha256)",
 			  NULL },
+	[OPT_ISO_SHA256] = { "iso-sha256", 0, "HEX",
+			     "the --iso-url image's sha256, checked instead of URL.sha256",
+			     NULL },
 	[OPT_MIRROR] = { "binary-mirror", 0, "URL",
 			 "mirror of Kubernetes binaries for other versions",
 			 NULL },
@@ -129,6 +133,7 @@ static const struct {
 	{ OPT_DISK, "disk-size" },
 	{ OPT_K8S_VERSION, "kubernetes-version" },
 	{ OPT_ISO_URL, "iso-url" },
+	{ OPT_ISO_SHA256, "iso-sha256" },
 	{ OPT_MIRROR, "binary-mirror" },
 	{ OPT_DRIVER_URI, "driver-uri" },
 	{ OPT_DNS, "dns" },
@@ -227,7 +232,7 @@ prepare_image(struct start *s)
 
 	ml_progress_begin("Finding the node image");
 	r = ml_node_find_iso(s->g->home, ml_profile_get(s->p, "iso-url"),
-			     &s->iso);
+			     ml_profile_get(s->p, "iso-sha256"), &s->iso);
 	ml_progress_end(r);
 	if (r < 0)
 		return r;
@@ -777,7 +782,7 @@ print_next_steps(const struct start *s)
 		ml_progress_total(), name, ml_accel_name(s->accel));
 	if (s->kubernetes)
 		fprintf(stderr, "  kubectl config use-context %s\n", name);
-	fprintf(stderr, "  eval $(minilaunch%s%s docker-env)\n",
+	fprintf(stderr, "  eval \"$(minilaunch%s%s docker-env)\"\n",
 		other ? " -p " : "", other ? name : "");
 	if (s->kubernetes)
 		fprintf(stderr, "  minilaunch dashboard\n");

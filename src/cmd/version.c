@@ -39,15 +39,16 @@ add(struct json_object *o, const char *k, const char *v)
 }
 
 /* The Kubernetes of the node image start would boot without --iso-url
- * ($MINILAUNCH_ISO, the installed one, the build tree's), and where that
- * came from; the version minilaunch was made with when there is none. */
+ * ($MINILAUNCH_ISO, the installed one, the build tree's when run from it),
+ * and where that came from; the version minilaunch was made with when
+ * there is none. */
 static void
 bundled_kubernetes(const char *home, char **ret_version, char **ret_source)
 {
 	struct ml_iso_version v = { NULL, NULL };
 	ml_autofree char *iso = NULL;
 
-	if (ml_node_find_iso(home, NULL, &iso) >= 0 &&
+	if (ml_node_find_iso(home, NULL, NULL, &iso) >= 0 &&
 	    ml_iso_read_version(iso, &v) >= 0) {
 		*ret_version = v.kubernetes;
 		*ret_source = ml_xasprintf("node image %s", iso);
@@ -61,13 +62,26 @@ bundled_kubernetes(const char *home, char **ret_version, char **ret_source)
 	*ret_source = ml_xstrdup("built in, no node image found");
 }
 
+/* The kubectl `minilaunch kubectl` runs, or "none" and why. */
+static char *
+bundled_kubectl(void)
+{
+	char *path = NULL;
+
+	if (ml_node_find_kubectl(&path) >= 0)
+		return path;
+	path = ml_xasprintf("none (%s)", ml_err_msg());
+	ml_err_clear();
+	return path;
+}
+
 static int
 run_version(const struct ml_globals *g, const struct ml_args *a)
 {
 	const char *fmt = a->opt[OPT_OUTPUT] ? a->opt[OPT_OUTPUT] : "text";
 	unsigned long lv = 0;
 	char libvirt[32];
-	ml_autofree char *k8s = NULL, *k8s_source = NULL;
+	ml_autofree char *k8s = NULL, *k8s_source = NULL, *kubectl = NULL;
 	struct json_object *o, *libs;
 
 	if (a->argc)
@@ -87,10 +101,12 @@ run_version(const struct ml_globals *g, const struct ml_args *a)
 		 lv / 1000 % 1000, lv % 1000);
 
 	bundled_kubernetes(g->home, &k8s, &k8s_source);
+	kubectl = bundled_kubectl();
 	o = json_object_new_object();
 	add(o, "minilaunch", "v" PACKAGE_VERSION);
 	add(o, "kubernetes", k8s);
 	add(o, "kubernetes_source", k8s_source);
+	add(o, "kubectl", kubectl);
 	libs = json_object_new_object();
 	json_object_object_add(o, "libraries", libs);
 	add(libs, "libvirt", libvirt);
@@ -108,6 +124,7 @@ run_version(const struct ml_globals *g, const struct ml_args *a)
 	} else {
 		printf("minilaunch version: v%s\n", PACKAGE_VERSION);
 		printf("bundled kubernetes: %s (%s)\n", k8s, k8s_source);
+		printf("bundled kubectl:    %s\n", kubectl);
 		printf("libraries:\n");
 		json_object_object_foreach(libs, k, v)
 			printf("  %-11s %s\n", k, json_object_get_string(v));
@@ -124,7 +141,8 @@ const struct ml_command ml_cmd_version = {
 	.description =
 		"Prints minilaunch's version, the Kubernetes version of the node image\n"
 		"start would boot (read from its /version.json; the version minilaunch\n"
-		"was made with when no image is found) and the versions of the\n"
+		"was made with when no image is found), the kubectl that 'minilaunch\n"
+		"kubectl' runs (or where it is expected) and the versions of the\n"
 		"libraries linked in (libvirt, libcurl, libarchive, ncurses, OpenSSL,\n"
 		"json-c, libyaml).",
 	.options = version_options,

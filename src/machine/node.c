@@ -11,11 +11,13 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,28 +78,78 @@ newest_iso(const char *dir)
 	return best;
 }
 
+bool
+ml_node_exe_in_build_tree(const char *exe, const char *builddir)
+{
+	ml_autofree char *tree = realpath(builddir, NULL);
+	size_t n;
+
+	if (!exe || !tree || strcmp(tree, "/") == 0)
+		return false;
+	n = strlen(tree);
+	return strncmp(exe, tree, n) == 0 && exe[n] == '/';
+}
+
+const char *
+ml_node_build_tree(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	return ml_node_exe_in_build_tree(exe, ML_BUILDDIR) ? ML_BUILDDIR : NULL;
+}
+
+/* A plain path given as the image: it must exist, and match sha256 if
+ * given. */
+static int
+check_image_path(const char *path, const char *sha256, char **ret_path)
+{
+	char got[65];
+	int r;
+
+	if (!ml_path_exists(path))
+		return ml_err(-ENOENT,
+			      "node image '%s' does not exist: check --iso-url",
+			      path);
+	if (sha256 && *sha256) {
+		r = ml_download_sha256_file(path, got);
+		if (r < 0)
+			return r;
+		if (strcasecmp(got, sha256) != 0)
+			return ml_err(
+				-EBADMSG,
+				"node image '%s' has sha256 %s, not the --iso-sha256 %s: check --iso-url and --iso-sha256",
+				path, got, sha256);
+	}
+	*ret_path = ml_xstrdup(path);
+	return 0;
+}
+
 int
-ml_node_find_iso(const char *home, const char *url, char **ret_path)
+ml_node_find_iso(const char *home, const char *url, const char *sha256,
+		 char **ret_path)
 {
 	const char *env = getenv("MINILAUNCH_ISO");
+	const char *tree = ml_node_build_tree();
 	char *p;
 
 	if (url && *url) {
 		ml_autofree char *cache = NULL, *dir = NULL;
 
-		if (!strstr(url, "://")) {
-			if (!ml_path_exists(url))
-				return ml_err(
-					-ENOENT,
-					"node image '%s' does not exist: check --iso-url",
-					url);
-			*ret_path = ml_xstrdup(url);
-			return 0;
-		}
+		if (!strstr(url, "://"))
+			return check_image_path(url, sha256, ret_path);
 		cache = ml_paths_cache_dir(home);
 		dir = ml_xasprintf("%s/iso", cache);
-		return ml_download(url, NULL, dir, ret_path);
+		return ml_download(url, sha256 && *sha256 ? sha256 : NULL, dir,
+				   ret_path);
 	}
+	if (sha256 && *sha256)
+		return ml_err(
+			-EINVAL,
+			"iso-sha256 is set but iso-url is not: give --iso-url too, or run 'minilaunch config unset iso-sha256'");
 	if (env && *env) {
 		if (!ml_path_exists(env))
 			return ml_err(
@@ -108,17 +160,47 @@ ml_node_find_iso(const char *home, const char *url, char **ret_path)
 		return 0;
 	}
 	p = newest_iso(PKGDATADIR);
-	if (!p)
+	if (!p && tree)
 		p = newest_iso(ML_BUILDDIR "/out");
-	if (!p)
+	if (!p && tree)
 		p = newest_iso(ML_SRCDIR "/out");
-	if (!p)
+	if (!p && tree)
 		return ml_err(
 			-ENOENT,
 			"no node image found in '%s' or '%s': build it with 'make iso' (as root) or pass --iso-url",
 			PKGDATADIR, ML_BUILDDIR "/out");
+	if (!p)
+		return ml_err(
+			-ENOENT,
+			"no node image found in '%s': install one ('make iso' as root, then 'make install'), set MINILAUNCH_ISO or pass --iso-url",
+			PKGDATADIR);
 	*ret_path = p;
 	return 0;
+}
+
+int
+ml_node_find_kubectl(char **ret_path)
+{
+	static const char installed[] = PKGLIBEXECDIR "/kubectl";
+	static const char built[] = ML_BUILDDIR "/out/kubectl";
+
+	if (access(installed, X_OK) == 0) {
+		*ret_path = ml_xstrdup(installed);
+		return 0;
+	}
+	if (!ml_node_build_tree())
+		return ml_err(
+			-ENOENT,
+			"no bundled kubectl at '%s': install it ('make iso' as root, then 'make install')",
+			installed);
+	if (access(built, X_OK) == 0) {
+		*ret_path = ml_xstrdup(built);
+		return 0;
+	}
+	return ml_err(
+		-ENOENT,
+		"no bundled kubectl at '%s' or '%s': build it with 'make iso' (as root)",
+		installed, built);
 }
 
 int

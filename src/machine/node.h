@@ -26,13 +26,40 @@ void ml_node_paths_init(struct ml_node_paths *p, const char *home,
 void ml_node_paths_clear(struct ml_node_paths *p);
 
 /*
- * The node image to boot: url when given (http, https or file URL, fetched
- * into HOME/cache/iso and checked against URL.sha256; or a plain path, used
- * as it is), else $MINILAUNCH_ISO, else the installed image, else the
- * newest out/minilaunch-*.iso of the build tree (then source tree)
- * minilaunch was built in. Caller frees.
+ * The node image to boot: url when given (an https or file URL, fetched
+ * into HOME/cache/iso and checked against sha256 when given, else against
+ * URL.sha256; or a plain path, used as it is when its digest is sha256, or
+ * no sha256 is given), else $MINILAUNCH_ISO, else the installed image
+ * (PKGDATADIR/minilaunch-*.iso), else, for a build run from its tree only
+ * (ml_node_build_tree()), the newest out/minilaunch-*.iso of that build
+ * tree, then of its source tree. A sha256 without url is -EINVAL. Caller
+ * frees.
  */
-int ml_node_find_iso(const char *home, const char *url, char **ret_path);
+int ml_node_find_iso(const char *home, const char *url, const char *sha256,
+		     char **ret_path);
+
+/*
+ * The kubectl built with the node image's Kubernetes, the one `kubectl`
+ * runs: PKGLIBEXECDIR/kubectl, else, for a build run from its tree only,
+ * out/kubectl of that tree. -ENOENT naming where it looked and the fix.
+ * Caller frees.
+ */
+int ml_node_find_kubectl(char **ret_path);
+
+/*
+ * The build tree this minilaunch was built in (ML_BUILDDIR) when the
+ * running program (/proc/self/exe) is inside it, else NULL: an installed
+ * minilaunch never looks there, since whoever later creates that path
+ * would pick the image it boots and the kubectl it runs. Borrowed.
+ */
+const char *ml_node_build_tree(void);
+
+/*
+ * The test behind ml_node_build_tree(): whether exe (a resolved path, as
+ * /proc/self/exe gives) is inside builddir once builddir is resolved. A
+ * builddir that does not exist holds nothing.
+ */
+bool ml_node_exe_in_build_tree(const char *exe, const char *builddir);
 
 /*
  * A free TCP port on 127.0.0.1: preferred when it is free (0 for any),

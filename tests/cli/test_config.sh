@@ -34,13 +34,20 @@ before=$(cat "$cfg")
 nproc=$(nproc)
 for bad in "memory 10m" "memory 1799m" "memory lots" "cpus 0" "cpus $((nproc + 1))" \
 	"cpus two" "disk-size 1m" "kubernetes-version 1.20" "driver-uri vbox://x" \
-	"container-runtime containerd" "iso-url ftp://x/y" "binary-mirror nope" "nokey 1"; do
+	"container-runtime containerd" "iso-url ftp://x/y" "iso-url http://x/y.iso" \
+	"iso-sha256 abc" "iso-sha256 $(printf '%063dg' 0)" "binary-mirror nope" "nokey 1"; do
 	t_run config set $bad
 	t_eq "config set $bad is a usage error" 64 "$T_RC"
 	t_eq "config set $bad: one line" 1 "$(wc -l <"$T_TMP/err")"
 done
 t_eq "rejected values changed nothing" "$before" "$(cat "$cfg")"
 t_check "the error names the fix" grep -q "at least" <("$MINILAUNCH" config set memory 10m 2>&1)
+t_check "plain http is refused for the image, naming https" \
+	grep -q "give an https://" <("$MINILAUNCH" config set iso-url http://x/y.iso 2>&1)
+sum=$(printf 'AB%062d' 0)
+t_check "iso-sha256 is a setting" "$MINILAUNCH" config set iso-sha256 "$sum"
+t_eq "iso-sha256 is kept in lowercase" "ab$(printf '%062d' 0)" "$("$MINILAUNCH" config get iso-sha256)"
+"$MINILAUNCH" config unset iso-sha256
 
 # a corrupted file is reported by name and never rewritten
 printf '{"schema": 1, "config": {"cpus": ' >"$cfg"
@@ -70,5 +77,21 @@ for i in "${!keys[@]}"; do
 done
 t_eq "parallel profiles all made" 9 "$(ls "$MINILAUNCH_HOME/profiles" | wc -l)"
 t_eq "no temp files left" 0 "$(find "$MINILAUNCH_HOME" -name '*.tmp*' | wc -l)"
+
+# start checks the image against a pinned --iso-sha256, not URL.sha256
+mkdir -p "$T_TMP/pin"
+img=$T_TMP/pin/node.iso
+printf 'not an image\n' >"$img"
+printf '%064d  node.iso\n' 0 >"$img.sha256" # a checksum file that lies
+wrong=$(printf '%064d' 1)
+t_run -p pin start --iso-url "file://$img" --iso-sha256 "$wrong"
+t_eq "start with a wrong pinned digest fails" 1 "$T_RC"
+t_check "it names the pinned digest" grep -q "not the expected $wrong" "$T_TMP/err"
+t_run -p pin start --iso-url "file://$img" --iso-sha256 "$(sha256sum "$img" | cut -c1-64)"
+t_check "the right pinned digest passes, whatever URL.sha256 says" \
+	grep -q "cannot read node image .*/cache/iso/node.iso" "$T_TMP/err"
+t_run -p pin start --iso-url "http://127.0.0.1:1/node.iso"
+t_eq "start refuses a plain http --iso-url" 64 "$T_RC"
+t_check "start names https as the fix" grep -q "give an https://" "$T_TMP/err"
 
 t_summary

@@ -56,7 +56,7 @@ got=$(MINILAUNCH_HOME=$spaced bash -c "eval \$('$MINILAUNCH' -p dev docker-env);
 t_eq "eval \$(...) unquoted" "$spaced/profiles/dev/certs/docker" "$got"
 
 t_run -p dev docker-env --shell bash
-t_check "hint line" grep -qx "# eval \$(minilaunch -p dev docker-env --shell bash)" "$T_TMP/out"
+t_check "hint line, quoted" grep -qx "# eval \"\$(minilaunch -p dev docker-env --shell bash)\"" "$T_TMP/out"
 t_run -p dev docker-env --shell none
 t_eq "none: bare lines" "DOCKER_TLS_VERIFY=1
 DOCKER_HOST=tcp://127.0.0.1:42376

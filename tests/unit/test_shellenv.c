@@ -51,6 +51,26 @@ START_TEST(test_shellenv_quote_others)
 }
 END_TEST
 
+/* PowerShell ends a single-quoted string at any of the four typographic
+ * single quotes too (U+2018, U+2019, U+201A, U+201B); doubled, each one is
+ * a literal, like the ASCII quote. */
+START_TEST(test_shellenv_quote_powershell_typographic)
+{
+	expect_quote(ML_SHELL_POWERSHELL, "a\u2018b", "'a\u2018\u2018b'");
+	expect_quote(ML_SHELL_POWERSHELL, "\u2019; rm x; \u2019",
+		     "'\u2019\u2019; rm x; \u2019\u2019'");
+	expect_quote(ML_SHELL_POWERSHELL, "\u201a\u201b'",
+		     "'\u201a\u201a\u201b\u201b'''");
+	/* the neighbours in the same block stay single */
+	expect_quote(ML_SHELL_POWERSHELL, "\u201c\u2017\u201d",
+		     "'\u201c\u2017\u201d'");
+	/* a truncated sequence at the end is copied as it is */
+	expect_quote(ML_SHELL_POWERSHELL, "x\xe2\x80", "'x\xe2\x80'");
+	/* POSIX shells do not take them for quotes */
+	expect_quote(ML_SHELL_BASH, "\u2019", "'\u2019'");
+}
+END_TEST
+
 START_TEST(test_shellenv_set_syntax)
 {
 	static const struct {
@@ -100,6 +120,7 @@ main(void)
 
 	tcase_add_test(tc, test_shellenv_quote_posix);
 	tcase_add_test(tc, test_shellenv_quote_others);
+	tcase_add_test(tc, test_shellenv_quote_powershell_typographic);
 	tcase_add_test(tc, test_shellenv_set_syntax);
 	tcase_add_test(tc, test_shellenv_parse_and_detect);
 	suite_add_tcase(s, tc);
