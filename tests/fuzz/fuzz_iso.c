@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	end = (const char *)data + size;
 	if (patch) {
 		static const char version[] =
-			"{\"image\":\"0.1.0\",\"kubernetes\":\"v1.20.2\"}";
+			"{\"image_version\":\"0.1.0\",\"kubernetes_version\":\"v1.20.2\"}";
 
 		files[0] = (struct ml_iso_file){ "version.json", version,
 						 sizeof(version) - 1 };

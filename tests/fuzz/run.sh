@@ -11,6 +11,10 @@ set -u
 corpus=$1
 shift
 seconds=${FUZZ_SECONDS:-60}
+# The readers write files (atomically, with fsync): on tmpfs that is cheap.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	export TMPDIR=/dev/shm
+fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0 failed=0
