@@ -49,9 +49,10 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 	struct ml_profile *p = NULL;
 	struct ml_driver *d = NULL;
 	struct ml_k8s *c = NULL;
-	struct json_object *svc = NULL, *ports;
+	struct json_object *svc = NULL;
 	ml_autofree char *path = NULL;
-	size_t nurls = 0;
+	ml_autofree int *ports = NULL;
+	size_t nports = 0, nurls = 0;
 	int aport, r;
 
 	r = ml_profile_open(g->home, g->profile, ML_PROFILE_LOCK, &p);
@@ -76,22 +77,15 @@ run_service(const struct ml_globals *g, const struct ml_args *a)
 			   a->argv[0], ns, ns);
 	if (r < 0)
 		goto out;
-	ports = ml_json_get(svc, "spec.ports");
-	if (!ports) {
-		r = ml_err(-EBADMSG, "service '%s' has no ports", a->argv[0]);
+	r = ml_cluster_read_node_ports(a->argv[0], svc, &ports, &nports);
+	if (r < 0)
 		goto out;
-	}
 	r = ml_driver_open(ml_profile_get_or_default(p, "driver-uri"), g->home,
 			   &d);
-	for (size_t i = 0; r >= 0 && i < json_object_array_length(ports); i++) {
-		struct json_object *port = json_object_array_get_idx(ports, i),
-				   *np;
+	for (size_t i = 0; r >= 0 && i < nports; i++) {
 		ml_autofree char *key = NULL;
-		int nodeport, host;
+		int nodeport = ports[i], host;
 
-		if (!json_object_object_get_ex(port, "nodePort", &np))
-			continue;
-		nodeport = json_object_get_int(np);
 		key = ml_xasprintf("nodeport-%d", nodeport);
 		host = ml_profile_state_port(p, key);
 		if (!host || !ml_tcp_port_open(host)) {

@@ -29,45 +29,58 @@ api_time(const char *s)
 	return end && *end == 'Z' ? timegm(&tm) : 0;
 }
 
-/* What the manifest's pods are doing. */
-struct pods {
-	char *state; /* "pod ml-dns-x: ContainerCreating", or NULL: no pod */
-	bool fatal;  /* a container waits for an image the node lacks, which
-		      * no waiting mends */
-	bool fresh;  /* a pod has every container ready and started at or
-		      * after started_after */
-};
-
-static void
-pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
-	  time_t started_after, struct pods *ret)
+char *
+ml_cluster_dns_selector(struct json_object *match_labels)
 {
-	ml_autofree char *sel = NULL, *path = NULL;
-	struct json_object *list = NULL, *items;
+	char *sel = NULL;
 
-	*ret = (struct pods){ 0 };
-	json_object_object_foreach(selector, k, v)
+	if (!json_object_is_type(match_labels, json_type_object))
+		return NULL;
+	json_object_object_foreach(match_labels, k, v)
 	{
-		char *s = ml_xasprintf("%s%s%s%%3D%s", sel ? sel : "",
-				       sel ? "%2C" : "", k,
-				       json_object_get_string(v));
+		char *s;
+
+		if (!json_object_is_type(v, json_type_string))
+			continue;
+		s = ml_xasprintf("%s%s%s%%3D%s", sel ? sel : "",
+				 sel ? "%2C" : "", k,
+				 json_object_get_string(v));
 		free(sel);
 		sel = s;
 	}
-	if (!sel)
-		return;
-	path = ml_xasprintf("/api/v1/namespaces/%s/pods?labelSelector=%s", ns,
-			    sel);
-	if (ml_k8s_list(c, path, false, 0, NULL, &list) < 0)
-		return;
-	items = ml_json_get(list, "items");
-	for (size_t p = 0; items && p < json_object_array_length(items); p++) {
+	return sel;
+}
+
+/* An integer field, or 0 when it is missing or not an integer. */
+static int64_t
+jint(struct json_object *o, const char *path)
+{
+	struct json_object *v = ml_json_get(o, path);
+
+	return json_object_is_type(v, json_type_int) ? json_object_get_int64(v)
+						     : 0;
+}
+
+void
+ml_cluster_dns_read_pods(struct json_object *list, time_t started_after,
+			 struct ml_cluster_dns_pods *ret)
+{
+	struct json_object *items = ml_json_get(list, "items");
+	size_t npods = json_object_is_type(items, json_type_array)
+			       ? json_object_array_length(items)
+			       : 0;
+
+	*ret = (struct ml_cluster_dns_pods){ 0 };
+	for (size_t p = 0; p < npods; p++) {
 		struct json_object *pod = json_object_array_get_idx(items, p);
 		struct json_object *sts =
 			ml_json_get(pod, "status.containerStatuses");
 		const char *phase = ml_json_str(pod, "status.phase"),
+			   *name = ml_json_str(pod, "metadata.name"),
 			   *why = NULL;
-		size_t n = sts ? json_object_array_length(sts) : 0;
+		size_t n = json_object_is_type(sts, json_type_array)
+				   ? json_object_array_length(sts)
+				   : 0;
 		bool fresh = n > 0;
 
 		for (size_t i = 0; i < n; i++) {
@@ -86,7 +99,8 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 				    strcmp(reason, "InvalidImageName") == 0)
 					ret->fatal = true;
 			}
-			if (!ready || !json_object_get_boolean(ready) ||
+			if (!json_object_is_type(ready, json_type_boolean) ||
+			    !json_object_get_boolean(ready) ||
 			    api_time(ml_json_str(cs,
 						 "state.running.startedAt")) <
 				    started_after)
@@ -97,12 +111,29 @@ pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
 			continue; /* the first pod's state is shown */
 		if (!why && phase && strcmp(phase, "Running") == 0)
 			why = fresh ? "Running" : "Running, not ready";
-		ret->state = ml_xasprintf("pod %s: %s",
-					  ml_json_str(pod, "metadata.name"),
+		ret->state = ml_xasprintf("pod %s: %s", name ? name : "?",
 					  why	  ? why
 					  : phase ? phase
 						  : "Unknown");
 	}
+}
+
+static void
+pods_look(struct ml_k8s *c, const char *ns, struct json_object *selector,
+	  time_t started_after, struct ml_cluster_dns_pods *ret)
+{
+	ml_autofree char *sel = ml_cluster_dns_selector(selector);
+	ml_autofree char *path = NULL;
+	struct json_object *list = NULL;
+
+	*ret = (struct ml_cluster_dns_pods){ 0 };
+	if (!sel)
+		return;
+	path = ml_xasprintf("/api/v1/namespaces/%s/pods?labelSelector=%s", ns,
+			    sel);
+	if (ml_k8s_list(c, path, false, 0, NULL, &list) < 0)
+		return;
+	ml_cluster_dns_read_pods(list, started_after, ret);
 	json_object_put(list);
 }
 
@@ -150,7 +181,7 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 
 	for (;;) {
 		struct json_object *dep = NULL;
-		struct pods pods;
+		struct ml_cluster_dns_pods pods;
 		int64_t gen, seen, avail;
 		int r;
 
@@ -162,12 +193,9 @@ wait_available(struct ml_k8s *c, const struct ml_manifest_doc *d,
 		}
 		if (r < 0)
 			return r;
-		gen = json_object_get_int64(
-			ml_json_get(dep, "metadata.generation"));
-		seen = json_object_get_int64(
-			ml_json_get(dep, "status.observedGeneration"));
-		avail = json_object_get_int64(
-			ml_json_get(dep, "status.availableReplicas"));
+		gen = jint(dep, "metadata.generation");
+		seen = jint(dep, "status.observedGeneration");
+		avail = jint(dep, "status.availableReplicas");
 		pods_look(c, ns, ml_json_get(dep, "spec.selector.matchLabels"),
 			  started_after, &pods);
 		json_object_put(dep);

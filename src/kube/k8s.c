@@ -702,6 +702,14 @@ request_json(struct ml_k8s *c, const char *method, const char *path,
 			   method, path, c->base);
 		goto out;
 	}
+	/* Every API answer is an object; callers rely on that. */
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		r = ml_err(-EBADMSG,
+			   "%s %s: the answer from %s is not a JSON object",
+			   method, path, c->base);
+		goto out;
+	}
 	if (ret)
 		*ret = obj;
 	else
@@ -872,6 +880,9 @@ merge_page(struct json_object **acc, struct json_object *page)
 	const char *key = jget(page, "rows") ? "rows" : "items";
 	struct json_object *from, *to, *meta;
 
+	/* Only objects get here; ml_k8s_read_list() must not crash either. */
+	if (!json_object_is_type(page, json_type_object))
+		return;
 	if (!*acc) {
 		*acc = json_object_get(page);
 	} else {
@@ -892,7 +903,7 @@ merge_page(struct json_object **acc, struct json_object *page)
 		/* Every page shares the snapshot; keep the last one's word. */
 		if (jstr(jget(page, "metadata"), "resourceVersion")) {
 			meta = jget(*acc, "metadata");
-			if (!meta) {
+			if (!json_object_is_type(meta, json_type_object)) {
 				meta = json_object_new_object();
 				json_object_object_add(*acc, "metadata", meta);
 			}
@@ -904,7 +915,7 @@ merge_page(struct json_object **acc, struct json_object *page)
 		}
 	}
 	meta = jget(*acc, "metadata");
-	if (meta)
+	if (json_object_is_type(meta, json_type_object))
 		json_object_object_del(meta, "continue");
 }
 
@@ -1025,11 +1036,14 @@ on_stream_item(struct json_object *obj, const char *text, void *ud)
 	}
 	type = jstr(obj, "type");
 	o = jget(obj, "object");
-	if (!type || !o)
+	if (!type || !json_object_is_type(o, json_type_object))
 		return;
 	if (strcmp(type, "ERROR") == 0) {
 		struct json_object *code = jget(o, "code");
 
+		/* A Status's code is a number; "410" as a string is not 410. */
+		if (!json_object_is_type(code, json_type_int))
+			code = NULL;
 		if (code && json_object_get_int(code) == 410) {
 			w->gone = true;
 		} else if (!w->watch_error) {
@@ -1216,11 +1230,12 @@ list_page_done(struct ml_k8s_watch *w)
 		parse_json(w->body.p ? w->body.p : "", w->body.len);
 	const char *next;
 
-	if (!page) {
-		ml_autofree char *why =
-			ml_xasprintf("list %s: the answer from %s is not JSON",
-				     w->path, w->c->base);
+	if (!json_object_is_type(page, json_type_object)) {
+		ml_autofree char *why = ml_xasprintf(
+			"list %s: the answer from %s is not a JSON object",
+			w->path, w->c->base);
 
+		json_object_put(page);
 		fail(w, why);
 		return;
 	}
@@ -1489,4 +1504,58 @@ ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd)
 	if (c->in_poll == 0)
 		reap(c);
 	return r < 0 ? r : delivered;
+}
+
+/* --- the readers alone ------------------------------------------------------
+ */
+
+int
+ml_k8s_read_list(const char *const *pages, size_t n, struct json_object **ret)
+{
+	struct json_object *acc = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *page =
+			parse_json(pages[i], strlen(pages[i]));
+
+		if (!json_object_is_type(page, json_type_object)) {
+			json_object_put(page);
+			json_object_put(acc);
+			return ml_err(-EBADMSG,
+				      "list page %zu is not a JSON object", i);
+		}
+		merge_page(&acc, page);
+		json_object_put(page);
+	}
+	if (!acc)
+		acc = json_object_new_object();
+	*ret = acc;
+	return 0;
+}
+
+int
+ml_k8s_read_watch(const char *data, size_t len, bool logs, ml_k8s_event_fn fn,
+		  void *ud)
+{
+	struct ml_k8s_watch w = { .logs = logs, .path = "(test)" };
+	int r, n;
+
+	ml_k8s_stream_init(&w.stream,
+			   logs ? ML_K8S_STREAM_LINES : ML_K8S_STREAM_JSON);
+	r = ml_k8s_stream_feed(&w.stream, data, len, on_stream_item, &w);
+	if (r >= 0)
+		r = ml_k8s_stream_finish(&w.stream, on_stream_item, &w);
+	for (size_t i = 0; fn && r >= 0 && i < w.nq; i++) {
+		struct ml_k8s_event ev = { w.q[i].type, w.q[i].obj,
+					   w.q[i].text };
+
+		fn(&ev, ud);
+	}
+	n = (int)w.nq;
+	queue_clear(&w);
+	free(w.q);
+	free(w.rv);
+	free(w.watch_error);
+	ml_k8s_stream_release(&w.stream);
+	return r < 0 ? r : n;
 }

@@ -209,4 +209,29 @@ void ml_k8s_watch_stop(struct ml_k8s_watch *w);
  */
 int ml_k8s_poll(struct ml_k8s *c, int timeout_ms, int extra_fd);
 
+/*
+ * --- the readers alone, for tests and fuzzing ---
+ *
+ * What the client makes of the API server's answers, run on text in
+ * memory: nothing is sent, and no input crashes them (a field of the
+ * wrong type is skipped, as if it were missing).
+ *
+ * ml_k8s_read_list(): the n pages (NUL-terminated JSON texts) merged as a
+ * watch merges the pages of a relist (items or a Table's rows appended,
+ * the last page's metadata.resourceVersion kept, metadata.continue
+ * dropped). *ret: the List, caller puts (an empty object for n == 0).
+ * -EBADMSG, "list page N is not a JSON object", when one is not.
+ *
+ * ml_k8s_read_watch(): data as the whole body of a watch (with logs: of a
+ * followed log), framed and read as ml_k8s_poll() does. fn (may be NULL)
+ * gets each event a watch would deliver for it, in order; ERROR events
+ * deliver none. Returns the number of events, or -EBADMSG (message set)
+ * for a body that is not one JSON object after another, or that ends
+ * inside one.
+ */
+int ml_k8s_read_list(const char *const *pages, size_t n,
+		     struct json_object **ret);
+int ml_k8s_read_watch(const char *data, size_t len, bool logs,
+		      ml_k8s_event_fn fn, void *ud);
+
 #endif

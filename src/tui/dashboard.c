@@ -606,13 +606,17 @@ describe_render(struct dash *d)
 
 	if (json_object_deep_copy(t->obj, &copy, NULL) != 0)
 		return;
-	if (json_object_object_get_ex(copy, "metadata", &meta))
+	if (json_object_object_get_ex(copy, "metadata", &meta) &&
+	    json_object_is_type(meta, json_type_object))
 		json_object_object_del(meta, "managedFields");
 	if (t->secret && json_object_object_get_ex(copy, "data", &data) &&
 	    json_object_get_type(data) == json_type_object) {
 		json_object_object_foreach(data, key, val)
 		{
-			const char *enc = json_object_get_string(val);
+			const char *enc =
+				json_object_is_type(val, json_type_string)
+					? json_object_get_string(val)
+					: NULL;
 			size_t n = 0;
 			ml_autofree char *dec = enc ? ml_base64_decode(enc, &n)
 						    : NULL;
@@ -710,17 +714,17 @@ on_log_event(const struct ml_k8s_event *ev, void *ud)
 static char *
 first_container(struct dash *d, const char *path)
 {
-	struct json_object *pod = NULL, *spec, *cs, *name;
+	struct json_object *pod = NULL, *cs;
+	const char *name;
 	char *ret = NULL;
 
 	if (ml_k8s_get(d->c, path, &pod) < 0)
 		return NULL;
-	if (json_object_object_get_ex(pod, "spec", &spec) &&
-	    json_object_object_get_ex(spec, "containers", &cs) &&
+	cs = ml_json_get(pod, "spec.containers");
+	if (json_object_is_type(cs, json_type_array) &&
 	    json_object_array_length(cs) > 1 &&
-	    json_object_object_get_ex(json_object_array_get_idx(cs, 0), "name",
-				      &name))
-		ret = ml_xstrdup(json_object_get_string(name));
+	    (name = ml_json_str(json_object_array_get_idx(cs, 0), "name")))
+		ret = ml_xstrdup(name);
 	json_object_put(pod);
 	return ret;
 }
@@ -786,19 +790,18 @@ pick_open(struct dash *d)
 	d->ns_names = ml_xcalloc(1, sizeof(*d->ns_names));
 	d->ns_names[0] = ml_xstrdup("(all namespaces)");
 	d->ns_n = 1;
-	if (json_object_object_get_ex(list, "items", &items)) {
+	if (json_object_object_get_ex(list, "items", &items) &&
+	    json_object_is_type(items, json_type_array)) {
 		n = json_object_array_length(items);
 		d->ns_names = ml_xrealloc(d->ns_names,
 					  (n + 1) * sizeof(*d->ns_names));
 		for (size_t i = 0; i < n; i++) {
-			struct json_object *meta, *name;
+			const char *name =
+				ml_json_str(json_object_array_get_idx(items, i),
+					    "metadata.name");
 
-			if (json_object_object_get_ex(
-				    json_object_array_get_idx(items, i),
-				    "metadata", &meta) &&
-			    json_object_object_get_ex(meta, "name", &name)) {
-				d->ns_names[d->ns_n] = ml_xstrdup(
-					json_object_get_string(name));
+			if (name) {
+				d->ns_names[d->ns_n] = ml_xstrdup(name);
 				if (d->ns &&
 				    strcmp(d->ns, d->ns_names[d->ns_n]) == 0)
 					d->ns_sel = d->ns_n;
@@ -1682,7 +1685,8 @@ fetch_version(struct dash *d)
 
 	if (r < 0)
 		return r;
-	if (json_object_object_get_ex(v, "gitVersion", &gv))
+	if (json_object_object_get_ex(v, "gitVersion", &gv) &&
+	    json_object_is_type(gv, json_type_string))
 		set_str(&d->version, json_object_get_string(gv));
 	json_object_put(v);
 	return 0;

@@ -116,9 +116,11 @@ set_columns(struct ml_tui_table *t, struct json_object *defs)
 			const char *name = NULL;
 			int prio = 0;
 
-			if (json_object_object_get_ex(d, "name", &v))
+			if (json_object_object_get_ex(d, "name", &v) &&
+			    json_object_is_type(v, json_type_string))
 				name = json_object_get_string(v);
-			if (json_object_object_get_ex(d, "priority", &v))
+			if (json_object_object_get_ex(d, "priority", &v) &&
+			    json_object_is_type(v, json_type_int))
 				prio = json_object_get_int(v);
 			if (name && prio == 0)
 				add_column(t, name, (int)i);
@@ -156,7 +158,8 @@ meta_str(struct json_object *meta, const char *key)
 {
 	struct json_object *v;
 
-	if (!meta || !json_object_object_get_ex(meta, key, &v))
+	if (!meta || !json_object_object_get_ex(meta, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -186,7 +189,9 @@ make_row(struct ml_tui_table *t, struct json_object *o)
 
 	if (!name)
 		return NULL;
-	json_object_object_get_ex(o, "cells", &cells);
+	if (json_object_object_get_ex(o, "cells", &cells) &&
+	    !json_object_is_type(cells, json_type_array))
+		cells = NULL;
 	r = ml_xcalloc(1, sizeof(*r));
 	r->name = ml_xstrdup(name);
 	r->ns = ns && *ns ? ml_xstrdup(ns) : NULL;

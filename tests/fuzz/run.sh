@@ -1,0 +1,48 @@
+#!/bin/bash
+# tests/fuzz/run.sh: runs each libFuzzer target for FUZZ_SECONDS (default
+# 60), from its seeds in CORPUS/NAME (read only: new inputs go to
+# fuzz-out/NAME/corpus in the build tree), and prints per target its execs
+# and seconds, then "N passed, N failed" (one per target). A crash, leak,
+# timeout or out-of-memory fails the target; its reproducer is kept as
+# fuzz-out/NAME/NAME-KIND-SHA1 and named, with the command that replays it.
+#
+#   tests/fuzz/run.sh CORPUS TARGET...     (from the build directory)
+set -u
+corpus=$1
+shift
+seconds=${FUZZ_SECONDS:-60}
+# The readers write files (atomically, with fsync): on tmpfs that is cheap.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	export TMPDIR=/dev/shm
+fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+passed=0 failed=0
+for t in "$@"; do
+	name=$(basename "$t")
+	out=fuzz-out/$name
+	mkdir -p "$out/corpus"
+	seeds=()
+	[ -d "$corpus/$name" ] && seeds=("$corpus/$name")
+	t0=$(date +%s)
+	"$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$out/$name-" \
+		"$out/corpus" "${seeds[@]}" >"$out/log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - t0))
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/log" | tail -1)
+	repro=$(ls -t "$out/$name"-{crash,leak,timeout,oom,slow-unit}-* 2>/dev/null | head -1)
+	if [ "$rc" -eq 0 ] && [ -z "$repro" ]; then
+		passed=$((passed + 1))
+		echo "PASS: $name: ${execs:-0} execs in $secs s"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $name: ${execs:-0} execs in $secs s (exit $rc), log $out/log"
+		grep -m3 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$out/log" | sed 's/^/    /'
+		if [ -n "$repro" ]; then
+			echo "    reproducer: $repro (replay: $t $repro)"
+		fi
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
