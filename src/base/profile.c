@@ -3,6 +3,7 @@
 
 #include "base/profile.h"
 
+#include "base/log.h"
 #include "base/paths.h"
 #include "base/util.h"
 
@@ -574,6 +575,12 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
 			   name);
 	if (r < 0)
 		goto fail;
+	/* A home in use gets its marker, older ones included; failing to
+	 * write it only means `delete --purge` will refuse the home. */
+	if (ml_paths_home_mark(home) < 0) {
+		ml_log_debug("home '%s' left unmarked: %s", home, ml_err_msg());
+		ml_err_clear();
+	}
 	*ret = p;
 	return 0;
 fail:
