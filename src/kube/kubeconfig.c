@@ -40,6 +40,14 @@
 
 #define NO_NODE SIZE_MAX
 
+/*
+ * libyaml's scanner is quadratic in flow nesting depth (a 400 KB file of
+ * '[' took minutes) and every event is kept in memory: real kubeconfigs
+ * nest about 6 deep and weigh kilobytes, so cap both far above that.
+ */
+#define MAX_DEPTH 64
+#define MAX_FILE_SIZE (16 * 1024 * 1024)
+
 struct kc_ev {
 	yaml_event_t ev;
 	size_t end; /* index of this node's last event */
@@ -158,7 +166,7 @@ doc_parse(struct kc_doc *d, const char *path, const char *data, size_t len)
 {
 	yaml_parser_t p;
 	ml_autofree size_t *stack = NULL;
-	size_t depth = 0, cap = 0, stack_cap = 0;
+	size_t depth = 0, nesting = 0, cap = 0, stack_cap = 0;
 	int r = 0;
 
 	d->path = path;
@@ -187,6 +195,18 @@ doc_parse(struct kc_doc *d, const char *path, const char *data, size_t len)
 		t = e->ev.type;
 		if (d->root == NO_NODE && is_node(t))
 			d->root = i;
+		if (t == YAML_SEQUENCE_START_EVENT ||
+		    t == YAML_MAPPING_START_EVENT) {
+			if (++nesting > MAX_DEPTH) {
+				r = ml_err(-EBADMSG,
+					   "cannot parse kubeconfig '%s' at line %zu: nested more than %d levels deep: fix or move the file",
+					   path, ev_line(d, i), MAX_DEPTH);
+				break;
+			}
+		} else if (t == YAML_SEQUENCE_END_EVENT ||
+			   t == YAML_MAPPING_END_EVENT) {
+			nesting--;
+		}
 		if (is_start(t)) {
 			if (depth == stack_cap) {
 				stack_cap = stack_cap ? stack_cap * 2 : 32;
@@ -380,6 +400,14 @@ doc_load(struct kc_doc *d, const char *path, char **ret_data, size_t *ret_len,
 
 	*ret_exists = ml_path_exists(path);
 	if (*ret_exists) {
+		struct stat st;
+
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size > MAX_FILE_SIZE)
+			return ml_err(
+				-EFBIG,
+				"kubeconfig '%s' is larger than %d MiB: fix or move the file",
+				path, MAX_FILE_SIZE / (1024 * 1024));
 		r = ml_read_file(path, &data, &len);
 		if (r < 0)
 			return r;

@@ -8,7 +8,8 @@
  * atomically. A malformed file is reported by name and left untouched.
  *
  * Errors, each with a message naming the file and the fix: -EBADMSG for a
- * malformed file (with its line), -EWOULDBLOCK when FILE.lock stays held
+ * malformed file (with its line) or one nested more than 64 collections
+ * deep, -EFBIG for a file over 16 MiB, -EWOULDBLOCK when FILE.lock stays held
  * for about 5 s, -ENOTSUP when our entry defines a YAML anchor another
  * entry refers to, -EINVAL for an entry with an empty field or a value that
  * is not UTF-8, else -errno of the failed call.

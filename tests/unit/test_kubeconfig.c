@@ -603,6 +603,93 @@ START_TEST(test_kubeconfig_malformed_untouched)
 }
 END_TEST
 
+/* "x: " then n '[' and n ']': n + 1 collections deep. Caller frees. */
+static char *
+nested(size_t n)
+{
+	char *s = ml_xmalloc(2 * n + 5);
+
+	memcpy(s, "x: ", 3);
+	memset(s + 3, '[', n);
+	memset(s + 3 + n, ']', n);
+	strcpy(s + 3 + 2 * n, "\n");
+	return s;
+}
+
+/*
+ * libyaml is quadratic in flow nesting: 200000 levels (400 KB) took over
+ * two minutes before the cap. Every entry point must fail fast, naming the
+ * file, and leave it as it was.
+ */
+START_TEST(test_kubeconfig_deep_nesting_fails_fast)
+{
+	ml_autofree char *path = home_path(".kube/config");
+	ml_autofree char *dir = home_path(".kube");
+	ml_autofree char *deep = nested(200000);
+	ml_autofree char *ok = nested(63), *too_deep = nested(64);
+	ml_autofree char *block = ml_xstrdup("");
+	ml_autofree char *after = NULL, *cur = NULL;
+	struct ml_kubeconfig_entry e =
+		entry("minilaunch", "https://127.0.0.1:1");
+	struct ml_kubeconfig_context ctx;
+	int64_t t0;
+
+	ck_assert_int_eq(ml_mkdir_p(dir, 0700), 0);
+	spew(path, deep, 0600);
+	t0 = ml_now_ms();
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EBADMSG);
+	ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
+	ck_assert_msg(strstr(ml_err_msg(), "nested more than 64 levels"), "%s",
+		      ml_err_msg());
+	ck_assert_int_eq(ml_kubeconfig_read_context(path, NULL, &ctx),
+			 -EBADMSG);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EBADMSG);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, "x"), -EBADMSG);
+	ck_assert_msg(ml_now_ms() - t0 < 5000, "took %lld ms",
+		      (long long)(ml_now_ms() - t0));
+	after = slurp(path);
+	ck_assert_str_eq(after, deep);
+	assert_no_lock(path);
+
+	/* 64 levels are read, 65 are not; block nesting counts the same */
+	spew(path, ok, 0600);
+	ck_assert_msg(ml_kubeconfig_current_context(path, &cur) == 0, "%s",
+		      ml_err_msg());
+	spew(path, too_deep, 0600);
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EBADMSG);
+	for (int i = 0; i < 65; i++) {
+		char *next = ml_xasprintf("%s%*sk:\n", block, i, "");
+		free(block);
+		block = next;
+	}
+	spew(path, block, 0600);
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EBADMSG);
+	ck_assert_msg(strstr(ml_err_msg(), "nested"), "%s", ml_err_msg());
+}
+END_TEST
+
+START_TEST(test_kubeconfig_huge_file_refused)
+{
+	ml_autofree char *path = home_path(".kube/config");
+	ml_autofree char *dir = home_path(".kube");
+	ml_autofree char *cur = NULL;
+	struct ml_kubeconfig_entry e =
+		entry("minilaunch", "https://127.0.0.1:1");
+	struct stat st;
+
+	ck_assert_int_eq(ml_mkdir_p(dir, 0700), 0);
+	spew(path, "apiVersion: v1\n", 0600);
+	ck_assert_int_eq(truncate(path, 16 * 1024 * 1024 + 1), 0);
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EFBIG);
+	ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
+	ck_assert_msg(strstr(ml_err_msg(), "16 MiB"), "%s", ml_err_msg());
+	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EFBIG);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 16 * 1024 * 1024 + 1);
+	assert_no_lock(path);
+}
+END_TEST
+
 START_TEST(test_kubeconfig_alias_into_replaced_entry)
 {
 	ml_autofree char *path = home_path("config");
@@ -746,6 +833,8 @@ kubeconfig_suite(void)
 	tcase_add_test(tc, test_kubeconfig_remove_missing_file);
 	tcase_add_test(tc, test_kubeconfig_remove_missing_entry);
 	tcase_add_test(tc, test_kubeconfig_malformed_untouched);
+	tcase_add_test(tc, test_kubeconfig_deep_nesting_fails_fast);
+	tcase_add_test(tc, test_kubeconfig_huge_file_refused);
 	tcase_add_test(tc, test_kubeconfig_alias_into_replaced_entry);
 	tcase_add_test(tc, test_kubeconfig_stale_lock);
 	tcase_add_test(tc, test_kubeconfig_lock_wait);
