@@ -7,11 +7,17 @@
  *   HOME/profiles/NAME/certs/  the profile's keys and certificates (0700)
  *   HOME/profiles/NAME/machine/ data disk, config drive, serial log
  *   HOME/cache/                downloads, verified by checksum
+ *   HOME/.minilaunch-home      the marker: this directory is a minilaunch
+ *                              home, which `delete --purge` may remove
  *
- * Every function returns a newly allocated string (caller frees).
+ * The path functions return a newly allocated string (caller frees).
  */
 #ifndef ML_PATHS_H
 #define ML_PATHS_H
+
+#include <stdbool.h>
+
+#define ML_PATHS_HOME_MARKER ".minilaunch-home"
 
 /*
  * The minilaunch home: flag_home when not NULL, else $MINILAUNCH_HOME, else
@@ -29,5 +35,25 @@ char *ml_paths_cache_dir(const char *home);
 
 /* The user's home directory ($HOME, else passwd). Caller frees. */
 char *ml_paths_user_home(void);
+
+/*
+ * Writes HOME/.minilaunch-home when home exists, is not / or the user's
+ * home, and holds nothing but minilaunch's own entries (the marker, certs/,
+ * cache/ and profiles/ with only directories in it), so a home made by an
+ * older minilaunch gets marked the first time it is used. A home with
+ * anything else is left unmarked, and `delete --purge` then refuses it.
+ * Returns 1 when home is marked (now or before), 0 when it is not (no
+ * message), or -errno with a message when it cannot be read or written.
+ */
+int ml_paths_home_mark(const char *home);
+
+/*
+ * Whether `delete --purge` may remove home: 0 when it is marked and holds
+ * only minilaunch's own entries (as above); -ENOENT (no message) when it
+ * does not exist; else -EPERM with a message naming the directory, what is
+ * wrong (/, the user's home, no marker, a foreign entry) and the fix. Reads
+ * only: run it before deleting anything.
+ */
+int ml_paths_home_check_purge(const char *home);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "base/profile.h"
 
+#include "base/log.h"
 #include "base/paths.h"
 #include "base/util.h"
 
@@ -17,6 +18,11 @@
 
 #define MEMORY_MIN_MIB 1800
 #define DISK_MIN_MIB 2000
+/*
+ * 1024t: far above any real node, and small enough that the size in bytes
+ * (MiB << 20) fits in 64 bits, signed, wherever it is computed.
+ */
+#define SIZE_MAX_MIB (UINT64_C(1) << 30)
 
 struct ml_profile {
 	char *name;
@@ -62,20 +68,26 @@ ml_profile_parse_size_mib(const char *what, const char *value,
 
 	if (!isdigit((unsigned char)*p))
 		goto bad;
+	/* n stays at most SIZE_MAX_MIB * 10 + 9: no overflow below */
 	for (; isdigit((unsigned char)*p); p++) {
-		if (n > (UINT64_MAX - 9) / 10 / 1048576)
-			goto bad;
+		if (n > SIZE_MAX_MIB)
+			goto too_large;
 		n = n * 10 + (uint64_t)(*p - '0');
 	}
 	for (size_t i = 0; i < ML_ARRAY_SIZE(units); i++) {
-		if (strcasecmp(p, units[i].suffix) == 0) {
-			*ret_mib = n * units[i].mult;
-			return 0;
-		}
+		if (strcasecmp(p, units[i].suffix) != 0)
+			continue;
+		if (n > SIZE_MAX_MIB / units[i].mult)
+			goto too_large;
+		*ret_mib = n * units[i].mult;
+		return 0;
 	}
 bad:
 	return ml_err(-ML_EUSAGE,
 		      "invalid %s '%s': give a size such as 2048m or 4g", what,
+		      value);
+too_large:
+	return ml_err(-ML_EUSAGE, "invalid %s '%s': give at most 1024t", what,
 		      value);
 }
 
@@ -163,18 +175,43 @@ bad:
 		key, value);
 }
 
+/*
+ * Exactly qemu:///system, qemu:///session, or either over a named local
+ * socket: qemu+unix:///system?socket=/ABSOLUTE/PATH. Any other transport or
+ * parameter (qemu+ext's command=, qemu+ssh, a second &-parameter) would let
+ * a URI run programs or reach other hosts, so only these shapes pass.
+ */
+static bool
+driver_uri_ok(const char *value)
+{
+	static const char *const plain[] = { "qemu:///system",
+					     "qemu:///session" };
+	static const char *const sock[] = { "qemu+unix:///system?socket=",
+					    "qemu+unix:///session?socket=" };
+	const char *path = NULL;
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(plain); i++)
+		if (strcmp(value, plain[i]) == 0)
+			return true;
+	for (size_t i = 0; i < ML_ARRAY_SIZE(sock); i++)
+		if (ml_startswith(value, sock[i]))
+			path = value + strlen(sock[i]);
+	if (!path || path[0] != '/' || path[1] == '\0')
+		return false;
+	for (const char *c = path; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '&' ||
+		    *c == '?' || *c == '#' || *c == '%' || *c == ';')
+			return false;
+	return true;
+}
+
 static int
 validate_driver_uri(const char *key, const char *value, char **ret)
 {
-	const char *sep = strstr(value, "://");
-	size_t n = sep ? (size_t)(sep - value) : 0;
-
-	if (!sep || !ml_startswith(value, "qemu") ||
-	    (n > 4 && value[4] != '+') ||
-	    !(ml_endswith(value, "/system") || ml_endswith(value, "/session")))
+	if (!driver_uri_ok(value))
 		return ml_err(
 			-ML_EUSAGE,
-			"invalid %s '%s': give a libvirt QEMU URI such as qemu:///system or qemu:///session",
+			"invalid %s '%s': give qemu:///system, qemu:///session or qemu+unix:///system?socket=/PATH (or /session)",
 			key, value);
 	*ret = ml_xstrdup(value);
 	return 0;
@@ -296,7 +333,7 @@ const struct ml_profile_key ml_profile_keys[] = {
 	  " (default: the node image's)",
 	  validate_version, "", NULL },
 	{ "driver-uri",
-	  "libvirt URI, such as qemu:///system or qemu:///session",
+	  "libvirt URI: qemu:///system, qemu:///session or qemu+unix:///system?socket=/PATH",
 	  validate_driver_uri, "qemu:///session", "qemu:///system" },
 	{ "container-runtime", "container runtime of the node (docker)",
 	  validate_runtime, "docker", NULL },
@@ -402,6 +439,47 @@ new_document(const char *name)
 	json_object_object_add(root, "config", json_object_new_object());
 	json_object_object_add(root, "state", json_object_new_object());
 	return root;
+}
+
+/*
+ * Every setting of a loaded file through its key's validator, as `config
+ * set` would have checked it: a hand-edited file must not hand start a
+ * value no command would have taken. The stored form is the normalised
+ * one, so a value that validates but normalises differently is kept.
+ */
+static int
+check_settings(const char *path, struct json_object *root)
+{
+	struct json_object *cfg = NULL;
+
+	json_object_object_get_ex(root, "config", &cfg);
+	json_object_object_foreach(cfg, key, v)
+	{
+		const struct ml_profile_key *k = find_key(key);
+		char *norm = NULL;
+		int r;
+
+		if (!k)
+			return ml_err(
+				-EBADMSG,
+				"profile config '%s' has an unknown key '%s': remove it from '%s'",
+				path, key, path);
+		if (!json_object_is_type(v, json_type_string))
+			return ml_err(
+				-EBADMSG,
+				"profile config '%s' has a non-string value for '%s': run 'minilaunch config set %s VALUE' or edit '%s'",
+				path, key, key, path);
+		r = k->validate(key, json_object_get_string(v), &norm);
+		free(norm);
+		if (r < 0) {
+			ml_autofree char *why = ml_xstrdup(ml_err_msg());
+			return ml_err(
+				-EBADMSG,
+				"profile config '%s': %s: run 'minilaunch config set %s VALUE' or edit '%s'",
+				path, why, key, path);
+		}
+	}
+	return 0;
 }
 
 static int
@@ -519,9 +597,11 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
 	}
 	/* Read only now: a writer may have replaced the file while we waited.
 	 */
-	if (ml_path_exists(p->path))
+	if (ml_path_exists(p->path)) {
 		r = load_document(p->path, &p->root);
-	else if (flags & ML_PROFILE_CREATE)
+		if (r >= 0 && !(flags & ML_PROFILE_UNCHECKED))
+			r = check_settings(p->path, p->root);
+	} else if (flags & ML_PROFILE_CREATE)
 		p->root = new_document(name), r = 0;
 	else
 		r = ml_err(-ENOENT,
@@ -529,6 +609,12 @@ ml_profile_open(const char *home, const char *name, unsigned flags,
 			   name);
 	if (r < 0)
 		goto fail;
+	/* A home in use gets its marker, older ones included; failing to
+	 * write it only means `delete --purge` will refuse the home. */
+	if (ml_paths_home_mark(home) < 0) {
+		ml_log_debug("home '%s' left unmarked: %s", home, ml_err_msg());
+		ml_err_clear();
+	}
 	*ret = p;
 	return 0;
 fail:

@@ -31,6 +31,9 @@ enum {
 	ML_PROFILE_CREATE = 1 << 0, /* make the profile when it is missing */
 	ML_PROFILE_LOCK = 1 << 1,   /* hold the writer lock until freed */
 	ML_PROFILE_NOWAIT = 1 << 2, /* with LOCK: fail at once when held */
+	/* skip the settings' check, for config set and unset, which mend a
+	 * file whose values no longer validate */
+	ML_PROFILE_UNCHECKED = 1 << 3,
 };
 
 /* A configuration key: `minilaunch config` and `start` flags use these. */
@@ -61,7 +64,9 @@ int ml_profile_name_valid(const char *name);
 /*
  * Opens profile name under home. Without ML_PROFILE_CREATE a missing
  * profile is -ENOENT ("profile 'x' not found: ..."). A corrupted file or an
- * unknown schema is -EBADMSG naming the file. *ret is freed with
+ * unknown schema is -EBADMSG naming the file. Unless ML_PROFILE_UNCHECKED,
+ * every setting must pass its key's validator, as `config set` checks it:
+ * else -EBADMSG naming the file, the key and the fix. *ret is freed with
  * ml_profile_free(), which also releases the lock.
  */
 int ml_profile_open(const char *home, const char *name, unsigned flags,
@@ -126,7 +131,8 @@ void ml_profile_state_set_port(struct ml_profile *p, const char *name,
 /* Removes every port whose name starts with prefix. */
 void ml_profile_state_clear_ports(struct ml_profile *p, const char *prefix);
 
-/* Parsers shared with start's flags. Return 0 or -ML_EUSAGE. */
+/* Parsers shared with start's flags. Return 0 or -ML_EUSAGE; sizes are at
+ * most 1024t (2^30 MiB), so the size in bytes fits in an int64_t. */
 int ml_profile_parse_size_mib(const char *what, const char *value,
 			      uint64_t *ret_mib);
 

@@ -61,7 +61,9 @@ run_config(const struct ml_globals *g, const struct ml_args *a)
 		if (a->argc != 3)
 			return args_error(sub, "KEY VALUE");
 		r = ml_profile_open(g->home, g->profile,
-				    ML_PROFILE_CREATE | ML_PROFILE_LOCK, &p);
+				    ML_PROFILE_CREATE | ML_PROFILE_LOCK |
+					    ML_PROFILE_UNCHECKED,
+				    &p);
 		if (r >= 0)
 			r = ml_profile_set(p, a->argv[1], a->argv[2]);
 		if (r >= 0)
@@ -69,7 +71,8 @@ run_config(const struct ml_globals *g, const struct ml_args *a)
 	} else if (strcmp(sub, "unset") == 0) {
 		if (a->argc != 2)
 			return args_error(sub, "KEY");
-		r = ml_profile_open(g->home, g->profile, ML_PROFILE_LOCK, &p);
+		r = ml_profile_open(g->home, g->profile,
+				    ML_PROFILE_LOCK | ML_PROFILE_UNCHECKED, &p);
 		if (r >= 0)
 			r = ml_profile_unset(p, a->argv[1]);
 		if (r > 0)
@@ -117,7 +120,7 @@ const struct ml_command ml_cmd_config = {
 	.description =
 		"Reads and changes the settings of the profile chosen with -p (created by\n"
 		"'config set' when it does not exist yet); 'start' uses them as defaults.\n"
-		"Values are checked when set.",
+		"Values are checked when set and whenever a command reads the profile.",
 	.print_extra_help = print_keys,
 	.words = config_words,
 	.second_word = key_word,

@@ -78,6 +78,20 @@ run_delete(const struct ml_globals *g, const struct ml_args *a)
 					      "delete takes no arguments");
 	if (!a->opt[OPT_ALL] && !a->opt[OPT_PURGE])
 		return delete_one(g->home, g->profile);
+	if (a->opt[OPT_PURGE]) {
+		/* before any profile goes: a refused purge changes nothing */
+		r = ml_paths_home_mark(g->home);
+		if (r >= 0)
+			r = ml_paths_home_check_purge(g->home);
+		if (r == -ENOENT) {
+			fprintf(stderr,
+				"'%s' does not exist: nothing to purge\n",
+				g->home);
+			return 0;
+		}
+		if (r < 0)
+			return r;
+	}
 	r = ml_profile_list(g->home, &names);
 	for (size_t i = 0; r >= 0 && names[i]; i++)
 		r = delete_one(g->home, names[i]);
@@ -101,7 +115,9 @@ const struct ml_command ml_cmd_delete = {
 		"Removes the profile's VM, its data disk and storage pool, its kubeconfig\n"
 		"cluster, user and context, and its directory. Half-created profiles are\n"
 		"cleaned up too. --all deletes every profile; --purge also removes the\n"
-		"minilaunch home, with the CA that older versions shared.",
+		"minilaunch home, with the CA that older versions shared, only if it is\n"
+		"one: marked as made by minilaunch and holding nothing else (never / or\n"
+		"your home directory).",
 	.options = delete_options,
 	.run = run_delete,
 };

@@ -801,6 +801,15 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	r = parse_run_flags(a, &s, &want, &wait);
 	if (r < 0)
 		return r;
+	/* a kubeconfig entry of this name that minilaunch did not write: said
+	 * before anything is made or booted */
+	if (s.kubernetes) {
+		ml_autofree char *kc = ml_kubeconfig_default_path();
+
+		r = ml_kubeconfig_check_ours(kc, g->profile);
+		if (r < 0)
+			return r;
+	}
 	existed = ml_profile_exists(g->home, g->profile);
 	r = open_profile(&s, a);
 	if (r >= 0)

@@ -40,6 +40,14 @@
 
 #define NO_NODE SIZE_MAX
 
+/*
+ * libyaml's scanner is quadratic in flow nesting depth (a 400 KB file of
+ * '[' took minutes) and every event is kept in memory: real kubeconfigs
+ * nest about 6 deep and weigh kilobytes, so cap both far above that.
+ */
+#define MAX_DEPTH 64
+#define MAX_FILE_SIZE (16 * 1024 * 1024)
+
 struct kc_ev {
 	yaml_event_t ev;
 	size_t end; /* index of this node's last event */
@@ -59,6 +67,7 @@ struct kc_edit {
 	const char *name;
 	const struct ml_kubeconfig_entry *e; /* NULL: remove name */
 	bool set_current;
+	bool ours_context; /* the file has our context called name */
 };
 
 struct kc_out {
@@ -158,7 +167,7 @@ doc_parse(struct kc_doc *d, const char *path, const char *data, size_t len)
 {
 	yaml_parser_t p;
 	ml_autofree size_t *stack = NULL;
-	size_t depth = 0, cap = 0, stack_cap = 0;
+	size_t depth = 0, nesting = 0, cap = 0, stack_cap = 0;
 	int r = 0;
 
 	d->path = path;
@@ -187,6 +196,18 @@ doc_parse(struct kc_doc *d, const char *path, const char *data, size_t len)
 		t = e->ev.type;
 		if (d->root == NO_NODE && is_node(t))
 			d->root = i;
+		if (t == YAML_SEQUENCE_START_EVENT ||
+		    t == YAML_MAPPING_START_EVENT) {
+			if (++nesting > MAX_DEPTH) {
+				r = ml_err(-EBADMSG,
+					   "cannot parse kubeconfig '%s' at line %zu: nested more than %d levels deep: fix or move the file",
+					   path, ev_line(d, i), MAX_DEPTH);
+				break;
+			}
+		} else if (t == YAML_SEQUENCE_END_EVENT ||
+			   t == YAML_MAPPING_END_EVENT) {
+			nesting--;
+		}
 		if (is_start(t)) {
 			if (depth == stack_cap) {
 				stack_cap = stack_cap ? stack_cap * 2 : 32;
@@ -291,6 +312,32 @@ item_named(const struct kc_doc *d, size_t item, const char *name)
 	return v != NO_NODE && scalar_eq(d, v, name);
 }
 
+/* The inner mapping of an entry of each section: {cluster: {...}, name}. */
+static const char *const inner_keys[] = { "cluster", "context", "user" };
+
+/*
+ * True when item, an entry of section s, carries minilaunch's mark, as
+ * minikube marks its entries: an extension named minilaunch whose provider
+ * is minilaunch in the entry's cluster, context or user.
+ */
+static bool
+item_ours(const struct kc_doc *d, size_t item, int s)
+{
+	size_t ext = map_get(d, map_get(d, item, inner_keys[s]), "extensions");
+
+	if (ext == NO_NODE || d->evs[ext].ev.type != YAML_SEQUENCE_START_EVENT)
+		return false;
+	for (size_t j = ext + 1; j < d->evs[ext].end; j = node_next(d, j)) {
+		size_t n = map_get(d, j, "name");
+		size_t p = map_get(d, map_get(d, j, "extension"), "provider");
+
+		if (n != NO_NODE && scalar_eq(d, n, ML_KUBECONFIG_PROVIDER) &&
+		    p != NO_NODE && scalar_eq(d, p, ML_KUBECONFIG_PROVIDER))
+			return true;
+	}
+	return false;
+}
+
 static int
 section_of(const struct kc_doc *d, size_t key)
 {
@@ -380,6 +427,14 @@ doc_load(struct kc_doc *d, const char *path, char **ret_data, size_t *ret_len,
 
 	*ret_exists = ml_path_exists(path);
 	if (*ret_exists) {
+		struct stat st;
+
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size > MAX_FILE_SIZE)
+			return ml_err(
+				-EFBIG,
+				"kubeconfig '%s' is larger than %d MiB: fix or move the file",
+				path, MAX_FILE_SIZE / (1024 * 1024));
 		r = ml_read_file(path, &data, &len);
 		if (r < 0)
 			return r;
@@ -685,19 +740,61 @@ out_pairs(struct kc_out *o, const char *const *kv, size_t n)
 }
 
 /*
+ * Our mark, minikube's shape: extensions: [{extension: {profile: NAME,
+ * provider: minilaunch}, name: minilaunch}].
+ */
+static int
+out_mark(struct kc_out *o, const char *name)
+{
+	const char *ext[] = { "profile", name, "provider",
+			      ML_KUBECONFIG_PROVIDER };
+	const char *ext_name[] = { "name", ML_KUBECONFIG_PROVIDER };
+	int r;
+
+	r = out_str(o, "extensions");
+	if (r >= 0)
+		r = out_seq_start(o);
+	if (r >= 0)
+		r = out_map_start(o);
+	if (r >= 0)
+		r = out_str(o, "extension");
+	if (r >= 0)
+		r = out_map_start(o);
+	if (r >= 0)
+		r = out_pairs(o, ext, ML_ARRAY_SIZE(ext));
+	if (r >= 0)
+		r = out_map_end(o);
+	if (r >= 0)
+		r = out_pairs(o, ext_name, ML_ARRAY_SIZE(ext_name));
+	if (r >= 0)
+		r = out_map_end(o);
+	if (r >= 0)
+		r = out_seq_end(o);
+	return r;
+}
+
+/*
  * One entry of section s, keys sorted as kubectl writes them:
- * {cluster: {...}, name} / {context: {...}, name} / {name, user: {...}}.
+ * {cluster: {...}, name} / {context: {...}, name} / {name, user: {...}};
+ * the inner mapping's pairs before and after its extensions.
  */
 static int
 out_entry(struct kc_out *o, int s, const struct ml_kubeconfig_entry *e)
 {
-	const char *inner[] = { "cluster", "context", "user" };
-	const char *cluster[] = { "certificate-authority", e->ca_file, "server",
-				  e->server };
-	const char *context[] = { "cluster",	e->name, "namespace",
-				  e->namespace, "user",	 e->name };
+	const char *cluster[] = { "certificate-authority", e->ca_file };
+	const char *cluster_after[] = { "server", e->server };
+	const char *context[] = { "cluster", e->name };
+	const char *context_after[] = { "namespace", e->namespace, "user",
+					e->name };
 	const char *user[] = { "client-certificate", e->cert_file, "client-key",
 			       e->key_file };
+	const char *const *before[] = { cluster, context, user };
+	const size_t n_before[] = { ML_ARRAY_SIZE(cluster),
+				    ML_ARRAY_SIZE(context),
+				    ML_ARRAY_SIZE(user) };
+	const char *const *after[] = { cluster_after, context_after, NULL };
+	const size_t n_after[] = { ML_ARRAY_SIZE(cluster_after),
+				   ML_ARRAY_SIZE(context_after), 0 };
 	const char *name[] = { "name", e->name };
 	int r;
 
@@ -705,15 +802,15 @@ out_entry(struct kc_out *o, int s, const struct ml_kubeconfig_entry *e)
 	if (r >= 0 && s == 2)
 		r = out_pairs(o, name, ML_ARRAY_SIZE(name));
 	if (r >= 0)
-		r = out_str(o, inner[s]);
+		r = out_str(o, inner_keys[s]);
 	if (r >= 0)
 		r = out_map_start(o);
-	if (r >= 0 && s == 0)
-		r = out_pairs(o, cluster, ML_ARRAY_SIZE(cluster));
-	if (r >= 0 && s == 1)
-		r = out_pairs(o, context, ML_ARRAY_SIZE(context));
-	if (r >= 0 && s == 2)
-		r = out_pairs(o, user, ML_ARRAY_SIZE(user));
+	if (r >= 0)
+		r = out_pairs(o, before[s], n_before[s]);
+	if (r >= 0)
+		r = out_mark(o, e->name);
+	if (r >= 0 && after[s])
+		r = out_pairs(o, after[s], n_after[s]);
 	if (r >= 0)
 		r = out_map_end(o);
 	if (r >= 0 && s != 2)
@@ -744,7 +841,8 @@ out_section(struct kc_out *o, const struct kc_doc *d, size_t v, int s,
 	r = out_copy_ev(o, d, v, true);
 	for (size_t j = v + 1; r >= 0 && j < d->evs[v].end;
 	     j = node_next(d, j)) {
-		if (!item_named(d, j, ed->name)) {
+		/* a foreign entry of that name stops a merge before this */
+		if (!item_named(d, j, ed->name) || !item_ours(d, j, s)) {
 			r = out_copy_node(o, d, j);
 			continue;
 		}
@@ -814,7 +912,8 @@ out_root(struct kc_out *o, const struct kc_doc *d, const struct kc_edit *ed)
 			seen_current = true;
 			if (ed->e && ed->set_current)
 				r = out_str(o, ed->name);
-			else if (!ed->e && scalar_eq(d, v, ed->name))
+			else if (!ed->e && ed->ours_context &&
+				 scalar_eq(d, v, ed->name))
 				r = out_str(o, "");
 			else
 				r = out_copy_node(o, d, v);
@@ -888,29 +987,50 @@ out_stream(struct kc_out *o, const struct kc_doc *d, const struct kc_edit *ed)
 	return r;
 }
 
-/* True when removing ed->name would change the file. */
-static bool
-remove_needed(const struct kc_doc *d, const char *name)
+/*
+ * Looks at every entry called name: *ret_ours tells whether one of section
+ * ours_s (or of any section, for -1) is minilaunch's; returns 0, or -EEXIST
+ * naming the first one that is not, with the fix.
+ */
+static int
+scan_named(const struct kc_doc *d, const char *name, int ours_s, bool *ret_ours)
 {
+	/* kubectl config VERB NAME[ NEW], per section */
+	static const char *const verb[] = { "delete-cluster", "rename-context",
+					    "delete-user" };
+	static const char *const tail[] = { "", " NEW", "" };
 	size_t root = d->root;
+	int foreign = -1;
 
+	*ret_ours = false;
 	if (root == NO_NODE || is_null(d, root))
-		return false;
+		return 0;
 	for (size_t k = root + 1; k < d->evs[root].end;) {
 		size_t v = node_next(d, k);
+		int s = section_of(d, k);
 
-		if (section_of(d, k) >= 0 && !is_null(d, v)) {
+		if (s >= 0 && !is_null(d, v)) {
 			for (size_t j = v + 1; j < d->evs[v].end;
-			     j = node_next(d, j))
-				if (item_named(d, j, name))
-					return true;
-		} else if (scalar_eq(d, k, "current-context") &&
-			   scalar_eq(d, v, name)) {
-			return true;
+			     j = node_next(d, j)) {
+				if (!item_named(d, j, name))
+					continue;
+				if (!item_ours(d, j, s)) {
+					if (foreign < 0)
+						foreign = s;
+				} else if (ours_s < 0 || ours_s == s) {
+					*ret_ours = true;
+				}
+			}
 		}
 		k = node_next(d, v);
 	}
-	return false;
+	if (foreign < 0)
+		return 0;
+	return ml_err(
+		-EEXIST,
+		"kubeconfig '%s' has a %s '%s' that minilaunch did not write: use another profile name with -p, or rename or delete yours ('kubectl config %s %s%s')",
+		d->path, inner_keys[foreign], name, verb[foreign], name,
+		tail[foreign]);
 }
 
 static void
@@ -959,7 +1079,7 @@ lock_release(const char *lock)
 
 /* Edits path (lock held). */
 static int
-update_locked(const char *path, const struct kc_edit *ed)
+update_locked(const char *path, struct kc_edit *ed)
 {
 	ml_autofree char *target = NULL;
 	ml_autofree char *data = NULL;
@@ -968,7 +1088,7 @@ update_locked(const char *path, const struct kc_edit *ed)
 	struct stat st;
 	mode_t mode = 0600;
 	size_t len;
-	bool exists, same;
+	bool exists, same, ours;
 	int r;
 
 	/* Write through a symlink, as kubectl does, rather than replace it. */
@@ -981,10 +1101,18 @@ update_locked(const char *path, const struct kc_edit *ed)
 	r = doc_load(&d, target, &data, &len, &exists);
 	if (r < 0)
 		return r;
-	if (!ed->e && !remove_needed(&d, ed->name)) {
+	r = scan_named(&d, ed->name, -1, &ours);
+	if (r < 0 && ed->e) {
+		doc_release(&d);
+		return r;
+	}
+	ml_err_clear(); /* a removal leaves others' entries, silently */
+	if (!ed->e && !ours) {
 		doc_release(&d);
 		return 0;
 	}
+	scan_named(&d, ed->name, 1, &ed->ours_context);
+	ml_err_clear();
 	out_init(&o, target);
 	r = out_stream(&o, &d, ed);
 	doc_release(&d);
@@ -998,7 +1126,7 @@ update_locked(const char *path, const struct kc_edit *ed)
 }
 
 static int
-update(const char *path, const struct kc_edit *ed)
+update(const char *path, struct kc_edit *ed)
 {
 	ml_autofree char *lock = ml_xasprintf("%s.lock", path);
 	int r, q;
@@ -1052,7 +1180,7 @@ int
 ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
 		    bool set_current)
 {
-	struct kc_edit ed = { e->name, e, set_current };
+	struct kc_edit ed = { e->name, e, set_current, false };
 	ml_autofree char *dir = NULL;
 	char *slash;
 	int r;
@@ -1076,7 +1204,7 @@ ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
 int
 ml_kubeconfig_remove(const char *path, const char *name)
 {
-	struct kc_edit ed = { name, NULL, false };
+	struct kc_edit ed = { name, NULL, false, false };
 
 	/* Nothing to do, and no lock file to leave in a missing directory. */
 	if (!ml_path_exists(path))
@@ -1091,6 +1219,21 @@ read_doc(const char *path, struct kc_doc *d, bool *ret_exists)
 	ml_autofree char *data = NULL;
 
 	return doc_load(d, path, &data, NULL, ret_exists);
+}
+
+int
+ml_kubeconfig_check_ours(const char *path, const char *name)
+{
+	struct kc_doc d;
+	bool exists, ours;
+	int r;
+
+	r = read_doc(path, &d, &exists);
+	if (r < 0)
+		return r;
+	r = scan_named(&d, name, -1, &ours);
+	doc_release(&d);
+	return r;
 }
 
 static char *

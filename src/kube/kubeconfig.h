@@ -3,12 +3,17 @@
  * kubeconfig file, as kubectl does, with libyaml.
  *
  * Every cluster, user, context, preference and extension that is not ours
- * survives a merge or a removal. Writers take kubectl's lock (an exclusive
- * "FILE.lock" created with O_EXCL, removed after) and replace the file
- * atomically. A malformed file is reported by name and left untouched.
+ * survives a merge or a removal. Ours are the entries minilaunch wrote,
+ * marked as minikube marks its own: the cluster, context and user each
+ * carry extensions: [{name: minilaunch, extension: {provider: minilaunch,
+ * profile: NAME}}]. Only marked entries are replaced or removed; an
+ * unmarked one of the same name is the user's. Writers take kubectl's lock (an
+ * exclusive "FILE.lock" created with O_EXCL, removed after) and replace the
+ * file atomically. A malformed file is reported by name and left untouched.
  *
  * Errors, each with a message naming the file and the fix: -EBADMSG for a
- * malformed file (with its line), -EWOULDBLOCK when FILE.lock stays held
+ * malformed file (with its line) or one nested more than 64 collections
+ * deep, -EFBIG for a file over 16 MiB, -EWOULDBLOCK when FILE.lock stays held
  * for about 5 s, -ENOTSUP when our entry defines a YAML anchor another
  * entry refers to, -EINVAL for an entry with an empty field or a value that
  * is not UTF-8, else -errno of the failed call.
@@ -17,6 +22,9 @@
 #define ML_KUBECONFIG_H
 
 #include <stdbool.h>
+
+/* The name and provider of the extension that marks our entries. */
+#define ML_KUBECONFIG_PROVIDER "minilaunch"
 
 struct ml_kubeconfig_entry {
 	const char *name;    /* cluster, user and context name */
@@ -35,17 +43,28 @@ char *ml_kubeconfig_default_path(void);
 
 /*
  * Adds or replaces the cluster, user and context e->name in path (created
- * with its directory, mode 0600, when missing) and, with set_current, makes
- * it the current-context. Returns 0 or -errno with a message.
+ * with its directory, mode 0600, when missing), marked as ours, and, with
+ * set_current, makes it the current-context. Returns 0 or -errno with a
+ * message; -EEXIST, changing nothing, when a cluster, context or user of
+ * that name is not ours (the message names it and the fix).
  */
 int ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
 			bool set_current);
 
 /*
- * Removes the cluster, user and context called name; current-context is
- * cleared when it was name. A missing file or entry is not an error.
+ * Removes our cluster, user and context called name; current-context is
+ * cleared when it was name and the context was ours. Entries of that name
+ * that are not ours are kept. A missing file or entry is not an error.
  */
 int ml_kubeconfig_remove(const char *path, const char *name);
+
+/*
+ * What a merge of name would meet, checked early (start, before booting):
+ * 0 when path is missing or has no cluster, context or user called name
+ * that is not ours; else -EEXIST as for ml_kubeconfig_merge, or an error
+ * reading the file.
+ */
+int ml_kubeconfig_check_ours(const char *path, const char *name);
 
 /*
  * Reads current-context (*ret_name NULL when unset) and, for the context

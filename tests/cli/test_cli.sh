@@ -79,7 +79,8 @@ for cmd in $("$MINILAUNCH" help | awk '/^Commands:/{on=1;next} on&&NF==0{exit} o
 done
 
 # start checks every flag before it creates anything
-for bad in "--memory 10m" "--cpus 0" "--accel warp" "--wait maybe" "--wait-timeout soon" "--driver-uri vbox://x"; do
+for bad in "--memory 10m" "--cpus 0" "--accel warp" "--wait maybe" "--wait-timeout soon" "--driver-uri vbox://x" \
+	"--driver-uri qemu+ext:///system?command=/bin/true&a=/system" "--disk-size 17000000t"; do
 	t_run -p fresh start $bad
 	t_eq "start $bad: usage error" 64 "$T_RC"
 done

@@ -33,7 +33,11 @@ t_eq "get of an unset key prints nothing" "" "$T_OUT"
 before=$(cat "$cfg")
 nproc=$(nproc)
 for bad in "memory 10m" "memory 1799m" "memory lots" "cpus 0" "cpus $((nproc + 1))" \
-	"cpus two" "disk-size 1m" "kubernetes-version 1.20" "driver-uri vbox://x" \
+	"cpus two" "disk-size 1m" "disk-size 17000000t" "kubernetes-version 1.20" "driver-uri vbox://x" \
+	"driver-uri qemu+ext:///system?command=$T_TMP/x" \
+	"driver-uri qemu+ext:///system?command=$T_TMP/x&a=/system" \
+	"driver-uri qemu+ssh://127.0.0.1/system" \
+	"driver-uri qemu+unix:///system?socket=/a&command=$T_TMP/x" \
 	"container-runtime containerd" "iso-url ftp://x/y" "iso-url http://x/y.iso" \
 	"iso-sha256 abc" "iso-sha256 $(printf '%063dg' 0)" "binary-mirror nope" "nokey 1"; do
 	t_run config set $bad
@@ -58,6 +62,32 @@ for args in "config view" "config get cpus" "config set cpus 1" "config unset cp
 	t_check "$args names the file" grep -qF "'$cfg'" "$T_TMP/err"
 	t_check "$args leaves it untouched" cmp -s "$cfg" "$T_TMP/corrupt"
 done
+# a hand-edited value is checked on load as config set checks it; config
+# set and unset still mend the file
+printf '#!/bin/sh\ntouch %s/ran\n' "$T_TMP" >"$T_TMP/x"
+chmod +x "$T_TMP/x"
+for kv in "disk-size=17000000t" "driver-uri=qemu+ext:///system?command=$T_TMP/x&a=/system" \
+	"memory=lots"; do
+	key=${kv%%=*} val=${kv#*=}
+	jq -n --arg k "$key" --arg v "$val" '{schema: 1, config: {($k): $v}}' >"$cfg"
+	cp "$cfg" "$T_TMP/hand"
+	for args in "config view" "config get $key" "status"; do
+		t_run $args
+		t_eq "$args with a bad $key in the file: exit 1" 1 "$T_RC"
+		t_eq "$args with a bad $key: one line" 1 "$(wc -l <"$T_TMP/err")"
+		t_check "$args with a bad $key names the file" grep -qF "'$cfg'" "$T_TMP/err"
+		t_check "$args with a bad $key names the fix" \
+			grep -qF "minilaunch config set $key VALUE" "$T_TMP/err"
+		t_check "$args with a bad $key leaves the file" cmp -s "$cfg" "$T_TMP/hand"
+	done
+	t_check "config unset mends a bad $key" "$MINILAUNCH" config unset "$key"
+	t_check "the profile loads after unset $key" "$MINILAUNCH" config view
+done
+t_check "a bad driver-uri in the file ran nothing" test ! -e "$T_TMP/ran"
+echo '{"schema": 1, "config": {"disk-size": "17000000t"}}' >"$cfg"
+t_check "config set mends a bad value" "$MINILAUNCH" config set disk-size 30g
+t_run config get disk-size
+t_eq "the mended value is read" "30g" "$T_OUT"
 echo '{"schema": 2, "config": {}}' >"$cfg"
 t_run config view
 t_eq "unknown schema: exit 1" 1 "$T_RC"

@@ -59,6 +59,43 @@ t_eq "the other context survives" "team" \
 	"$(kubectl config view -o jsonpath='{.contexts[?(@.name=="work")].context.namespace}')"
 t_eq "preferences survive" "true" "$(kubectl config view -o jsonpath='{.preferences.colors}')"
 
+for sec in clusters:cluster contexts:context users:user; do
+	t_eq "our ${sec#*:} carries the mark" "minilaunch/minilaunch" \
+		"$(kubectl config view -o jsonpath="{.${sec%:*}[?(@.name==\"minilaunch\")].${sec#*:}.extensions[?(@.name==\"minilaunch\")].extension.provider}/{.${sec%:*}[?(@.name==\"minilaunch\")].${sec#*:}.extensions[?(@.name==\"minilaunch\")].extension.profile}")"
+done
+
+# entries of the same name that minilaunch did not write are never replaced
+kubectl config set-cluster mine --server=https://mine.example.invalid:6443 >/dev/null
+kubectl config set-context theirs --cluster=work --user=work-user >/dev/null
+cp "$kc" "$T_TMP/kc.before"
+"$ML_FIXTURE" "$MINILAUNCH_HOME" mine Running 42376 48443
+t_run -p mine update-context
+t_eq "foreign cluster of that name: exit 1" 1 "$T_RC"
+t_eq "foreign cluster of that name: one line" 1 "$(wc -l <"$T_TMP/err")"
+t_check "foreign cluster: names the entry and the fix" grep -qF \
+	"kubeconfig '$kc' has a cluster 'mine' that minilaunch did not write: use another profile name with -p, or rename or delete yours ('kubectl config delete-cluster mine')" "$T_TMP/err"
+t_check "foreign cluster: kubeconfig untouched" cmp -s "$kc" "$T_TMP/kc.before"
+t_run -p theirs start --driver-uri "qemu+unix:///session?socket=$T_TMP/none/session"
+t_eq "start meeting a foreign context: exit 1" 1 "$T_RC"
+t_eq "start meeting a foreign context: one line" 1 "$(wc -l <"$T_TMP/err")"
+t_check "start names the context and the fix" grep -qF \
+	"has a context 'theirs' that minilaunch did not write: use another profile name with -p, or rename or delete yours ('kubectl config rename-context theirs NEW')" "$T_TMP/err"
+t_check "start refused before making the profile" test ! -e "$MINILAUNCH_HOME/profiles/theirs"
+t_check "start refused: kubeconfig untouched" cmp -s "$kc" "$T_TMP/kc.before"
+t_eq "the user's context survives" "work" \
+	"$(kubectl config view -o jsonpath='{.contexts[?(@.name=="theirs")].context.cluster}')"
+# delete of a profile that does not exist keeps the user's entries of that
+# name (delete asks libvirt for the VM first: only where the system one runs)
+if [ "$(id -u)" = 0 ] && [ -S /var/run/libvirt/libvirt-sock ]; then
+	t_run -p theirs delete
+	t_eq "delete of a missing profile: exit 0" 0 "$T_RC"
+	t_check "delete kept the user's context of that name" cmp -s "$kc" "$T_TMP/kc.before"
+else
+	t_skip "delete keeps the user's entries" "needs root and the system libvirtd"
+fi
+kubectl config delete-cluster mine >/dev/null
+kubectl config delete-context theirs >/dev/null
+
 # the port changes: the entry is replaced, not duplicated
 "$ML_FIXTURE" "$MINILAUNCH_HOME" minilaunch Running 42376 49443
 "$MINILAUNCH" update-context

@@ -47,4 +47,80 @@ t_eq "unknown profile subcommand" 64 "$T_RC"
 t_run profile list -o yaml
 t_eq "bad output format" 64 "$T_RC"
 
+# delete --purge removes only a minilaunch home, and checks before it
+# deletes any profile: a refused purge changes nothing
+listing() { (cd "$1" && find . -printf '%p %y %s\n' | sort); }
+stuff=$T_TMP/stuff
+mkdir -p "$stuff/profiles/x" "$stuff/cache"
+echo notes >"$stuff/notes.txt"
+echo '{"schema": 1, "config": {}}' >"$stuff/profiles/x/config.json"
+before=$(listing "$stuff")
+t_run --home "$stuff" delete --purge
+t_eq "purge of unrelated files: exit 1" 1 "$T_RC"
+t_eq "purge of unrelated files: one line" 1 "$(wc -l <"$T_TMP/err")"
+t_check "purge of unrelated files names the dir and the file" \
+	grep -qF "refusing to purge '$stuff': '$stuff/notes.txt' is not minilaunch's" "$T_TMP/err"
+t_eq "purge of unrelated files changed nothing" "$before" "$(listing "$stuff")"
+MINILAUNCH_HOME=$stuff t_run delete --purge --all
+t_eq "purge through MINILAUNCH_HOME: exit 1" 1 "$T_RC"
+t_eq "purge through MINILAUNCH_HOME changed nothing" "$before" "$(listing "$stuff")"
+MINILAUNCH_HOME=$stuff t_run -p x config view
+t_check "using a home with foreign files does not mark it" test ! -e "$stuff/.minilaunch-home"
+rm "$stuff/notes.txt"
+echo x >"$stuff/profiles/stray"
+t_run --home "$stuff" delete --purge
+t_eq "a stray file in profiles/ is foreign" 1 "$T_RC"
+t_check "the stray file is named" grep -qF "'$stuff/profiles/stray'" "$T_TMP/err"
+t_check "the home's profile survives" test -f "$stuff/profiles/x/config.json"
+
+echo mine >"$HOME/notes.txt"
+before=$(listing "$HOME")
+t_run --home "$HOME" delete --purge
+t_eq "purge of \$HOME: exit 1" 1 "$T_RC"
+t_check "purge of \$HOME says why" grep -qF "refusing to purge '$HOME': it is your home directory" "$T_TMP/err"
+t_run --home "$HOME/." delete --purge
+t_eq "purge of \$HOME/.: exit 1" 1 "$T_RC"
+t_eq "purge of \$HOME changed nothing" "$before" "$(listing "$HOME")"
+
+# / through a link (the worst a failed check could remove is the link), then
+# / itself only as an unprivileged user, who could not remove it anyway
+ln -s / "$T_TMP/rootlink"
+t_run --home "$T_TMP/rootlink" delete --purge
+t_eq "purge of a link to /: exit 1" 1 "$T_RC"
+t_check "purge of / says why" grep -qF "refusing to purge '$T_TMP/rootlink': it is the root directory" "$T_TMP/err"
+t_check "the link to / is still there" test -L "$T_TMP/rootlink"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$T_TMP" "$HOME"
+	t_begin "purge of / as nobody: refused before anything"
+	if setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MINILAUNCH" --home / delete --purge 2>"$T_TMP/err"; then
+		t_fail "exit 0"
+	else
+		t_pass
+	fi
+	t_check "purge of / names it" grep -qF "refusing to purge '/': it is the root directory" "$T_TMP/err"
+else
+	t_skip "purge of /" "needs root to run it as nobody"
+fi
+
+# a home minilaunch made is marked and purged; an older one with only
+# minilaunch's entries is marked when used
+real=$T_TMP/real
+MINILAUNCH_HOME=$real "$MINILAUNCH" -p dev config set cpus 1
+t_check "a new home gets the marker" test -f "$real/.minilaunch-home"
+rm "$real/.minilaunch-home"
+mkdir -p "$real/certs" "$real/cache/iso"
+MINILAUNCH_HOME=$real t_run -p dev config view
+t_check "an older home is marked when used" test -f "$real/.minilaunch-home"
+rm -r "$real/profiles/dev" # deleting a profile needs libvirt
+MINILAUNCH_HOME=$real t_run delete --purge
+t_eq "purge of a real home: exit 0" 0 "$T_RC"
+t_check "purge of a real home removed it" test ! -e "$real"
+mkdir -p "$real/profiles" "$real/certs"
+MINILAUNCH_HOME=$real t_run delete --purge
+t_eq "purge of an older home with only minilaunch's entries: exit 0" 0 "$T_RC"
+t_check "the older home is gone" test ! -e "$real"
+MINILAUNCH_HOME=$real t_run delete --purge
+t_eq "purge of a missing home: exit 0" 0 "$T_RC"
+
 t_summary

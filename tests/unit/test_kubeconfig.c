@@ -22,6 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* minilaunch's mark on an entry, in flow style */
+#define MARK \
+	"extensions: [{name: minilaunch, extension: {provider: minilaunch}}]"
+
 static char home[PATH_MAX];
 static char ca[PATH_MAX + 64], cert[PATH_MAX + 64], key[PATH_MAX + 64];
 
@@ -432,12 +436,13 @@ START_TEST(test_kubeconfig_merge_replaces_duplicates)
 	ml_autofree char *path = home_path("config");
 	struct ml_kubeconfig_entry e = entry("dup", "https://127.0.0.1:3");
 
+	/* ours, marked: written by an earlier start */
 	spew(path,
 	     "apiVersion: v1\nkind: Config\nclusters:\n"
-	     "- {name: dup, cluster: {server: 'https://a:1'}}\n"
+	     "- {name: dup, cluster: {server: 'https://a:1', " MARK "}}\n"
 	     "- {name: keep, cluster: {server: 'https://k:1'}}\n"
-	     "- {name: dup, cluster: {server: 'https://b:1'}}\n"
-	     "users:\n- name: dup\n  user: {token: x}\n",
+	     "- {name: dup, cluster: {server: 'https://b:1', " MARK "}}\n"
+	     "users:\n- name: dup\n  user: {token: x, " MARK "}\n",
 	     0600);
 	ck_assert_msg(ml_kubeconfig_merge(path, &e, false) == 0, "%s",
 		      ml_err_msg());
@@ -603,6 +608,229 @@ START_TEST(test_kubeconfig_malformed_untouched)
 }
 END_TEST
 
+/* kubectl's view of our mark on each of name's cluster, context and user. */
+static void
+assert_marked(const char *path, const char *name)
+{
+	static const char *const sections[] = { "clusters", "contexts",
+						"users" };
+	static const char *const inner[] = { "cluster", "context", "user" };
+
+	for (size_t i = 0; i < 3; i++) {
+		ml_autofree char *expr = ml_xasprintf(
+			"{.%s[?(@.name==\"%s\")].%s.extensions[?(@.name==\"minilaunch\")].extension.provider}/"
+			"{.%s[?(@.name==\"%s\")].%s.extensions[?(@.name==\"minilaunch\")].extension.profile}",
+			sections[i], name, inner[i], sections[i], name,
+			inner[i]);
+		ml_autofree char *want = ml_xasprintf("minilaunch/%s", name);
+
+		assert_jsonpath(path, expr, want);
+	}
+}
+
+START_TEST(test_kubeconfig_merge_marks_entries)
+{
+	ml_autofree char *path = install_fixture("others.yaml", 0600);
+	struct ml_kubeconfig_entry e =
+		entry("minilaunch", "https://127.0.0.1:32771");
+	ml_autofree char *rewritten = NULL;
+
+	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+		      ml_err_msg());
+	assert_marked(path, "minilaunch");
+	assert_ours(path, "minilaunch", "https://127.0.0.1:32771");
+	/* kubectl rewriting the file keeps the mark: still ours */
+	rewritten = kubectl_ok(path, "config set-context bond --namespace=x");
+	assert_marked(path, "minilaunch");
+	e.server = "https://127.0.0.1:40000";
+	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+		      ml_err_msg());
+	assert_ours(path, "minilaunch", "https://127.0.0.1:40000");
+	ck_assert_msg(ml_kubeconfig_remove(path, "minilaunch") == 0, "%s",
+		      ml_err_msg());
+	assert_jsonpath(path, "{.contexts[*].name}", "bond flow prod");
+}
+END_TEST
+
+/* A merge never overwrites a user's entry of the same name. */
+START_TEST(test_kubeconfig_merge_refuses_foreign)
+{
+	static const struct {
+		const char *name, *what, *fix;
+	} cases[] = {
+		{ "prod", "context 'prod'",
+		  "kubectl config rename-context prod" },
+		{ "007", "cluster '007'", "kubectl config delete-cluster 007" },
+		{ "basic", "user 'basic'", "kubectl config delete-user basic" },
+		{ "shared", "cluster 'shared'",
+		  "kubectl config delete-cluster shared" },
+		{ "fake", "cluster 'fake'",
+		  "kubectl config delete-cluster fake" },
+	};
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(cases); i++) {
+		ml_autofree char *path =
+			install_fixture(i < 3 ? "others.yaml" : "mixed.yaml",
+					0600);
+		ml_autofree char *before = slurp(path), *after = NULL;
+		struct ml_kubeconfig_entry e =
+			entry(cases[i].name, "https://127.0.0.1:1");
+
+		ml_err_clear();
+		ck_assert_int_eq(ml_kubeconfig_check_ours(path, cases[i].name),
+				 -EEXIST);
+		ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EEXIST);
+		ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
+		ck_assert_msg(strstr(ml_err_msg(), cases[i].what), "%s",
+			      ml_err_msg());
+		ck_assert_msg(strstr(ml_err_msg(), cases[i].fix), "%s",
+			      ml_err_msg());
+		ck_assert_msg(strstr(ml_err_msg(),
+				     "another profile name with -p"),
+			      "%s", ml_err_msg());
+		after = slurp(path);
+		ck_assert_str_eq(after, before);
+		assert_no_lock(path);
+	}
+	{
+		ml_autofree char *path = install_fixture("others.yaml", 0600);
+
+		ck_assert_int_eq(ml_kubeconfig_check_ours(path, "new"), 0);
+	}
+}
+END_TEST
+
+/* delete -p X of a missing profile must not take the user's X entries. */
+START_TEST(test_kubeconfig_remove_only_ours)
+{
+	ml_autofree char *path = install_fixture("others.yaml", 0600);
+	ml_autofree char *before = slurp(path), *after = NULL;
+	ml_autofree char *cur = NULL;
+
+	ck_assert_msg(ml_kubeconfig_remove(path, "prod") == 0, "%s",
+		      ml_err_msg());
+	ck_assert_msg(ml_kubeconfig_remove(path, "007") == 0, "%s",
+		      ml_err_msg());
+	after = slurp(path);
+	ck_assert_str_eq(after, before);
+	cur = kubectl_ok(path, "config current-context");
+	ck_assert_str_eq(cur, "prod");
+	free(path);
+	free(after);
+	free(cur);
+
+	/* mixed: our context and user go, the user's cluster stays */
+	path = install_fixture("mixed.yaml", 0600);
+	ck_assert_msg(ml_kubeconfig_remove(path, "shared") == 0, "%s",
+		      ml_err_msg());
+	assert_jsonpath(path, "{.clusters[*].name}", "fake shared");
+	assert_jsonpath(path,
+			"{.clusters[?(@.name==\"shared\")].cluster.server}",
+			"https://users-own.example.invalid:6443");
+	assert_jsonpath(path, "{.contexts[*].name}", "fake");
+	assert_jsonpath(path, "{.users[*].name}", "");
+	cur = kubectl_ok(path, "config view -o jsonpath={.current-context}");
+	ck_assert_str_eq(cur, "");
+	free(cur);
+	/* an extension called minilaunch from another provider is not ours */
+	after = slurp(path);
+	ck_assert_msg(ml_kubeconfig_remove(path, "fake") == 0, "%s",
+		      ml_err_msg());
+	{
+		ml_autofree char *again = slurp(path);
+		ck_assert_str_eq(again, after);
+	}
+	cur = NULL;
+}
+END_TEST
+
+/* "x: " then n '[' and n ']': n + 1 collections deep. Caller frees. */
+static char *
+nested(size_t n)
+{
+	char *s = ml_xmalloc(2 * n + 5);
+
+	memcpy(s, "x: ", 3);
+	memset(s + 3, '[', n);
+	memset(s + 3 + n, ']', n);
+	strcpy(s + 3 + 2 * n, "\n");
+	return s;
+}
+
+/*
+ * libyaml is quadratic in flow nesting: 200000 levels (400 KB) took over
+ * two minutes before the cap. Every entry point must fail fast, naming the
+ * file, and leave it as it was.
+ */
+START_TEST(test_kubeconfig_deep_nesting_fails_fast)
+{
+	ml_autofree char *path = home_path(".kube/config");
+	ml_autofree char *dir = home_path(".kube");
+	ml_autofree char *deep = nested(200000);
+	ml_autofree char *ok = nested(63), *too_deep = nested(64);
+	ml_autofree char *block = ml_xstrdup("");
+	ml_autofree char *after = NULL, *cur = NULL;
+	struct ml_kubeconfig_entry e =
+		entry("minilaunch", "https://127.0.0.1:1");
+	struct ml_kubeconfig_context ctx;
+	int64_t t0;
+
+	ck_assert_int_eq(ml_mkdir_p(dir, 0700), 0);
+	spew(path, deep, 0600);
+	t0 = ml_now_ms();
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EBADMSG);
+	ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
+	ck_assert_msg(strstr(ml_err_msg(), "nested more than 64 levels"), "%s",
+		      ml_err_msg());
+	ck_assert_int_eq(ml_kubeconfig_read_context(path, NULL, &ctx),
+			 -EBADMSG);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EBADMSG);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, "x"), -EBADMSG);
+	ck_assert_msg(ml_now_ms() - t0 < 5000, "took %lld ms",
+		      (long long)(ml_now_ms() - t0));
+	after = slurp(path);
+	ck_assert_str_eq(after, deep);
+	assert_no_lock(path);
+
+	/* 64 levels are read, 65 are not; block nesting counts the same */
+	spew(path, ok, 0600);
+	ck_assert_msg(ml_kubeconfig_current_context(path, &cur) == 0, "%s",
+		      ml_err_msg());
+	spew(path, too_deep, 0600);
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EBADMSG);
+	for (int i = 0; i < 65; i++) {
+		char *next = ml_xasprintf("%s%*sk:\n", block, i, "");
+		free(block);
+		block = next;
+	}
+	spew(path, block, 0600);
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EBADMSG);
+	ck_assert_msg(strstr(ml_err_msg(), "nested"), "%s", ml_err_msg());
+}
+END_TEST
+
+START_TEST(test_kubeconfig_huge_file_refused)
+{
+	ml_autofree char *path = home_path(".kube/config");
+	ml_autofree char *dir = home_path(".kube");
+	ml_autofree char *cur = NULL;
+	struct ml_kubeconfig_entry e =
+		entry("minilaunch", "https://127.0.0.1:1");
+	struct stat st;
+
+	ck_assert_int_eq(ml_mkdir_p(dir, 0700), 0);
+	spew(path, "apiVersion: v1\n", 0600);
+	ck_assert_int_eq(truncate(path, 16 * 1024 * 1024 + 1), 0);
+	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EFBIG);
+	ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
+	ck_assert_msg(strstr(ml_err_msg(), "16 MiB"), "%s", ml_err_msg());
+	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EFBIG);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 16 * 1024 * 1024 + 1);
+	assert_no_lock(path);
+}
+END_TEST
+
 START_TEST(test_kubeconfig_alias_into_replaced_entry)
 {
 	ml_autofree char *path = home_path("config");
@@ -613,7 +841,7 @@ START_TEST(test_kubeconfig_alias_into_replaced_entry)
 	/* Replacing "ml" would drop the anchor "other" refers to. */
 	spew(path,
 	     "apiVersion: v1\nkind: Config\nclusters:\n"
-	     "- name: ml\n  cluster: &c {server: 'https://old:1'}\n"
+	     "- name: ml\n  cluster: &c {server: 'https://old:1', " MARK "}\n"
 	     "- name: other\n  cluster: *c\n",
 	     0600);
 	before = slurp(path);
@@ -746,6 +974,11 @@ kubeconfig_suite(void)
 	tcase_add_test(tc, test_kubeconfig_remove_missing_file);
 	tcase_add_test(tc, test_kubeconfig_remove_missing_entry);
 	tcase_add_test(tc, test_kubeconfig_malformed_untouched);
+	tcase_add_test(tc, test_kubeconfig_merge_marks_entries);
+	tcase_add_test(tc, test_kubeconfig_merge_refuses_foreign);
+	tcase_add_test(tc, test_kubeconfig_remove_only_ours);
+	tcase_add_test(tc, test_kubeconfig_deep_nesting_fails_fast);
+	tcase_add_test(tc, test_kubeconfig_huge_file_refused);
 	tcase_add_test(tc, test_kubeconfig_alias_into_replaced_entry);
 	tcase_add_test(tc, test_kubeconfig_stale_lock);
 	tcase_add_test(tc, test_kubeconfig_lock_wait);

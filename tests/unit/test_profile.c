@@ -100,6 +100,68 @@ START_TEST(test_profile_size_parsing)
 						   "99999999999999999999m",
 						   &mib),
 			 -ML_EUSAGE);
+	/* the bytes must fit in 64 bits: 17000000t overflowed them */
+	ck_assert_int_eq(ml_profile_parse_size_mib("disk-size", "1024t", &mib),
+			 0);
+	ck_assert_uint_eq(mib, UINT64_C(1) << 30);
+	ck_assert_int_eq(ml_profile_parse_size_mib("disk-size", "1025t", &mib),
+			 -ML_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "at most 1024t"));
+	ck_assert_int_eq(ml_profile_parse_size_mib("disk-size", "17000000t",
+						   &mib),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_parse_size_mib("disk-size", "1073741825",
+						   &mib),
+			 -ML_EUSAGE);
+	ck_assert_int_eq(ml_profile_parse_size_mib("disk-size",
+						   "17592186044416g", &mib),
+			 -ML_EUSAGE);
+}
+END_TEST
+
+START_TEST(test_profile_driver_uri_local_only)
+{
+	static const char *const good[] = {
+		"qemu:///system",
+		"qemu:///session",
+		"qemu+unix:///system?socket=/run/libvirt/libvirt-sock",
+		"qemu+unix:///session?socket=/tmp/x/libvirt-sock",
+	};
+	static const char *const bad[] = {
+		"qemu+ext:///system?command=/tmp/x",
+		"qemu+ext:///system?command=/tmp/x&a=/system",
+		"qemu+ext:///session?command=/tmp/x&a=/session",
+		"qemu+ssh://host/system",
+		"qemu+tcp://127.0.0.1/system",
+		"qemu+tls://host/system",
+		"qemu://host/system",
+		"qemu:///system?command=/tmp/x",
+		"qemu:///system/",
+		"qemu:///embed?root=/tmp",
+		"qemu+unix:///system",
+		"qemu+unix:///system?socket=",
+		"qemu+unix:///system?socket=relative",
+		"qemu+unix:///system?socket=/a&command=/tmp/x",
+		"qemu+unix:///system?socket=/a?b",
+		"qemu+unix:///system?socket=/a%26command=/x",
+		"qemu+unix:///system?socket=/a b",
+		"qemu+unix://host/system?socket=/a",
+		"qemu+unix:///system?no_verify=1",
+		"QEMU:///system",
+		"xen:///system",
+		"",
+	};
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(good); i++)
+		ck_assert_msg(ml_profile_check_value("driver-uri", good[i]) ==
+				      0,
+			      "refused %s", good[i]);
+	for (size_t i = 0; i < ML_ARRAY_SIZE(bad); i++) {
+		ck_assert_msg(ml_profile_check_value("driver-uri", bad[i]) ==
+				      -ML_EUSAGE,
+			      "took %s", bad[i]);
+		ck_assert_ptr_nonnull(strstr(ml_err_msg(), "qemu:///system"));
+	}
 }
 END_TEST
 
@@ -236,6 +298,74 @@ START_TEST(test_profile_corrupted_is_reported_and_untouched)
 		ck_assert_int_eq(ml_read_file(path, &after, NULL), 0);
 		ck_assert_str_eq(after, broken[i]);
 	}
+}
+END_TEST
+
+/* A hand-edited file goes through the same validators as config set. */
+START_TEST(test_profile_open_validates_settings)
+{
+	static const struct {
+		const char *key, *value;
+	} bad[] = {
+		{ "disk-size", "17000000t" },
+		{ "memory", "lots" },
+		{ "cpus", "0" },
+		{ "driver-uri", "qemu+ext:///system?command=/tmp/x&a=/system" },
+		{ "kubernetes-version", "1.20" },
+		{ "iso-url", "ftp://x/y" },
+		{ "dns", "maybe" },
+	};
+	ml_autofree char *path = config_path("hand");
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(bad); i++) {
+		ml_autofree char *text = ml_xasprintf(
+			"{\"schema\": 1, \"config\": {\"container-runtime\": \"docker\", \"%s\": \"%s\"}}",
+			bad[i].key, bad[i].value);
+		ml_autofree char *fix =
+			ml_xasprintf("minilaunch config set %s VALUE",
+				     bad[i].key);
+		struct ml_profile *p = NULL;
+
+		write_raw("hand", text);
+		for (unsigned flags = 0; flags <= ML_PROFILE_LOCK;
+		     flags += ML_PROFILE_LOCK) {
+			ml_err_clear();
+			ck_assert_int_eq(ml_profile_open(home, "hand", flags,
+							 &p),
+					 -EBADMSG);
+			ck_assert_ptr_null(p);
+			ck_assert_msg(strstr(ml_err_msg(), path), "%s",
+				      ml_err_msg());
+			ck_assert_msg(strstr(ml_err_msg(), bad[i].value), "%s",
+				      ml_err_msg());
+			ck_assert_msg(strstr(ml_err_msg(), fix), "%s",
+				      ml_err_msg());
+			ck_assert_ptr_null(strchr(ml_err_msg(), '\n'));
+		}
+		/* config set mends it: it opens the file unchecked */
+		ck_assert_int_eq(ml_profile_open(home, "hand",
+						 ML_PROFILE_LOCK |
+							 ML_PROFILE_UNCHECKED,
+						 &p),
+				 0);
+		ck_assert_int_eq(ml_profile_unset(p, bad[i].key), 1);
+		ck_assert_int_eq(ml_profile_save(p), 0);
+		p = ml_profile_free(p);
+		ck_assert_int_eq(ml_profile_open(home, "hand", 0, &p), 0);
+		ck_assert_str_eq(ml_profile_get(p, "container-runtime"),
+				 "docker");
+		p = ml_profile_free(p);
+	}
+	write_raw("hand", "{\"schema\": 1, \"config\": {\"cpu\": \"1\"}}");
+	ck_assert_int_eq(ml_profile_open(home, "hand", 0,
+					 &(struct ml_profile *){ NULL }),
+			 -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "unknown key 'cpu'"));
+	write_raw("hand", "{\"schema\": 1, \"config\": {\"cpus\": 2}}");
+	ck_assert_int_eq(ml_profile_open(home, "hand", 0,
+					 &(struct ml_profile *){ NULL }),
+			 -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "'cpus'"));
 }
 END_TEST
 
@@ -416,7 +546,9 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_profile_name_rules);
 	tcase_add_test(tc, test_profile_size_parsing);
+	tcase_add_test(tc, test_profile_driver_uri_local_only);
 	tcase_add_test(tc, test_profile_set_validates);
+	tcase_add_test(tc, test_profile_open_validates_settings);
 	tcase_add_test(tc, test_profile_save_and_reload);
 	tcase_add_test(tc, test_profile_corrupted_is_reported_and_untouched);
 	tcase_add_test(tc, test_profile_schema_version_in_file);
