@@ -2,7 +2,8 @@
  * base/paths.h: where minilaunch keeps its files.
  *
  *   HOME/                      MINILAUNCH_HOME, --home, else ~/.minilaunch
- *   HOME/certs/                cluster CA shared by all profiles (0700)
+ *   HOME/certs/                the CA older versions shared; no longer
+ *                              read (each profile has its own CAs)
  *   HOME/profiles/NAME/        one profile: config.json, .lock
  *   HOME/profiles/NAME/certs/  the profile's keys and certificates (0700)
  *   HOME/profiles/NAME/machine/ data disk, config drive, serial log
@@ -26,6 +27,7 @@
  */
 int ml_paths_home(const char *flag_home, char **ret_home);
 
+/* HOME/certs: only for finding what older versions left. */
 char *ml_paths_ca_dir(const char *home);
 char *ml_paths_profiles_dir(const char *home);
 char *ml_paths_profile_dir(const char *home, const char *profile);

@@ -70,7 +70,8 @@ int ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret);
 /*
  * Writes the config drive (docs/config-drive.md) to p->config_iso: the
  * settings (kubernetes: whether the node runs Kubernetes, at
- * kubernetes_version), the CA certificate, the profile's certificates and
+ * kubernetes_version), the profile's two CA certificates (cluster and
+ * Docker; never a CA key), its certificates and
  * keys, its SSH public key and the node's SSH host key pair (made by
  * ml_pki_ensure_ssh_host_key when missing). Private keys are 0600 on the
  * drive, the rest 0644, all root's. -errno with a message naming a missing
