@@ -57,7 +57,7 @@ delete_one(const char *home, const char *name)
 		r = ml_driver_remove(d, name);
 	ml_driver_close(d);
 	if (r >= 0)
-		r = ml_kubeconfig_remove(kc, name);
+		r = ml_kubeconfig_remove(kc, home, name);
 	if (r >= 0)
 		r = ml_rm_rf(dir);
 	if (lock >= 0)

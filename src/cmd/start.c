@@ -516,7 +516,7 @@ merge_kubeconfig(struct start *s)
 	ml_pki_admin_files(s->g->home, s->g->profile, &ca, &cert, &key);
 
 	ml_progress_begin("Updating kubeconfig '%s'", kc);
-	r = ml_kubeconfig_merge(kc,
+	r = ml_kubeconfig_merge(kc, s->g->home,
 				&(struct ml_kubeconfig_entry){
 					.name = s->g->profile,
 					.server = server,
@@ -806,7 +806,7 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	if (s.kubernetes) {
 		ml_autofree char *kc = ml_kubeconfig_default_path();
 
-		r = ml_kubeconfig_check_ours(kc, g->profile);
+		r = ml_kubeconfig_check_ours(kc, g->home, g->profile);
 		if (r < 0)
 			return r;
 	}

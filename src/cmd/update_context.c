@@ -71,7 +71,7 @@ run_update_context(const struct ml_globals *g, const struct ml_args *a)
 	server = ml_xasprintf("https://127.0.0.1:%d", port);
 	kc = a->opt[OPT_KUBECONFIG] ? ml_xstrdup(a->opt[OPT_KUBECONFIG])
 				    : ml_kubeconfig_default_path();
-	r = ml_kubeconfig_merge(kc,
+	r = ml_kubeconfig_merge(kc, g->home,
 				&(struct ml_kubeconfig_entry){
 					.name = g->profile,
 					.server = server,

@@ -57,7 +57,8 @@ struct kc_doc {
 	const char *path;
 	struct kc_ev *evs;
 	size_t n;
-	size_t root; /* the first document's root node, or NO_NODE */
+	size_t root;	  /* the first document's root node, or NO_NODE */
+	const char *home; /* realpath of the minilaunch home, or NULL */
 };
 
 /* The three lists, in the order kubectl writes them. */
@@ -68,6 +69,7 @@ struct kc_edit {
 	const struct ml_kubeconfig_entry *e; /* NULL: remove name */
 	bool set_current;
 	bool ours_context; /* the file has our context called name */
+	const char *home;  /* realpath of the minilaunch home, or NULL */
 };
 
 struct kc_out {
@@ -174,6 +176,7 @@ doc_parse(struct kc_doc *d, const char *path, const char *data, size_t len)
 	d->evs = NULL;
 	d->n = 0;
 	d->root = NO_NODE;
+	d->home = NULL;
 	if (!yaml_parser_initialize(&p))
 		ml_oom();
 	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
@@ -316,26 +319,163 @@ item_named(const struct kc_doc *d, size_t item, const char *name)
 static const char *const inner_keys[] = { "cluster", "context", "user" };
 
 /*
- * True when item, an entry of section s, carries minilaunch's mark, as
- * minikube marks its entries: an extension named minilaunch whose provider
- * is minilaunch in the entry's cluster, context or user.
+ * p made canonical: realpath(), or, for a file that is not (or no longer)
+ * there, the realpath of its deepest existing directory followed by the
+ * rest as written, which may hold no "." or ".." component. NULL for a
+ * relative path or one that cannot be resolved. Caller frees.
+ */
+static char *
+real_path(const char *p)
+{
+	ml_autofree char *head = NULL;
+	char *real, *slash = NULL, *out;
+	const char *tail;
+
+	if (!p || p[0] != '/')
+		return NULL;
+	real = realpath(p, NULL);
+	if (real)
+		return real;
+	if (errno != ENOENT && errno != ENOTDIR)
+		return NULL;
+	head = ml_xstrdup(p);
+	while (!real) {
+		slash = strrchr(head, '/');
+		if (!slash)
+			return NULL;
+		*slash = '\0';
+		real = realpath(*head ? head : "/", NULL);
+		if (!real && errno != ENOENT && errno != ENOTDIR)
+			return NULL;
+	}
+	tail = p + (slash - head) + 1;
+	for (const char *c = tail; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if ((n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.')) {
+			free(real);
+			return NULL;
+		}
+		c += n;
+		c += *c == '/';
+	}
+	out = ml_xasprintf("%s/%s", strcmp(real, "/") ? real : "", tail);
+	free(real);
+	return out;
+}
+
+/*
+ * True when file (relative ones against the kubeconfig's directory, as
+ * kubectl reads them) is under home, compared component-wise on canonical
+ * paths: /h/.minilaunch2/ca.crt is not under /h/.minilaunch.
+ */
+static bool
+file_under_home(const struct kc_doc *d, const char *file)
+{
+	ml_autofree char *abs = NULL, *real = NULL;
+	size_t n = strlen(d->home);
+
+	if (!file)
+		return false;
+	if (file[0] == '/') {
+		abs = ml_xstrdup(file);
+	} else {
+		const char *slash = strrchr(d->path, '/');
+
+		if (!slash)
+			return false;
+		abs = ml_xasprintf("%.*s/%s", (int)(slash - d->path), d->path,
+				   file);
+	}
+	real = real_path(abs);
+	if (!real)
+		return false;
+	if (n == 1)
+		return real[1] != '\0';
+	return strncmp(real, d->home, n) == 0 && real[n] == '/' &&
+	       real[n + 1] != '\0';
+}
+
+/* The scalar at key of mapping m, duplicated, or NULL. */
+static char *get_str(const struct kc_doc *d, size_t m, const char *key);
+static size_t find_entry(const struct kc_doc *d, int s, const char *name);
+static bool item_ours(const struct kc_doc *d, size_t item, int s);
+
+/*
+ * True when item, an unmarked entry of section s, provably came from this
+ * minilaunch home, as an older minilaunch wrote it without a mark: a
+ * cluster whose certificate-authority is a file under the home; a user
+ * whose client-certificate and client-key, each when present (one at
+ * least), are; a context whose cluster, and user when set, are ours.
+ * Embedded data, tokens or files elsewhere leave the entry the user's.
+ */
+static bool
+item_from_home(const struct kc_doc *d, size_t item, int s)
+{
+	static const char *const embedded[] = { "certificate-authority-data",
+						"client-certificate-data",
+						"client-key-data", "token",
+						"tokenFile" };
+	size_t in = map_get(d, item, inner_keys[s]);
+	ml_autofree char *a = NULL, *b = NULL;
+	size_t e;
+
+	if (!d->home || in == NO_NODE ||
+	    d->evs[in].ev.type != YAML_MAPPING_START_EVENT)
+		return false;
+	for (size_t i = 0; i < ML_ARRAY_SIZE(embedded); i++)
+		if (map_get(d, in, embedded[i]) != NO_NODE)
+			return false;
+	switch (s) {
+	case 0:
+		a = get_str(d, in, "certificate-authority");
+		return file_under_home(d, a);
+	case 1:
+		a = get_str(d, in, "cluster");
+		b = get_str(d, in, "user");
+		e = a ? find_entry(d, 0, a) : NO_NODE;
+		if (e == NO_NODE || !item_ours(d, e, 0))
+			return false;
+		if (!b)
+			return true;
+		e = find_entry(d, 2, b);
+		return e != NO_NODE && item_ours(d, e, 2);
+	default:
+		a = get_str(d, in, "client-certificate");
+		b = get_str(d, in, "client-key");
+		return (a || b) && (!a || file_under_home(d, a)) &&
+		       (!b || file_under_home(d, b));
+	}
+}
+
+/*
+ * True when item, an entry of section s, is minilaunch's: it carries our
+ * mark, as minikube marks its entries (an extension named minilaunch whose
+ * provider is minilaunch in the entry's cluster, context or user), or it
+ * is unmarked and item_from_home().
  */
 static bool
 item_ours(const struct kc_doc *d, size_t item, int s)
 {
 	size_t ext = map_get(d, map_get(d, item, inner_keys[s]), "extensions");
 
-	if (ext == NO_NODE || d->evs[ext].ev.type != YAML_SEQUENCE_START_EVENT)
-		return false;
-	for (size_t j = ext + 1; j < d->evs[ext].end; j = node_next(d, j)) {
-		size_t n = map_get(d, j, "name");
-		size_t p = map_get(d, map_get(d, j, "extension"), "provider");
+	if (ext != NO_NODE &&
+	    d->evs[ext].ev.type == YAML_SEQUENCE_START_EVENT) {
+		for (size_t j = ext + 1; j < d->evs[ext].end;
+		     j = node_next(d, j)) {
+			size_t n = map_get(d, j, "name");
+			size_t p = map_get(d, map_get(d, j, "extension"),
+					   "provider");
 
-		if (n != NO_NODE && scalar_eq(d, n, ML_KUBECONFIG_PROVIDER) &&
-		    p != NO_NODE && scalar_eq(d, p, ML_KUBECONFIG_PROVIDER))
-			return true;
+			if (n != NO_NODE &&
+			    scalar_eq(d, n, ML_KUBECONFIG_PROVIDER) &&
+			    p != NO_NODE &&
+			    scalar_eq(d, p, ML_KUBECONFIG_PROVIDER))
+				return true;
+		}
 	}
-	return false;
+	return item_from_home(d, item, s);
 }
 
 static int
@@ -1101,6 +1241,7 @@ update_locked(const char *path, struct kc_edit *ed)
 	r = doc_load(&d, target, &data, &len, &exists);
 	if (r < 0)
 		return r;
+	d.home = ed->home;
 	r = scan_named(&d, ed->name, -1, &ours);
 	if (r < 0 && ed->e) {
 		doc_release(&d);
@@ -1177,10 +1318,11 @@ check_entry(const char *path, const struct ml_kubeconfig_entry *e)
 }
 
 int
-ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
-		    bool set_current)
+ml_kubeconfig_merge(const char *path, const char *home,
+		    const struct ml_kubeconfig_entry *e, bool set_current)
 {
-	struct kc_edit ed = { e->name, e, set_current, false };
+	ml_autofree char *real_home = real_path(home);
+	struct kc_edit ed = { e->name, e, set_current, false, real_home };
 	ml_autofree char *dir = NULL;
 	char *slash;
 	int r;
@@ -1202,9 +1344,10 @@ ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
 }
 
 int
-ml_kubeconfig_remove(const char *path, const char *name)
+ml_kubeconfig_remove(const char *path, const char *home, const char *name)
 {
-	struct kc_edit ed = { name, NULL, false, false };
+	ml_autofree char *real_home = real_path(home);
+	struct kc_edit ed = { name, NULL, false, false, real_home };
 
 	/* Nothing to do, and no lock file to leave in a missing directory. */
 	if (!ml_path_exists(path))
@@ -1222,8 +1365,9 @@ read_doc(const char *path, struct kc_doc *d, bool *ret_exists)
 }
 
 int
-ml_kubeconfig_check_ours(const char *path, const char *name)
+ml_kubeconfig_check_ours(const char *path, const char *home, const char *name)
 {
+	ml_autofree char *real_home = real_path(home);
 	struct kc_doc d;
 	bool exists, ours;
 	int r;
@@ -1231,6 +1375,7 @@ ml_kubeconfig_check_ours(const char *path, const char *name)
 	r = read_doc(path, &d, &exists);
 	if (r < 0)
 		return r;
+	d.home = real_home;
 	r = scan_named(&d, name, -1, &ours);
 	doc_release(&d);
 	return r;
@@ -1337,7 +1482,6 @@ ml_kubeconfig_context_clear(struct ml_kubeconfig_context *ctx)
 	ctx->insecure = false;
 }
 
-/* The scalar at key of mapping m, duplicated, or NULL. */
 static char *
 get_str(const struct kc_doc *d, size_t m, const char *key)
 {

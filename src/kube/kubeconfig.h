@@ -6,8 +6,16 @@
  * survives a merge or a removal. Ours are the entries minilaunch wrote,
  * marked as minikube marks its own: the cluster, context and user each
  * carry extensions: [{name: minilaunch, extension: {provider: minilaunch,
- * profile: NAME}}]. Only marked entries are replaced or removed; an
- * unmarked one of the same name is the user's. Writers take kubectl's lock (an
+ * profile: NAME}}]. Older versions wrote no mark, so an unmarked entry is
+ * also ours when it provably came from the minilaunch home the command runs
+ * with (the functions' home, NULL: none): a cluster whose
+ * certificate-authority is a file under home, a user whose
+ * client-certificate and client-key (each when present) are, a context
+ * whose cluster and user are ours; paths are compared realpath-normalised,
+ * component by component. Such an entry is adopted: replaced (and so marked)
+ * by a merge, removed by a removal. Only entries that are ours are replaced
+ * or removed; any other of the same name (embedded data, files elsewhere)
+ * is the user's. Writers take kubectl's lock (an
  * exclusive "FILE.lock" created with O_EXCL, removed after) and replace the
  * file atomically. A malformed file is reported by name and left untouched.
  *
@@ -48,15 +56,15 @@ char *ml_kubeconfig_default_path(void);
  * message; -EEXIST, changing nothing, when a cluster, context or user of
  * that name is not ours (the message names it and the fix).
  */
-int ml_kubeconfig_merge(const char *path, const struct ml_kubeconfig_entry *e,
-			bool set_current);
+int ml_kubeconfig_merge(const char *path, const char *home,
+			const struct ml_kubeconfig_entry *e, bool set_current);
 
 /*
  * Removes our cluster, user and context called name; current-context is
  * cleared when it was name and the context was ours. Entries of that name
  * that are not ours are kept. A missing file or entry is not an error.
  */
-int ml_kubeconfig_remove(const char *path, const char *name);
+int ml_kubeconfig_remove(const char *path, const char *home, const char *name);
 
 /*
  * What a merge of name would meet, checked early (start, before booting):
@@ -64,7 +72,8 @@ int ml_kubeconfig_remove(const char *path, const char *name);
  * that is not ours; else -EEXIST as for ml_kubeconfig_merge, or an error
  * reading the file.
  */
-int ml_kubeconfig_check_ours(const char *path, const char *name);
+int ml_kubeconfig_check_ours(const char *path, const char *home,
+			     const char *name);
 
 /*
  * Reads current-context (*ret_name NULL when unset) and, for the context

@@ -126,4 +126,40 @@ t_check "held lock: names the lock file" grep -qF "$kc.lock" "$T_TMP/err"
 rm -f "$kc.lock"
 t_check "no lock left behind" test ! -e "$kc.lock"
 
+
+# entries an older minilaunch wrote, without the mark, are adopted when their
+# files are under this home; the same under a sibling home stay the user's
+"$ML_FIXTURE" "$MINILAUNCH_HOME" legacy Running 42376 50443
+"$ML_FIXTURE" "$MINILAUNCH_HOME" sib Running 42376 51443
+mkdir -p "${MINILAUNCH_HOME}2/certs" "${MINILAUNCH_HOME}2/profiles/sib/certs"
+cp "$MINILAUNCH_HOME/certs/ca.crt" "${MINILAUNCH_HOME}2/certs/ca.crt"
+cp "$MINILAUNCH_HOME/profiles/sib/certs/admin.crt" "$MINILAUNCH_HOME/profiles/sib/certs/admin.key" \
+	"${MINILAUNCH_HOME}2/profiles/sib/certs/"
+for p in legacy:$MINILAUNCH_HOME sib:${MINILAUNCH_HOME}2; do
+	n=${p%%:*} h=${p#*:}
+	kubectl config set-cluster "$n" --server=https://127.0.0.1:8443 \
+		--certificate-authority="$h/certs/ca.crt" >/dev/null
+	kubectl config set-credentials "$n" --client-certificate="$h/profiles/$n/certs/admin.crt" \
+		--client-key="$h/profiles/$n/certs/admin.key" >/dev/null
+	kubectl config set-context "$n" --cluster="$n" --user="$n" >/dev/null
+done
+t_run -p legacy update-context
+t_eq "unmarked entry under this home: exit 0" 0 "$T_RC"
+t_eq "unmarked entry under this home: adopted" "https://127.0.0.1:50443" \
+	"$(kubectl config view --minify --context legacy -o jsonpath='{.clusters[0].cluster.server}')"
+for sec in clusters:cluster contexts:context users:user; do
+	t_eq "adopted ${sec#*:} now carries the mark" "minilaunch/legacy" \
+		"$(kubectl config view -o jsonpath="{.${sec%:*}[?(@.name==\"legacy\")].${sec#*:}.extensions[?(@.name==\"minilaunch\")].extension.provider}/{.${sec%:*}[?(@.name==\"legacy\")].${sec#*:}.extensions[?(@.name==\"minilaunch\")].extension.profile}")"
+done
+t_eq "adopted: one cluster of that name" 1 \
+	"$(kubectl config view -o jsonpath='{range .clusters[*]}{.name}{"\n"}{end}' | grep -cx legacy)"
+cp "$kc" "$T_TMP/kc.before"
+t_run -p sib update-context
+t_eq "unmarked entry under a sibling home: exit 1" 1 "$T_RC"
+t_check "sibling home: names the entry" grep -qF \
+	"kubeconfig '$kc' has a cluster 'sib' that minilaunch did not write" "$T_TMP/err"
+t_check "sibling home: kubeconfig untouched" cmp -s "$kc" "$T_TMP/kc.before"
+t_eq "sibling home: the user's cluster survives" "https://127.0.0.1:8443" \
+	"$(kubectl config view -o jsonpath='{.clusters[?(@.name=="sib")].cluster.server}')"
+
 t_summary

@@ -27,6 +27,7 @@
 	"extensions: [{name: minilaunch, extension: {provider: minilaunch}}]"
 
 static char home[PATH_MAX];
+static char mlhome[PATH_MAX + 64]; /* the minilaunch home */
 static char ca[PATH_MAX + 64], cert[PATH_MAX + 64], key[PATH_MAX + 64];
 
 /* The entries of others.yaml that every edit must keep, as jsonpath. */
@@ -53,6 +54,7 @@ setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(home));
 	setenv("HOME", home, 1);
 	unsetenv("KUBECONFIG");
+	snprintf(mlhome, sizeof(mlhome), "%s/.minilaunch", home);
 	snprintf(ca, sizeof(ca), "%s/.minilaunch/certs/ca.crt", home);
 	snprintf(cert, sizeof(cert),
 		 "%s/.minilaunch/profiles/minilaunch/certs/client.crt", home);
@@ -311,7 +313,7 @@ START_TEST(test_kubeconfig_merge_missing_file)
 		entry("minilaunch", "https://127.0.0.1:32771");
 	ml_autofree char *names = NULL, *cur = NULL;
 
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
 		      ml_err_msg());
 	names = kubectl_ok(path, "config get-contexts -o name");
 	ck_assert_str_eq(names, "minilaunch");
@@ -333,7 +335,7 @@ START_TEST(test_kubeconfig_merge_new_file_mode)
 	mode_t old = umask(0);
 	int r;
 
-	r = ml_kubeconfig_merge(path, &e, false);
+	r = ml_kubeconfig_merge(path, mlhome, &e, false);
 	umask(old);
 	ck_assert_msg(r == 0, "%s", ml_err_msg());
 	ck_assert_int_eq(file_mode(path), 0600);
@@ -350,7 +352,7 @@ START_TEST(test_kubeconfig_merge_keeps_others)
 	ml_autofree char *names = NULL, *cur = NULL, *text = NULL;
 
 	e.namespace = "kube-system";
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
 		      ml_err_msg());
 	names = kubectl_ok(path, "config get-contexts -o name");
 	ck_assert_str_eq(names, "bond\nflow\nminilaunch\nprod");
@@ -385,10 +387,10 @@ START_TEST(test_kubeconfig_merge_idempotent)
 	ml_autofree char *once = NULL, *twice = NULL;
 	ml_autofree char *clusters = NULL, *users = NULL, *contexts = NULL;
 
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
 		      ml_err_msg());
 	once = slurp(path);
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
 		      ml_err_msg());
 	twice = slurp(path);
 	ck_assert_str_eq(once, twice);
@@ -410,9 +412,9 @@ START_TEST(test_kubeconfig_merge_replaces)
 	char **before = snapshot(path), **after;
 	ml_autofree char *server = NULL, *clusters = NULL, *cur = NULL;
 
-	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, false), 0);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, false), 0);
 	e.server = "https://127.0.0.1:2222";
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, false) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, false) == 0, "%s",
 		      ml_err_msg());
 	assert_ours(path, "minilaunch", "https://127.0.0.1:2222");
 	clusters = jsonpath(path, "{.clusters[*].name}");
@@ -444,7 +446,7 @@ START_TEST(test_kubeconfig_merge_replaces_duplicates)
 	     "- {name: dup, cluster: {server: 'https://b:1', " MARK "}}\n"
 	     "users:\n- name: dup\n  user: {token: x, " MARK "}\n",
 	     0600);
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, false) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, false) == 0, "%s",
 		      ml_err_msg());
 	assert_jsonpath(path, "{.clusters[*].name}", "dup keep");
 	assert_jsonpath(path, "{.users[*].name}", "dup");
@@ -462,8 +464,8 @@ START_TEST(test_kubeconfig_merge_empty_file)
 		struct ml_kubeconfig_entry e = entry("ml", "https://h:1");
 
 		spew(path, empties[i], 0600);
-		ck_assert_msg(ml_kubeconfig_merge(path, &e, false) == 0, "%s",
-			      ml_err_msg());
+		ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, false) == 0,
+			      "%s", ml_err_msg());
 		assert_jsonpath(path, "{.apiVersion}/{.kind}", "v1/Config");
 		assert_jsonpath(path, "{.current-context}", "");
 		assert_ours(path, "ml", "https://h:1");
@@ -478,7 +480,7 @@ START_TEST(test_kubeconfig_merge_quotes_values)
 	ml_autofree char *cur = NULL;
 
 	e.namespace = "yes";
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
 		      ml_err_msg());
 	assert_ours(path, "0123", "https://h:1");
 	assert_jsonpath(path, "{.contexts[0].context.namespace}", "yes");
@@ -495,7 +497,7 @@ START_TEST(test_kubeconfig_merge_symlink)
 	struct stat st;
 
 	ck_assert_int_eq(symlink(real, link), 0);
-	ck_assert_msg(ml_kubeconfig_merge(link, &e, false) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(link, mlhome, &e, false) == 0, "%s",
 		      ml_err_msg());
 	ck_assert_int_eq(lstat(link, &st), 0);
 	ck_assert(S_ISLNK(st.st_mode));
@@ -511,11 +513,11 @@ START_TEST(test_kubeconfig_remove_restores_others)
 	ml_autofree char *orig = kubectl_ok(path, "config view --raw -o json");
 	ml_autofree char *merged = NULL, *removed = NULL;
 
-	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, false), 0);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, false), 0);
 	merged = kubectl_ok(path, "config view --raw -o json");
 	ck_assert_str_ne(merged, orig);
-	ck_assert_msg(ml_kubeconfig_remove(path, "minilaunch") == 0, "%s",
-		      ml_err_msg());
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "minilaunch") == 0,
+		      "%s", ml_err_msg());
 	removed = kubectl_ok(path, "config view --raw -o json");
 	ck_assert_str_eq(removed, orig);
 	assert_no_lock(path);
@@ -530,9 +532,9 @@ START_TEST(test_kubeconfig_remove_clears_current_context)
 	ml_autofree char *cur = NULL, *names = NULL, *name = NULL;
 	int st;
 
-	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), 0);
-	ck_assert_msg(ml_kubeconfig_remove(path, "minilaunch") == 0, "%s",
-		      ml_err_msg());
+	ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, true), 0);
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "minilaunch") == 0,
+		      "%s", ml_err_msg());
 	cur = kubectl(path, &st, "config current-context 2>/dev/null");
 	ck_assert_msg(st != 0, "current-context is still '%s'", cur);
 	assert_jsonpath(path, "{.current-context}", "");
@@ -552,7 +554,7 @@ START_TEST(test_kubeconfig_remove_missing_file)
 	ml_autofree char *path = home_path("nowhere/config");
 	ml_autofree char *dir = home_path("nowhere");
 
-	ck_assert_int_eq(ml_kubeconfig_remove(path, "minilaunch"), 0);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, mlhome, "minilaunch"), 0);
 	ck_assert(!ml_path_exists(dir));
 	ck_assert_ptr_null(ml_err_msg());
 }
@@ -563,7 +565,7 @@ START_TEST(test_kubeconfig_remove_missing_entry)
 	ml_autofree char *path = install_fixture("others.yaml", 0600);
 	ml_autofree char *before = slurp(path), *after = NULL;
 
-	ck_assert_int_eq(ml_kubeconfig_remove(path, "minilaunch"), 0);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, mlhome, "minilaunch"), 0);
 	after = slurp(path);
 	ck_assert_str_eq(before, after);
 	assert_no_lock(path);
@@ -590,7 +592,7 @@ START_TEST(test_kubeconfig_malformed_untouched)
 		int r;
 
 		ml_err_clear();
-		r = ml_kubeconfig_merge(path, &e, true);
+		r = ml_kubeconfig_merge(path, mlhome, &e, true);
 		ck_assert_msg(r == -EBADMSG, "%s: merge gave %d", bad[i].file,
 			      r);
 		msg = ml_err_msg();
@@ -598,7 +600,8 @@ START_TEST(test_kubeconfig_malformed_untouched)
 		ck_assert_msg(strstr(msg, path) && strstr(msg, bad[i].line) &&
 				      strstr(msg, "fix or move the file"),
 			      "%s: message '%s'", bad[i].file, msg);
-		ck_assert_int_eq(ml_kubeconfig_remove(path, "ml"), -EBADMSG);
+		ck_assert_int_eq(ml_kubeconfig_remove(path, mlhome, "ml"),
+				 -EBADMSG);
 		ck_assert_int_eq(ml_kubeconfig_current_context(path, NULL),
 				 -EBADMSG);
 		after = slurp(path);
@@ -635,7 +638,7 @@ START_TEST(test_kubeconfig_merge_marks_entries)
 		entry("minilaunch", "https://127.0.0.1:32771");
 	ml_autofree char *rewritten = NULL;
 
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
 		      ml_err_msg());
 	assert_marked(path, "minilaunch");
 	assert_ours(path, "minilaunch", "https://127.0.0.1:32771");
@@ -643,11 +646,11 @@ START_TEST(test_kubeconfig_merge_marks_entries)
 	rewritten = kubectl_ok(path, "config set-context bond --namespace=x");
 	assert_marked(path, "minilaunch");
 	e.server = "https://127.0.0.1:40000";
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, true) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
 		      ml_err_msg());
 	assert_ours(path, "minilaunch", "https://127.0.0.1:40000");
-	ck_assert_msg(ml_kubeconfig_remove(path, "minilaunch") == 0, "%s",
-		      ml_err_msg());
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "minilaunch") == 0,
+		      "%s", ml_err_msg());
 	assert_jsonpath(path, "{.contexts[*].name}", "bond flow prod");
 }
 END_TEST
@@ -677,9 +680,11 @@ START_TEST(test_kubeconfig_merge_refuses_foreign)
 			entry(cases[i].name, "https://127.0.0.1:1");
 
 		ml_err_clear();
-		ck_assert_int_eq(ml_kubeconfig_check_ours(path, cases[i].name),
+		ck_assert_int_eq(ml_kubeconfig_check_ours(path, mlhome,
+							  cases[i].name),
 				 -EEXIST);
-		ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EEXIST);
+		ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, true),
+				 -EEXIST);
 		ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
 		ck_assert_msg(strstr(ml_err_msg(), cases[i].what), "%s",
 			      ml_err_msg());
@@ -695,7 +700,8 @@ START_TEST(test_kubeconfig_merge_refuses_foreign)
 	{
 		ml_autofree char *path = install_fixture("others.yaml", 0600);
 
-		ck_assert_int_eq(ml_kubeconfig_check_ours(path, "new"), 0);
+		ck_assert_int_eq(ml_kubeconfig_check_ours(path, mlhome, "new"),
+				 0);
 	}
 }
 END_TEST
@@ -707,9 +713,9 @@ START_TEST(test_kubeconfig_remove_only_ours)
 	ml_autofree char *before = slurp(path), *after = NULL;
 	ml_autofree char *cur = NULL;
 
-	ck_assert_msg(ml_kubeconfig_remove(path, "prod") == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "prod") == 0, "%s",
 		      ml_err_msg());
-	ck_assert_msg(ml_kubeconfig_remove(path, "007") == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "007") == 0, "%s",
 		      ml_err_msg());
 	after = slurp(path);
 	ck_assert_str_eq(after, before);
@@ -721,7 +727,7 @@ START_TEST(test_kubeconfig_remove_only_ours)
 
 	/* mixed: our context and user go, the user's cluster stays */
 	path = install_fixture("mixed.yaml", 0600);
-	ck_assert_msg(ml_kubeconfig_remove(path, "shared") == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "shared") == 0, "%s",
 		      ml_err_msg());
 	assert_jsonpath(path, "{.clusters[*].name}", "fake shared");
 	assert_jsonpath(path,
@@ -734,7 +740,7 @@ START_TEST(test_kubeconfig_remove_only_ours)
 	free(cur);
 	/* an extension called minilaunch from another provider is not ours */
 	after = slurp(path);
-	ck_assert_msg(ml_kubeconfig_remove(path, "fake") == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "fake") == 0, "%s",
 		      ml_err_msg());
 	{
 		ml_autofree char *again = slurp(path);
@@ -784,8 +790,8 @@ START_TEST(test_kubeconfig_deep_nesting_fails_fast)
 		      ml_err_msg());
 	ck_assert_int_eq(ml_kubeconfig_read_context(path, NULL, &ctx),
 			 -EBADMSG);
-	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EBADMSG);
-	ck_assert_int_eq(ml_kubeconfig_remove(path, "x"), -EBADMSG);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, true), -EBADMSG);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, mlhome, "x"), -EBADMSG);
 	ck_assert_msg(ml_now_ms() - t0 < 5000, "took %lld ms",
 		      (long long)(ml_now_ms() - t0));
 	after = slurp(path);
@@ -824,7 +830,7 @@ START_TEST(test_kubeconfig_huge_file_refused)
 	ck_assert_int_eq(ml_kubeconfig_current_context(path, &cur), -EFBIG);
 	ck_assert_msg(strstr(ml_err_msg(), path), "%s", ml_err_msg());
 	ck_assert_msg(strstr(ml_err_msg(), "16 MiB"), "%s", ml_err_msg());
-	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -EFBIG);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, true), -EFBIG);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, 16 * 1024 * 1024 + 1);
 	assert_no_lock(path);
@@ -845,11 +851,11 @@ START_TEST(test_kubeconfig_alias_into_replaced_entry)
 	     "- name: other\n  cluster: *c\n",
 	     0600);
 	before = slurp(path);
-	ck_assert_int_eq(ml_kubeconfig_merge(path, &e, true), -ENOTSUP);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, true), -ENOTSUP);
 	msg = ml_err_msg();
 	ck_assert_msg(strstr(msg, path) && strstr(msg, "'*c'"), "message '%s'",
 		      msg);
-	ck_assert_int_eq(ml_kubeconfig_remove(path, "ml"), -ENOTSUP);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, mlhome, "ml"), -ENOTSUP);
 	after = slurp(path);
 	ck_assert_str_eq(before, after);
 	assert_no_lock(path);
@@ -866,7 +872,7 @@ START_TEST(test_kubeconfig_stale_lock)
 	int r;
 
 	spew(lock, "", 0600);
-	r = ml_kubeconfig_merge(path, &e, true);
+	r = ml_kubeconfig_merge(path, mlhome, &e, true);
 	ck_assert_int_eq(r, -EWOULDBLOCK);
 	msg = ml_err_msg();
 	ck_assert_msg(strstr(msg, lock) && strstr(msg, "stale") &&
@@ -876,7 +882,8 @@ START_TEST(test_kubeconfig_stale_lock)
 	ck_assert_str_eq(before, after);
 	/* The lock is someone else's: it stays. */
 	ck_assert(ml_path_exists(lock));
-	ck_assert_int_eq(ml_kubeconfig_remove(path, "prod"), -EWOULDBLOCK);
+	ck_assert_int_eq(ml_kubeconfig_remove(path, mlhome, "prod"),
+			 -EWOULDBLOCK);
 }
 END_TEST
 
@@ -897,7 +904,7 @@ START_TEST(test_kubeconfig_lock_wait)
 		       (char *)NULL);
 		_exit(127);
 	}
-	ck_assert_msg(ml_kubeconfig_merge(path, &e, false) == 0, "%s",
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, false) == 0, "%s",
 		      ml_err_msg());
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -951,6 +958,116 @@ START_TEST(test_kubeconfig_read)
 }
 END_TEST
 
+/*
+ * An unmarked entry as an older minilaunch wrote it, its files under dir
+ * (which is created, with them), with the user's own context "mine" beside
+ * it, in HOME/.kube/config; caller frees.
+ */
+static char *
+install_legacy(const char *name, const char *dir)
+{
+	ml_autofree char *certs = ml_xasprintf("%s/certs", dir);
+	ml_autofree char *pcerts =
+		ml_xasprintf("%s/profiles/%s/certs", dir, name);
+	ml_autofree char *lca = ml_xasprintf("%s/ca.crt", certs);
+	ml_autofree char *lcert = ml_xasprintf("%s/client.crt", pcerts);
+	ml_autofree char *lkey = ml_xasprintf("%s/client.key", pcerts);
+	ml_autofree char *kdir = home_path(".kube");
+	ml_autofree char *yaml = NULL;
+	char *path = home_path(".kube/config");
+
+	ck_assert_int_eq(ml_mkdir_p(certs, 0700), 0);
+	ck_assert_int_eq(ml_mkdir_p(pcerts, 0700), 0);
+	spew(lca, "ca\n", 0600);
+	spew(lcert, "cert\n", 0600);
+	spew(lkey, "key\n", 0600);
+	ck_assert_int_eq(ml_mkdir_p(kdir, 0700), 0);
+	yaml = ml_xasprintf("apiVersion: v1\n"
+			    "kind: Config\n"
+			    "clusters:\n"
+			    "- cluster:\n"
+			    "    certificate-authority: %s\n"
+			    "    server: https://127.0.0.1:8443\n"
+			    "  name: %s\n"
+			    "- cluster:\n"
+			    "    server: https://mine.example.invalid:6443\n"
+			    "  name: mine\n"
+			    "contexts:\n"
+			    "- context:\n"
+			    "    cluster: %s\n"
+			    "    user: %s\n"
+			    "  name: %s\n"
+			    "- context:\n"
+			    "    cluster: mine\n"
+			    "  name: mine\n"
+			    "current-context: %s\n"
+			    "users:\n"
+			    "- name: %s\n"
+			    "  user:\n"
+			    "    client-certificate: %s\n"
+			    "    client-key: %s\n",
+			    lca, name, name, name, name, name, name, lcert,
+			    lkey);
+	spew(path, yaml, 0600);
+	return path;
+}
+
+/* Entries an older minilaunch wrote under this home are adopted. */
+START_TEST(test_kubeconfig_adopts_unmarked_from_home)
+{
+	ml_autofree char *path = install_legacy("old", mlhome);
+	struct ml_kubeconfig_entry e = entry("old", "https://127.0.0.1:32771");
+
+	ck_assert_msg(ml_kubeconfig_check_ours(path, mlhome, "old") == 0, "%s",
+		      ml_err_msg());
+	ck_assert_msg(ml_kubeconfig_merge(path, mlhome, &e, true) == 0, "%s",
+		      ml_err_msg());
+	assert_marked(path, "old");
+	assert_ours(path, "old", "https://127.0.0.1:32771");
+	assert_jsonpath(path, "{.clusters[*].name}", "mine old");
+	assert_jsonpath(path, "{.contexts[*].name}", "mine old");
+	assert_jsonpath(path, "{.users[*].name}", "old");
+
+	/* and removed by delete, unmarked as it was */
+	free(path);
+	path = install_legacy("old", mlhome);
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "old") == 0, "%s",
+		      ml_err_msg());
+	assert_jsonpath(path, "{.clusters[*].name}", "mine");
+	assert_jsonpath(path, "{.contexts[*].name}", "mine");
+	assert_jsonpath(path, "{.users[*].name}", "");
+	assert_jsonpath(path, "{.current-context}", "");
+}
+END_TEST
+
+/*
+ * A sibling home whose name has this one's as a prefix, another home, or
+ * no home at all: the entry stays the user's.
+ */
+START_TEST(test_kubeconfig_refuses_unmarked_from_sibling)
+{
+	ml_autofree char *sibling = ml_xasprintf("%s2", mlhome);
+	ml_autofree char *path = install_legacy("old", sibling);
+	ml_autofree char *before = slurp(path), *after = NULL;
+	struct ml_kubeconfig_entry e = entry("old", "https://127.0.0.1:1");
+
+	ck_assert_int_eq(ml_mkdir_p(mlhome, 0700), 0);
+	ck_assert_int_eq(ml_kubeconfig_check_ours(path, mlhome, "old"),
+			 -EEXIST);
+	ck_assert_int_eq(ml_kubeconfig_check_ours(path, NULL, "old"), -EEXIST);
+	ck_assert_int_eq(ml_kubeconfig_merge(path, mlhome, &e, true), -EEXIST);
+	ck_assert_msg(strstr(ml_err_msg(), "cluster 'old'"), "%s",
+		      ml_err_msg());
+	ck_assert_msg(ml_kubeconfig_remove(path, mlhome, "old") == 0, "%s",
+		      ml_err_msg());
+	after = slurp(path);
+	ck_assert_str_eq(after, before);
+	/* the sibling's own runs adopt it */
+	ck_assert_msg(ml_kubeconfig_check_ours(path, sibling, "old") == 0, "%s",
+		      ml_err_msg());
+}
+END_TEST
+
 static Suite *
 kubeconfig_suite(void)
 {
@@ -977,6 +1094,8 @@ kubeconfig_suite(void)
 	tcase_add_test(tc, test_kubeconfig_merge_marks_entries);
 	tcase_add_test(tc, test_kubeconfig_merge_refuses_foreign);
 	tcase_add_test(tc, test_kubeconfig_remove_only_ours);
+	tcase_add_test(tc, test_kubeconfig_adopts_unmarked_from_home);
+	tcase_add_test(tc, test_kubeconfig_refuses_unmarked_from_sibling);
 	tcase_add_test(tc, test_kubeconfig_deep_nesting_fails_fast);
 	tcase_add_test(tc, test_kubeconfig_huge_file_refused);
 	tcase_add_test(tc, test_kubeconfig_alias_into_replaced_entry);
