@@ -26,6 +26,34 @@ strip_dot(const char *p)
 	return p;
 }
 
+/*
+ * A node image holds a few hundred entries; a damaged one can have
+ * libarchive list a directory that contains itself without end.
+ */
+#define MAX_ENTRIES 10000
+
+/*
+ * The next entry of a, its path without "./" in *ret_path: 1, or 0 at the
+ * end (or on a read error, as before); -EBADMSG past MAX_ENTRIES.
+ */
+static int
+next_entry(struct archive *a, const char *iso_path, size_t *count,
+	   struct archive_entry **e, const char **ret_path)
+{
+	const char *p;
+
+	if (archive_read_next_header(a, e) != ARCHIVE_OK)
+		return 0;
+	if (++*count > MAX_ENTRIES)
+		return ml_err(
+			-EBADMSG,
+			"node image '%s' lists over %d entries, so it is damaged: rebuild it with 'make iso'",
+			iso_path, MAX_ENTRIES);
+	p = archive_entry_pathname(*e);
+	*ret_path = strip_dot(p ? p : "");
+	return 1;
+}
+
 static struct archive *
 open_iso(const char *iso_path, int *ret)
 {
@@ -71,8 +99,9 @@ ml_iso_read_file(const char *iso_path, const char *name, char **ret_data,
 {
 	struct archive_entry *e;
 	struct archive *a;
-	size_t len;
-	int r;
+	const char *p;
+	size_t len, count = 0;
+	int r, more;
 
 	a = open_iso(iso_path, &r);
 	if (!a)
@@ -80,14 +109,16 @@ ml_iso_read_file(const char *iso_path, const char *name, char **ret_data,
 	r = ml_err(-ENOENT,
 		   "node image '%s' has no '%s': rebuild it with 'make iso'",
 		   iso_path, name);
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		if (strcmp(strip_dot(archive_entry_pathname(e)), name) != 0)
+	while ((more = next_entry(a, iso_path, &count, &e, &p)) > 0) {
+		if (strcmp(p, name) != 0)
 			continue;
 		r = read_entry(a, iso_path, name, ret_data, &len);
 		if (r >= 0 && ret_len)
 			*ret_len = len;
 		break;
 	}
+	if (more < 0)
+		r = more;
 	if (r >= 0)
 		ml_err_clear();
 	archive_read_free(a);
@@ -145,16 +176,17 @@ ml_iso_extract(const char *iso_path, const char *const *names,
 {
 	struct archive_entry *e;
 	struct archive *a;
-	size_t want = 0, found = 0;
-	int r;
+	size_t want = 0, found = 0, count = 0;
+	const char *p;
+	int r, more = 0;
 
 	while (names[want])
 		want++;
 	a = open_iso(iso_path, &r);
 	if (!a)
 		return r;
-	while (found < want && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *p = strip_dot(archive_entry_pathname(e));
+	while (found < want &&
+	       (more = next_entry(a, iso_path, &count, &e, &p)) > 0) {
 		const char *base;
 		ml_autofree char *data = NULL, *out = NULL;
 		size_t len;
@@ -173,6 +205,10 @@ ml_iso_extract(const char *iso_path, const char *const *names,
 		if (r < 0)
 			goto out;
 		found++;
+	}
+	if (more < 0) {
+		r = more;
+		goto out;
 	}
 	r = found == want
 		    ? 0

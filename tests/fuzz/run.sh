@@ -3,8 +3,9 @@
 # 60), from its seeds in CORPUS/NAME (read only: new inputs go to
 # fuzz-out/NAME/corpus in the build tree), and prints per target its execs
 # and seconds, then "N passed, N failed" (one per target). A crash, leak,
-# timeout or out-of-memory fails the target; its reproducer is kept as
-# fuzz-out/NAME/NAME-KIND-SHA1 and named, with the command that replays it.
+# timeout (25 s) or out-of-memory fails the target; its reproducer is kept
+# as fuzz-out/NAME/NAME-KIND-SHA1 (until the next run) and named, with the
+# command that replays it.
 #
 #   tests/fuzz/run.sh CORPUS TARGET...     (from the build directory)
 set -u
@@ -12,9 +13,14 @@ corpus=$1
 shift
 seconds=${FUZZ_SECONDS:-60}
 # The readers write files (atomically, with fsync): on tmpfs that is cheap.
-if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	export TMPDIR=/dev/shm
+# A target that crashes leaves its scratch directory: all go with this one.
+base=${TMPDIR:-}
+if [ -z "$base" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	base=/dev/shm
 fi
+TMPDIR=$(mktemp -d "${base:-/tmp}/ml-fuzz-run.XXXXXX") || exit 1
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0 failed=0
@@ -22,6 +28,7 @@ for t in "$@"; do
 	name=$(basename "$t")
 	out=fuzz-out/$name
 	mkdir -p "$out/corpus"
+	rm -f "$out/$name"-* # the reproducers of an earlier run
 	seeds=()
 	[ -d "$corpus/$name" ] && seeds=("$corpus/$name")
 	t0=$(date +%s)
@@ -31,7 +38,8 @@ for t in "$@"; do
 	rc=$?
 	secs=$(($(date +%s) - t0))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/log" | tail -1)
-	repro=$(ls -t "$out/$name"-{crash,leak,timeout,oom,slow-unit}-* 2>/dev/null | head -1)
+	# slow-unit-* files are kept too, but a unit under -timeout passes
+	repro=$(ls -t "$out/$name"-{crash,leak,timeout,oom}-* 2>/dev/null | head -1)
 	if [ "$rc" -eq 0 ] && [ -z "$repro" ]; then
 		passed=$((passed + 1))
 		echo "PASS: $name: ${execs:-0} execs in $secs s"
