@@ -123,7 +123,7 @@ vm_elapsed() { echo "$(date +%s.%N) $VM_T0" | awk '{printf "%.1f", $1 - $2}'; }
 # minilaunch does, with neither ~/.ssh/config nor an agent.
 vm_pin_host_key() {
 	echo "[127.0.0.1]:$VM_SSH $(cut -d' ' -f1,2 "$1")" >"$VM_KNOWN_HOSTS"
-	VM_SSH_OPTS="-F /dev/null -a -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$VM_KNOWN_HOSTS -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 -o BatchMode=yes"
+	VM_SSH_OPTS="-F /dev/null -a -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$VM_KNOWN_HOSTS -o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=$((10 * ${ML_TEST_LOAD_FACTOR:-1})) -o BatchMode=yes"
 }
 vm_ssh() {
 	# shellcheck disable=SC2086
