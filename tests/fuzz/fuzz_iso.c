@@ -44,16 +44,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"{\"image_version\":\"0.1.0\",\"kubernetes_version\":\"v1.20.2\"}";
 
 		files[0] = (struct ml_iso_file){ "version.json", version,
-						 sizeof(version) - 1 };
-		files[1] = (struct ml_iso_file){ "meta-data", "x", 1 };
+						 sizeof(version) - 1, 0 };
+		files[1] = (struct ml_iso_file){ "meta-data", "x", 1, 0600 };
 		nfiles = 2;
 	} else {
 		while (nfiles < 4) {
 			const char *sep = memchr(p, 0xff, (size_t)(end - p));
 			const char *e = sep ? sep : end;
 
-			files[nfiles] = (struct ml_iso_file){ names[nfiles], p,
-							      (size_t)(e - p) };
+			files[nfiles] = (struct ml_iso_file){
+				names[nfiles], p, (size_t)(e - p),
+				nfiles % 2 ? 0600 : 0644
+			};
 			nfiles++;
 			if (!sep)
 				break;

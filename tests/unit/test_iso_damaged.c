@@ -32,8 +32,8 @@ START_TEST(test_iso_damaged_directory_loop_ends)
 	static const char version[] =
 		"{\"image_version\":\"0.1.0\",\"kubernetes_version\":\"v1.20.2\"}";
 	const struct ml_iso_file files[] = {
-		{ "version.json", version, sizeof(version) - 1 },
-		{ "meta-data", "x", 1 },
+		{ "version.json", version, sizeof(version) - 1, 0 },
+		{ "meta-data", "x", 1, 0 },
 	};
 	char dir[] = "/tmp/test_iso_damaged-XXXXXX";
 	ml_autofree char *iso = NULL, *out = NULL, *data = NULL;
