@@ -105,6 +105,13 @@ t_check "kubectl logs shows the request" bash -c "kubectl logs deploy/hello | gr
 t_eq "kubectl exec runs in the pod" "hi" "$(kubectl exec deploy/hello -- /bin/busybox echo hi)"
 t_check "ssh runs a command" bash -c "'$MINILAUNCH' -p $P ssh -- docker images --format '{{.Repository}}:{{.Tag}}' | grep -qx hello:1"
 
+# --- nothing of the VM listens beyond 127.0.0.1: ssh, Docker, the API
+# server and the NodePort's forward, all on the loopback (docs/security.md)
+listens=$(ss -Hltnp | grep "pid=$pid," | awk '{print $4}')
+t_check "qemu listens on ssh, Docker, API and the NodePort (4 or more)" \
+	test "$(wc -l <<<"$listens")" -ge 4
+t_eq "qemu listens on 127.0.0.1 only" "" "$(grep -v '^127\.0\.0\.1:' <<<"$listens")"
+
 # --- cluster DNS: names, a headless service, NXDOMAIN; re-made by start; off, on
 e2e_dns_check workflow
 LF=${ML_TEST_LOAD_FACTOR:-1}
