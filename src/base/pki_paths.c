@@ -9,71 +9,64 @@
 #include "base/paths.h"
 #include "base/util.h"
 
-char *
-ml_pki_ca_cert_path(const char *home, const char *profile)
+/* CERTS/name, CERTS being ml_paths_profile_certs_dir(). Caller frees. */
+static char *
+certs_file(const char *home, const char *profile, const char *name)
 {
 	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
 
-	return ml_xasprintf("%s/" ML_PKI_CA_CERT, certs);
+	return ml_xasprintf("%s/%s", certs, name);
+}
+
+char *
+ml_pki_ca_cert_path(const char *home, const char *profile)
+{
+	return certs_file(home, profile, ML_PKI_CA_CERT);
 }
 
 char *
 ml_pki_docker_ca_cert_path(const char *home, const char *profile)
 {
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-
-	return ml_xasprintf("%s/" ML_PKI_DOCKER_CA_CERT, certs);
+	return certs_file(home, profile, ML_PKI_DOCKER_CA_CERT);
 }
 
 void
 ml_pki_admin_files(const char *home, const char *profile, char **ret_ca,
 		   char **ret_cert, char **ret_key)
 {
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-
-	*ret_ca = ml_xasprintf("%s/" ML_PKI_CA_CERT, certs);
-	*ret_cert = ml_xasprintf("%s/" ML_PKI_ADMIN_CERT, certs);
-	*ret_key = ml_xasprintf("%s/" ML_PKI_ADMIN_KEY, certs);
+	*ret_ca = certs_file(home, profile, ML_PKI_CA_CERT);
+	*ret_cert = certs_file(home, profile, ML_PKI_ADMIN_CERT);
+	*ret_key = certs_file(home, profile, ML_PKI_ADMIN_KEY);
 }
 
 char *
 ml_pki_ssh_key_path(const char *home, const char *profile)
 {
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-
-	return ml_xasprintf("%s/" ML_PKI_SSH_KEY, certs);
+	return certs_file(home, profile, ML_PKI_SSH_KEY);
 }
 
 char *
 ml_pki_ssh_pub_path(const char *home, const char *profile)
 {
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-
-	return ml_xasprintf("%s/" ML_PKI_SSH_PUB, certs);
+	return certs_file(home, profile, ML_PKI_SSH_PUB);
 }
 
 char *
 ml_pki_ssh_host_key_path(const char *home, const char *profile)
 {
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-
-	return ml_xasprintf("%s/" ML_PKI_SSH_HOST_KEY, certs);
+	return certs_file(home, profile, ML_PKI_SSH_HOST_KEY);
 }
 
 char *
 ml_pki_ssh_host_pub_path(const char *home, const char *profile)
 {
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-
-	return ml_xasprintf("%s/" ML_PKI_SSH_HOST_PUB, certs);
+	return certs_file(home, profile, ML_PKI_SSH_HOST_PUB);
 }
 
 char *
 ml_pki_docker_cert_dir(const char *home, const char *profile)
 {
-	ml_autofree char *certs = ml_paths_profile_certs_dir(home, profile);
-
-	return ml_xasprintf("%s/docker", certs);
+	return certs_file(home, profile, "docker");
 }
 
 bool
