@@ -2,8 +2,9 @@
  * fuzz_kubeconfig.c: the kubeconfig reader and writer
  * (src/kube/kubeconfig.c). The input is the file: every read is made on
  * it, then minilaunch's entry is merged into it and removed again, which
- * parses and re-emits every node. Nothing here follows the file's paths
- * (no certificate or token file is opened).
+ * parses and re-emits every node, with the scratch directory as the
+ * minilaunch home (so entries whose files lie under it are adopted). No
+ * certificate or token file is opened; their paths are only resolved.
  */
 #include "config.h"
 
@@ -36,14 +37,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = NULL;
 	if (ml_kubeconfig_context_server(path, "minilaunch", &s) >= 0)
 		free(s);
-	if (ml_kubeconfig_merge(path, &e, true) >= 0) {
+	if (ml_kubeconfig_merge(path, fuzz_scratch(), &e, true) >= 0) {
 		/* what we wrote we must read back */
 		if (ml_kubeconfig_read_context(path, "minilaunch", &ctx) < 0) {
 			fprintf(stderr, "merged, then: %s\n", ml_err_msg());
 			abort();
 		}
 		ml_kubeconfig_context_clear(&ctx);
-		ml_kubeconfig_remove(path, "minilaunch");
+		ml_kubeconfig_remove(path, fuzz_scratch(), "minilaunch");
 	}
 	free(path);
 	return 0;
