@@ -141,13 +141,10 @@ pool_dir(const struct lv *lv, const char *profile)
 	return ml_xasprintf(IMAGES_DIR "/%s-%s", lv->owner, profile);
 }
 
-/* The value of the first attribute attr="..." (or '...') in xml,
- * unescaped; NULL when absent. Enough for the one element we write. */
+/* The text from a up to end with XML's entities replaced. Caller frees. */
 static char *
-xml_attr(const char *xml, const char *attr)
+xml_unescape(const char *a, const char *end)
 {
-	ml_autofree char *pat = ml_xasprintf(" %s=", attr);
-	const char *a = strstr(xml, pat), *b;
 	struct ml_buf out = { 0 };
 	static const struct {
 		const char *ent;
@@ -156,15 +153,7 @@ xml_attr(const char *xml, const char *attr)
 		     { "&quot;", '"' }, { "&apos;", '\'' }, { "&#39;", '\'' },
 		     { "&#10;", '\n' } };
 
-	if (!a)
-		return NULL;
-	a += strlen(pat);
-	if (*a != '"' && *a != '\'')
-		return NULL;
-	b = strchr(a + 1, *a);
-	if (!b)
-		return NULL;
-	for (a++; a < b; a++) {
+	for (; a < end; a++) {
 		size_t i;
 
 		for (i = 0; i < ML_ARRAY_SIZE(ents); i++)
@@ -178,6 +167,23 @@ xml_attr(const char *xml, const char *attr)
 		}
 	}
 	return out.p ? out.p : ml_xstrdup("");
+}
+
+/* The value of the first attribute attr="..." (or '...') in xml,
+ * unescaped; NULL when absent. Enough for the one element we write. */
+static char *
+xml_attr(const char *xml, const char *attr)
+{
+	ml_autofree char *pat = ml_xasprintf(" %s=", attr);
+	const char *a = strstr(xml, pat), *b;
+
+	if (!a)
+		return NULL;
+	a += strlen(pat);
+	if (*a != '"' && *a != '\'')
+		return NULL;
+	b = strchr(a + 1, *a);
+	return b ? xml_unescape(a + 1, b) : NULL;
 }
 
 /*
@@ -373,13 +379,8 @@ pool_target(virStoragePoolPtr pool)
 	const char *b = a ? strstr(a, "</path>") : NULL;
 	char *path = NULL;
 
-	if (b) {
-		ml_autofree char *tag = NULL;
-
-		/* reuse xml_attr's unescaping on a made-up attribute */
-		tag = ml_xasprintf(" p='%.*s'", (int)(b - a - 6), a + 6);
-		path = xml_attr(tag, "p");
-	}
+	if (b)
+		path = xml_unescape(a + 6, b);
 	free(xml);
 	return path;
 }
