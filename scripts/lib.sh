@@ -40,7 +40,9 @@ ml_deps_vm() { ml_install $ML_PKGS_VM; }
 # No systemd here: start libvirt's daemons by hand when they are not running.
 ml_libvirt_up() {
 	pgrep -x virtlogd >/dev/null || virtlogd -d
-	pgrep -x libvirtd >/dev/null || libvirtd -d
+	# a socket left by a libvirtd that is gone (a reboot) would pass the
+	# wait below before the new daemon listens
+	pgrep -x libvirtd >/dev/null || { rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro; libvirtd -d; }
 	local i
 	for i in $(seq 1 50); do
 		[ -S /run/libvirt/libvirt-sock ] && return 0

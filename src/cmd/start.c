@@ -812,10 +812,12 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	}
 	existed = ml_profile_exists(g->home, g->profile);
 	r = open_profile(&s, a);
-	if (r >= 0)
-		r = open_machine(&s, &st);
+	/* the image before libvirt: a wrong one is the user's to fix, said
+	 * whether or not libvirtd runs */
 	if (r >= 0)
 		r = prepare_image(&s);
+	if (r >= 0)
+		r = open_machine(&s, &st);
 	if (r >= 0)
 		r = pick_accel(&s, st == ML_MACHINE_RUNNING, want, existed);
 	if (r >= 0)

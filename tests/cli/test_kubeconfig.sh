@@ -86,7 +86,7 @@ t_eq "the user's context survives" "work" \
 	"$(kubectl config view -o jsonpath='{.contexts[?(@.name=="theirs")].context.cluster}')"
 # delete of a profile that does not exist keeps the user's entries of that
 # name (delete asks libvirt for the VM first: only where the system one runs)
-if [ "$(id -u)" = 0 ] && [ -S /var/run/libvirt/libvirt-sock ]; then
+if [ "$(id -u)" = 0 ] && [ -S /var/run/libvirt/libvirt-sock ] && pgrep -x libvirtd >/dev/null; then
 	t_run -p theirs delete
 	t_eq "delete of a missing profile: exit 0" 0 "$T_RC"
 	t_check "delete kept the user's context of that name" cmp -s "$kc" "$T_TMP/kc.before"
