@@ -300,6 +300,19 @@ validate_sha256(const char *key, const char *value, char **ret)
 	return 0;
 }
 
+/* online (outbound NAT through QEMU, the default) or offline (the node
+ * reaches nothing outside; docs/networking.md). */
+static int
+validate_network(const char *key, const char *value, char **ret)
+{
+	if (strcmp(value, "online") != 0 && strcmp(value, "offline") != 0)
+		return ml_err(-ML_EUSAGE,
+			      "invalid %s '%s': give online or offline", key,
+			      value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
 /* true or false; yes/no, on/off and 1/0 are taken and normalised. */
 static int
 validate_bool(const char *key, const char *value, char **ret)
@@ -348,6 +361,9 @@ const struct ml_profile_key ml_profile_keys[] = {
 	  validate_url, "", NULL },
 	{ "dns", "cluster DNS for pods (kube-dns at 10.96.0.10): true or false",
 	  validate_bool, "true", NULL },
+	{ "network",
+	  "the node's outbound network: online (NAT through the host) or offline",
+	  validate_network, "online", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
