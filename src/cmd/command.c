@@ -178,6 +178,15 @@ ml_command_parse(const struct ml_command *cmd, int argc, char **argv,
 			c = short_to_id(cmd->options, ncmd, c);
 		if (c < GLOBAL_BASE) {
 			a.opt[c] = optarg ? optarg : "";
+			if (optarg && a.nvalues == ML_MAX_VALUES)
+				return ml_command_usage_error(
+					cmd,
+					"too many flags for '%s': give at most %d values",
+					cmd->name, ML_MAX_VALUES);
+			if (optarg) {
+				a.values[a.nvalues].opt = c;
+				a.values[a.nvalues++].value = optarg;
+			}
 			continue;
 		}
 		c -= GLOBAL_BASE;
@@ -189,6 +198,21 @@ ml_command_parse(const struct ml_command *cmd, int argc, char **argv,
 	a.argv = argv + optind;
 	*ret_args = a;
 	return 0;
+}
+
+int
+ml_args_values(const struct ml_args *a, int opt, const char **ret, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < a->nvalues; i++) {
+		if (a->values[i].opt != opt)
+			continue;
+		if (n < max)
+			ret[n] = a->values[i].value;
+		n++;
+	}
+	return n;
 }
 
 static void

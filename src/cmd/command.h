@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #define ML_MAX_OPTIONS 24
+/* Flags with a value a command line may give, repeats included. */
+#define ML_MAX_VALUES 64
 
 /* One flag of a command. Arrays of these end with an entry whose name is NULL.
  */
@@ -34,6 +36,13 @@ struct ml_args {
 	 * given flag without value; the last occurrence wins. Borrowed from
 	 * argv. */
 	const char *opt[ML_MAX_OPTIONS];
+	/* Every value given, in order, with its option's index: what a flag
+	 * that may be repeated collects (ml_args_values). */
+	struct {
+		int opt;
+		const char *value;
+	} values[ML_MAX_VALUES];
+	int nvalues;
 	int argc;    /* positional arguments, after flags and "--" */
 	char **argv; /* borrowed */
 };
@@ -106,6 +115,14 @@ int ml_command_usage_error(const struct ml_command *cmd, const char *fmt, ...)
  * naming the profile and 'minilaunch -p NAME start'.
  */
 int ml_command_check_needs(unsigned needs, const struct ml_globals *g);
+
+/*
+ * The values given for options[opt], in command-line order, for a flag
+ * that may be repeated (start --registry-mirror A --registry-mirror B):
+ * stores up to max borrowed pointers in ret and returns how many were
+ * given (which may exceed max).
+ */
+int ml_args_values(const struct ml_args *a, int opt, const char **ret, int max);
 
 /* Index of the option named name in cmd->options, or -1. */
 int ml_command_option_index(const struct ml_command *cmd, const char *name);
