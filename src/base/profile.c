@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -313,6 +314,215 @@ validate_network(const char *key, const char *value, char **ret)
 	return 0;
 }
 
+/*
+ * The network keys hold lists separated by commas; each item goes into the
+ * node's daemon.json or proxy.env, so none may carry a space, a quote, a
+ * backslash or a shell character ('$', '`'), and a URL no comma.
+ */
+static bool
+plain_chars(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f ||
+		    strchr("\"'\\$`,<>{}|^", s[i]))
+			return false;
+	return n > 0;
+}
+
+/* Each comma-separated item of value (none empty) passes ok(item, len). */
+static bool
+each_item(const char *value, bool (*ok)(const char *, size_t))
+{
+	const char *p = value;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		if (!ok(p, n))
+			return false;
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
+/* HOST, HOST:PORT or [V6]:PORT as a URL's authority has it; host names of
+ * letters, digits, '.', '-' and '_'. */
+static bool
+host_port_ok(const char *s, size_t n)
+{
+	size_t h;
+
+	if (n && s[0] == '[') {
+		const char *end = memchr(s, ']', n);
+		if (!end || end == s + 1)
+			return false;
+		for (const char *c = s + 1; c < end; c++)
+			if (!isxdigit((unsigned char)*c) && *c != ':' &&
+			    *c != '.')
+				return false;
+		h = (size_t)(end - s) + 1;
+	} else {
+		h = 0;
+		while (h < n &&
+		       (isalnum((unsigned char)s[h]) || strchr(".-_", s[h])))
+			h++;
+		if (h == 0 || s[0] == '-' || s[0] == '.')
+			return false;
+	}
+	if (h == n)
+		return true;
+	if (s[h] != ':' || h + 1 == n || n - h - 1 > 5)
+		return false;
+	{
+		long port = 0;
+		for (size_t i = h + 1; i < n; i++) {
+			if (!isdigit((unsigned char)s[i]))
+				return false;
+			port = port * 10 + (s[i] - '0');
+		}
+		return port >= 1 && port <= 65535;
+	}
+}
+
+/* An http(s) URL (or, with proxy, a socks5 one or a bare HOST:PORT):
+ * [SCHEME://][USER[:PASS]@]HOST[:PORT][/PATH]. */
+static bool
+net_url_ok(const char *s, size_t n, bool proxy)
+{
+	static const char *const schemes[] = { "http://", "https://",
+					       "socks5://", "socks5h://" };
+	const char *rest = NULL, *end = s + n, *at;
+	size_t auth;
+
+	if (!plain_chars(s, n))
+		return false;
+	for (size_t i = 0; i < ML_ARRAY_SIZE(schemes); i++)
+		if ((proxy || i < 2) && n > strlen(schemes[i]) &&
+		    strncasecmp(s, schemes[i], strlen(schemes[i])) == 0)
+			rest = s + strlen(schemes[i]);
+	if (!rest && (!proxy || memmem(s, n, "://", 3)))
+		return false;
+	if (!rest)
+		rest = s;
+	auth = strcspn(rest, "/?#");
+	if (rest + auth > end)
+		auth = (size_t)(end - rest);
+	for (at = rest + auth; at > rest && at[-1] != '@'; at--)
+		;
+	return host_port_ok(at, (size_t)(rest + auth - at));
+}
+
+static bool
+mirror_ok(const char *s, size_t n)
+{
+	return net_url_ok(s, n, false);
+}
+
+/* A.B.C.D/BITS */
+static bool
+cidr4_ok(const char *s, size_t n)
+{
+	char buf[19];
+	unsigned a, b, c, d, bits;
+	char tail;
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (strspn(buf, "0123456789./") != n ||
+	    sscanf(buf, "%3u.%3u.%3u.%3u/%2u%c", &a, &b, &c, &d, &bits,
+		   &tail) != 5)
+		return false;
+	return a < 256 && b < 256 && c < 256 && d < 256 && bits <= 32;
+}
+
+static bool
+registry_ok(const char *s, size_t n)
+{
+	return plain_chars(s, n) &&
+	       (memchr(s, '/', n) ? cidr4_ok(s, n) : host_port_ok(s, n));
+}
+
+static int
+validate_registry_mirror(const char *key, const char *value, char **ret)
+{
+	if (!each_item(value, mirror_ok))
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give http:// or https:// URLs separated by commas",
+			key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
+static int
+validate_insecure_registry(const char *key, const char *value, char **ret)
+{
+	if (!each_item(value, registry_ok))
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give HOST[:PORT] or an IPv4 CIDR such as 10.0.0.0/8, separated by commas",
+			key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
+static int
+validate_proxy(const char *key, const char *value, char **ret)
+{
+	if (!net_url_ok(value, strlen(value), true))
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give a proxy URL such as http://proxy.example:3128",
+			key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
+static bool
+no_proxy_item_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr(".-_*:/[]", s[i]))
+			return false;
+	return n > 0;
+}
+
+/* Items separated by commas; spaces around them, as environments often
+ * have, are dropped. */
+static int
+validate_no_proxy(const char *key, const char *value, char **ret)
+{
+	struct ml_buf b = { 0 };
+	const char *p = value;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		const char *s = p, *e = p + n;
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (!no_proxy_item_ok(s, (size_t)(e - s))) {
+			ml_buf_release(&b);
+			return ml_err(
+				-ML_EUSAGE,
+				"invalid %s '%s': give host names, domains (.example.com), addresses or CIDRs separated by commas",
+				key, value);
+		}
+		if (b.len)
+			ml_buf_add(&b, ",", 1);
+		ml_buf_add(&b, s, (size_t)(e - s));
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	*ret = b.p;
+	return 0;
+}
+
 /* true or false; yes/no, on/off and 1/0 are taken and normalised. */
 static int
 validate_bool(const char *key, const char *value, char **ret)
@@ -364,6 +574,21 @@ const struct ml_profile_key ml_profile_keys[] = {
 	{ "network",
 	  "the node's outbound network: online (NAT through the host) or offline",
 	  validate_network, "online", NULL },
+	{ "registry-mirror",
+	  "Docker registry mirrors of the node: http(s) URLs separated by commas",
+	  validate_registry_mirror, "", NULL },
+	{ "insecure-registry",
+	  "registries the node's Docker reaches over plain http: HOST[:PORT] or CIDR, separated by commas",
+	  validate_insecure_registry, "", NULL },
+	{ "http-proxy",
+	  "HTTP_PROXY of the node's Docker and kubelet (default: the host's)",
+	  validate_proxy, "", NULL },
+	{ "https-proxy",
+	  "HTTPS_PROXY of the node's Docker and kubelet (default: the host's)",
+	  validate_proxy, "", NULL },
+	{ "no-proxy",
+	  "NO_PROXY additions, separated by commas (default: the host's); the cluster's own names are always added",
+	  validate_no_proxy, "", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

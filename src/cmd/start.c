@@ -14,6 +14,7 @@
 #include "machine/iso.h"
 #include "kube/kubeconfig.h"
 #include "base/log.h"
+#include "machine/netconf.h"
 #include "machine/node.h"
 #include "machine/probe.h"
 #include "base/paths.h"
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,12 +47,17 @@ enum {
 	OPT_ACCEL,
 	OPT_DRIVER_URI,
 	OPT_DNS,
+	OPT_NETWORK,
+	OPT_REGISTRY_MIRROR,
+	OPT_INSECURE_REGISTRY,
+	OPT_DOCKER_ENV,
 };
 
 static const char *const wait_values[] = { "all",	"none", "docker",
 					   "apiserver", "node", NULL };
 static const char *const accel_values[] = { "auto", "kvm", "tcg", NULL };
 static const char *const bool_values[] = { "true", "false", NULL };
+static const char *const network_values[] = { "online", "offline", NULL };
 
 static const struct ml_option start_options[] = {
 	[OPT_CPUS] = { "cpus", 0, "N", "virtual CPUs (default 2)", NULL },
@@ -87,6 +94,18 @@ static const struct ml_option start_options[] = {
 	[OPT_DNS] = { "dns", 0, "BOOL",
 		      "cluster DNS for pods: true (default) or false",
 		      bool_values },
+	[OPT_NETWORK] = { "network", 0, "MODE",
+			  "online (default: outbound NAT through this host) or offline (reaches nothing outside)",
+			  network_values },
+	[OPT_REGISTRY_MIRROR] = { "registry-mirror", 0, "URL",
+				  "Docker registry mirror for the node, http(s) (repeatable)",
+				  NULL },
+	[OPT_INSECURE_REGISTRY] = { "insecure-registry", 0, "HOST:PORT",
+				    "registry the node's Docker reaches over plain http, or a CIDR (repeatable)",
+				    NULL },
+	[OPT_DOCKER_ENV] = { "docker-env", 0, "K=V",
+			     "HTTP_PROXY, HTTPS_PROXY or NO_PROXY for the node's Docker and kubelet (repeatable)",
+			     NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -137,27 +156,116 @@ static const struct {
 	{ OPT_MIRROR, "binary-mirror" },
 	{ OPT_DRIVER_URI, "driver-uri" },
 	{ OPT_DNS, "dns" },
+	{ OPT_NETWORK, "network" },
 };
 
-/* Checked before the profile is opened: a usage error creates nothing. */
-static int
-check_flags(const struct ml_args *a)
+/* Flags that may repeat: their values, joined by commas, are the
+ * setting, replacing the saved one. */
+static const struct {
+	int opt;
+	const char *key;
+} list_keys[] = {
+	{ OPT_REGISTRY_MIRROR, "registry-mirror" },
+	{ OPT_INSECURE_REGISTRY, "insecure-registry" },
+};
+
+/* --docker-env's variables (any case) and their settings. */
+static const struct {
+	const char *var;
+	const char *key;
+} docker_env_keys[] = {
+	{ "HTTP_PROXY", "http-proxy" },
+	{ "HTTPS_PROXY", "https-proxy" },
+	{ "NO_PROXY", "no-proxy" },
+};
+
+/* The settings the flags give, in the order they are applied. */
+struct setting {
+	const char *key;
+	char *value; /* owned */
+};
+#define MAX_SETTINGS                                           \
+	(ML_ARRAY_SIZE(flag_keys) + ML_ARRAY_SIZE(list_keys) + \
+	 ML_ARRAY_SIZE(docker_env_keys))
+
+static void
+add_setting(struct setting *set, size_t *n, const char *key, char *value)
 {
-	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++) {
-		const char *v = a->opt[flag_keys[i].opt];
-		if (v && ml_profile_check_value(flag_keys[i].key, v) < 0)
-			return ml_command_usage_error(&ml_cmd_start, "%s",
-						      ml_err_msg());
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(set[i].key, key) == 0) {
+			free(set[i].value);
+			set[i].value = value;
+			return;
+		}
+	set[(*n)++] = (struct setting){ key, value };
+}
+
+/* --docker-env K=V: the proxy variables only, the last of each wins. */
+static int
+docker_env_setting(const char *kv, struct setting *set, size_t *n)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; kv[klen] && i < ML_ARRAY_SIZE(docker_env_keys); i++)
+		if (strlen(docker_env_keys[i].var) == klen &&
+		    strncasecmp(kv, docker_env_keys[i].var, klen) == 0) {
+			add_setting(set, n, docker_env_keys[i].key,
+				    ml_xstrdup(kv + klen + 1));
+			return 0;
+		}
+	return ml_command_usage_error(
+		&ml_cmd_start,
+		"invalid --docker-env '%s': give HTTP_PROXY=URL, HTTPS_PROXY=URL or NO_PROXY=LIST (the node takes no other variables)",
+		kv);
+}
+
+/*
+ * Checked before the profile is opened: a usage error creates nothing.
+ * The settings the flags give go to set (MAX_SETTINGS entries), their
+ * count to *ret_n.
+ */
+static int
+check_flags(const struct ml_args *a, struct setting *set, size_t *ret_n)
+{
+	const char *vals[ML_MAX_VALUES];
+	size_t n = 0;
+	int r = 0, nv;
+
+	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++)
+		if (a->opt[flag_keys[i].opt])
+			add_setting(set, &n, flag_keys[i].key,
+				    ml_xstrdup(a->opt[flag_keys[i].opt]));
+	for (size_t i = 0; i < ML_ARRAY_SIZE(list_keys); i++) {
+		struct ml_buf b = { 0 };
+
+		nv = ml_args_values(a, list_keys[i].opt, vals, ML_MAX_VALUES);
+		for (int j = 0; j < nv; j++) {
+			if (j)
+				ml_buf_add(&b, ",", 1);
+			ml_buf_add(&b, vals[j], strlen(vals[j]));
+		}
+		if (nv)
+			add_setting(set, &n, list_keys[i].key,
+				    b.p ? b.p : ml_xstrdup(""));
 	}
-	return 0;
+	nv = ml_args_values(a, OPT_DOCKER_ENV, vals, ML_MAX_VALUES);
+	for (int j = 0; r >= 0 && j < nv; j++)
+		r = docker_env_setting(vals[j], set, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		if (ml_profile_check_value(set[i].key, set[i].value) < 0)
+			r = ml_command_usage_error(&ml_cmd_start, "%s",
+						   ml_err_msg());
+	for (size_t i = 0; r < 0 && i < n; i++)
+		free(set[i].value);
+	*ret_n = r < 0 ? 0 : n;
+	return r;
 }
 
 static int
-apply_flags(struct ml_profile *p, const struct ml_args *a)
+apply_flags(struct ml_profile *p, const struct setting *set, size_t n)
 {
-	for (size_t i = 0; i < ML_ARRAY_SIZE(flag_keys); i++) {
-		const char *v = a->opt[flag_keys[i].opt];
-		int r = v ? ml_profile_set(p, flag_keys[i].key, v) : 0;
+	for (size_t i = 0; i < n; i++) {
+		int r = ml_profile_set(p, set[i].key, set[i].value);
 		if (r < 0)
 			return r;
 	}
@@ -181,6 +289,8 @@ struct start {
 	int ports[3]; /* ssh, docker, apiserver */
 	int timeout_s;
 	time_t deadline;
+	struct setting settings[MAX_SETTINGS]; /* from the flags */
+	size_t nsettings;
 };
 
 static int
@@ -357,6 +467,70 @@ console_alive(struct start *s)
 	}
 }
 
+/* Tests only: EGRESS_GUARD=gateway on the config drive (docs/networking.md). */
+#define EGRESS_GUARD_ENV "ML_TEST_EGRESS_GUARD"
+
+/* This host's own proxy variable, when valid for key. */
+static const char *
+host_proxy(const char *var, const char *key)
+{
+	const char *v = ml_netconf_host_proxy(var);
+
+	if (v && ml_profile_check_value(key, v) < 0) {
+		ml_log_warn("this host's %s cannot be passed to the node (%s), ignoring",
+			    var, ml_err_msg());
+		ml_err_clear();
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * The node's network from the profile: proxies the profile does not set
+ * come from this host's environment, as minikube takes them, except for
+ * an offline node, which could not reach them. What the node gets is
+ * recorded in the state for status.
+ */
+static void
+node_network(struct start *s, struct ml_netconf *c)
+{
+	const char *keys[ML_NETCONF_NPROXY] = { "http-proxy", "https-proxy",
+						"no-proxy" };
+	const char *v[ML_NETCONF_NPROXY];
+	char *got[ML_NETCONF_NPROXY];
+	const char *egress = getenv(EGRESS_GUARD_ENV);
+
+	*c = (struct ml_netconf){
+		.offline = strcmp(ml_profile_get_or_default(s->p, "network"),
+				  "offline") == 0,
+		.egress_guard = egress && strcmp(egress, "1") == 0,
+		.registry_mirrors = ml_profile_get(s->p, "registry-mirror"),
+		.insecure_registries =
+			ml_profile_get(s->p, "insecure-registry"),
+	};
+	for (int i = 0; i < ML_NETCONF_NPROXY; i++) {
+		v[i] = ml_profile_get(s->p, keys[i]);
+		if (!v[i] && !c->offline)
+			v[i] = host_proxy(ml_netconf_proxy_vars[i], keys[i]);
+	}
+	c->http_proxy = v[ML_NETCONF_HTTP];
+	c->https_proxy = v[ML_NETCONF_HTTPS];
+	c->no_proxy = v[ML_NETCONF_NO];
+	ml_netconf_proxies(c, s->g->profile, got);
+	for (int i = 0; i < ML_NETCONF_NPROXY; i++) {
+		ml_profile_state_set_str(s->p, keys[i], got[i]);
+		free(got[i]);
+	}
+	ml_profile_state_set_str(s->p, "network",
+				 c->offline ? "offline" : "online");
+	ml_profile_state_set_str(s->p, "registry-mirror", c->registry_mirrors);
+	ml_profile_state_set_str(s->p, "insecure-registry",
+				 c->insecure_registries);
+	if (c->egress_guard)
+		ml_log_info("%s is set: the node rejects what it sends anywhere but %s (for tests)",
+			    EGRESS_GUARD_ENV, ML_NETCONF_HOST_IP);
+}
+
 static int
 define_machine(struct start *s, const struct ml_machine_spec *spec,
 	       bool *new_disk)
@@ -398,6 +572,7 @@ boot(struct start *s, bool running)
 {
 	uint64_t mem, disk;
 	struct ml_machine_spec spec;
+	struct ml_netconf net;
 	bool new_disk = false;
 	int r;
 
@@ -426,10 +601,12 @@ boot(struct start *s, bool running)
 		.apiserver_port = s->ports[2],
 	};
 	if (!running) {
+		node_network(s, &net);
+		spec.offline = net.offline;
 		ml_progress_begin("Writing the config drive");
 		r = ml_node_write_config_drive(s->g->home, s->g->profile,
 					       &s->paths, s->kubernetes,
-					       s->image.kubernetes);
+					       s->image.kubernetes, &net);
 		ml_progress_end(r);
 		if (r < 0)
 			return r;
@@ -629,7 +806,7 @@ parse_run_flags(const struct ml_args *a, struct start *s, enum ml_accel *want,
 			"invalid --wait '%s': use all, none, docker, apiserver or node",
 			w);
 	*wait = w ? waits[i].wait : WAIT_NODE;
-	r = check_flags(a);
+	r = check_flags(a, s->settings, &s->nsettings);
 	if (r < 0)
 		return r;
 	s->kubernetes = !a->opt[OPT_NO_K8S];
@@ -647,7 +824,7 @@ parse_run_flags(const struct ml_args *a, struct start *s, enum ml_accel *want,
 
 /* One start per profile at a time; a second one fails cleanly. */
 static int
-open_profile(struct start *s, const struct ml_args *a)
+open_profile(struct start *s)
 {
 	const struct ml_globals *g = s->g;
 	int r = ml_profile_open(g->home, g->profile,
@@ -663,7 +840,7 @@ open_profile(struct start *s, const struct ml_args *a)
 	if (r < 0)
 		return r;
 	ml_node_paths_init(&s->paths, g->home, g->profile);
-	return apply_flags(s->p, a);
+	return apply_flags(s->p, s->settings, s->nsettings);
 }
 
 /* Opens the driver and says what this start does; a paused or crashed VM
@@ -778,8 +955,19 @@ print_next_steps(const struct start *s)
 	const char *name = s->g->profile;
 	bool other = strcmp(name, ML_PROFILE_DEFAULT) != 0;
 
+	const char *net = ml_profile_state_str(s->p, "network");
+
 	fprintf(stderr, "Done in %.0f s. '%s' is running (%s).\n",
 		ml_progress_total(), name, ml_accel_name(s->accel));
+	if (net && strcmp(net, "offline") == 0)
+		fprintf(stderr,
+			"The node is offline: it reaches nothing outside (minilaunch%s%s stop && minilaunch%s%s start --network=online to change).\n",
+			other ? " -p " : "", other ? name : "",
+			other ? " -p " : "", other ? name : "");
+	else
+		fprintf(stderr,
+			"The node has outbound network through this host; this host's 127.0.0.1 is " ML_NETCONF_HOST_ALIAS
+			" there.\n");
 	if (s->kubernetes)
 		fprintf(stderr, "  kubectl config use-context %s\n", name);
 	fprintf(stderr, "  eval \"$(minilaunch%s%s docker-env)\"\n",
@@ -811,7 +999,7 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 			return r;
 	}
 	existed = ml_profile_exists(g->home, g->profile);
-	r = open_profile(&s, a);
+	r = open_profile(&s);
 	/* the image before libvirt: a wrong one is the user's to fix, said
 	 * whether or not libvirtd runs */
 	if (r >= 0)
@@ -834,6 +1022,8 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	ml_iso_version_clear(&s.image);
 	free(s.cmdline);
 	ml_profile_free(s.p);
+	for (size_t i = 0; i < s.nsettings; i++)
+		free(s.settings[i].value);
 	return r;
 }
 
@@ -843,7 +1033,8 @@ const struct ml_command ml_cmd_start = {
 		"Create or start the cluster's VM and wait until it is ready",
 	.usage =
 		"start [--cpus N] [--memory SIZE] [--disk-size SIZE] [--no-kubernetes]\n"
-		"start [--accel auto|kvm|tcg] [--driver-uri URI] [--wait WHAT] [--wait-timeout D]",
+		"start [--accel auto|kvm|tcg] [--driver-uri URI] [--wait WHAT] [--wait-timeout D]\n"
+		"start [--network online|offline] [--registry-mirror URL] [--insecure-registry HOST:PORT] [--docker-env K=V]",
 	.description =
 		"Boots the profile's node in a libvirt VM from the bundled node image,\n"
 		"with Docker (TLS only) and a Kubernetes control plane, forwards ssh,\n"
@@ -853,7 +1044,11 @@ const struct ml_command ml_cmd_start = {
 		"saved in the profile. Acceleration: KVM when the node image's kernel\n"
 		"boots under it in the QEMU libvirt runs, with the best CPU model that\n"
 		"does (the verdict is cached per host); else TCG (software emulation,\n"
-		"much slower). A KVM machine that still fails is redefined for TCG.",
+		"much slower). A KVM machine that still fails is redefined for TCG.\n"
+		"Network: online (the default) gives the node outbound NAT through this\n"
+		"host, which it reaches as host.minilaunch.internal; offline reaches\n"
+		"nothing outside. This host's HTTP_PROXY, HTTPS_PROXY and NO_PROXY are\n"
+		"passed to the node's Docker and kubelet unless the profile sets them.",
 	.options = start_options,
 	.run = run_start,
 };

@@ -10,6 +10,7 @@
 #include "kube/cluster.h"
 #include "kube/kubeconfig.h"
 #include "machine/driver.h"
+#include "machine/netconf.h"
 #include "machine/probe.h"
 #include "base/profile.h"
 #include "base/util.h"
@@ -35,6 +36,80 @@ extern const struct ml_command ml_cmd_status;
 #define HOST_DOWN 1
 #define CLUSTER_DOWN 2
 #define KUBECONFIG_WRONG 4
+
+/* A state string recorded by start, else the profile's setting (a profile
+ * not started since), or NULL. */
+static const char *
+node_value(const struct ml_profile *p, const char *key)
+{
+	const char *v = p ? ml_profile_state_str(p, "network") : NULL;
+
+	if (!p)
+		return NULL;
+	/* start records the network keys together: state of an older start
+	 * has none of them */
+	if (v)
+		v = ml_profile_state_str(p, key);
+	else
+		v = ml_profile_get(p, key);
+	return v && *v ? v : NULL;
+}
+
+static struct json_object *
+list_json(const char *list)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (const char *c = list; c && *c;) {
+		size_t n = strcspn(c, ",");
+		if (n)
+			json_object_array_add(a,
+					      json_object_new_string_len(c,
+									 (int)n));
+		c += n + (c[n] == ',');
+	}
+	return a;
+}
+
+/*
+ * The node's network as its last start set it up (docs/networking.md):
+ * "network", "hostAlias", "proxy" (the variables the node got),
+ * "registryMirrors" and "insecureRegistries" into o, or, with o NULL, a
+ * text line.
+ */
+static void
+network_status(const struct ml_profile *p, struct json_object *o)
+{
+	static const char *const keys[ML_NETCONF_NPROXY] = { "http-proxy",
+							     "https-proxy",
+							     "no-proxy" };
+	const char *net = node_value(p, "network");
+	struct json_object *proxy;
+
+	if (!net)
+		net = p ? ml_profile_get_or_default(p, "network")
+			: ml_profile_default("network");
+	if (!o) {
+		printf("network: %s\n", net);
+		return;
+	}
+	json_object_object_add(o, "network", json_object_new_string(net));
+	json_object_object_add(o, "hostAlias",
+			       json_object_new_string(ML_NETCONF_HOST_ALIAS));
+	proxy = json_object_new_object();
+	/* proxies the node got: start records them (the host's included) */
+	for (int i = 0; p && i < ML_NETCONF_NPROXY; i++) {
+		const char *v = ml_profile_state_str(p, keys[i]);
+		if (v && *v)
+			json_object_object_add(proxy, ml_netconf_proxy_vars[i],
+					       json_object_new_string(v));
+	}
+	json_object_object_add(o, "proxy", proxy);
+	json_object_object_add(o, "registryMirrors",
+			       list_json(node_value(p, "registry-mirror")));
+	json_object_object_add(o, "insecureRegistries",
+			       list_json(node_value(p, "insecure-registry")));
+}
 
 static int
 run_status(const struct ml_globals *g, const struct ml_args *a)
@@ -119,6 +194,7 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 				       json_object_new_string(apiserver));
 		json_object_object_add(o, "kubeconfig",
 				       json_object_new_string(kcstate));
+		network_status(p, o);
 		puts(json_object_to_json_string_ext(
 			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		json_object_put(o);
@@ -126,6 +202,7 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		printf("%s\ntype: Control Plane\nhost: %s\ndocker: %s\nkubelet: %s\n"
 		       "apiserver: %s\nkubeconfig: %s\n",
 		       g->profile, host, docker, kubelet, apiserver, kcstate);
+		network_status(p, NULL);
 	}
 	r = code;
 out:

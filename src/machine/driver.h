@@ -36,6 +36,9 @@ struct ml_machine_spec {
 	enum ml_cpu_model cpu; /* with KVM: the virtual CPU */
 	/* 127.0.0.1 ports forwarded to the guest's 22, 2376 and 8443 */
 	int ssh_port, docker_port, apiserver_port;
+	/* the guest reaches nothing but the forwards (network=offline); else
+	 * it has outbound NAT and reaches the host's 127.0.0.1 at 10.0.2.2 */
+	bool offline;
 };
 
 struct ml_driver;
@@ -116,5 +119,13 @@ const char *ml_machine_state_name(enum ml_machine_state s);
  * compare both. Caller frees.
  */
 char *ml_driver_owner_key(const char *home);
+
+/*
+ * For tests: the libvirt driver's domain XML for spec as a qemu:///session
+ * define would write it (the files in place, no UUID), owned by home.
+ * Caller frees.
+ */
+char *ml_driver_libvirt_domain_xml(const char *home,
+				   const struct ml_machine_spec *spec);
 
 #endif

@@ -26,9 +26,13 @@
  * 127.0.0.1. libvirt 9.0 has no <portForward> for plain user networking
  * (only for the passt backend, which it rejects here), so the netdev is
  * passed through the qemu:commandline namespace, with an explicit PCI slot
- * so it cannot clash with the devices libvirt places. restrict=on keeps the
- * guest from reaching anything but the forwards: nothing leaves the host.
- * Forwards for NodePorts are added later through the QEMU monitor.
+ * so it cannot clash with the devices libvirt places. Online (the default)
+ * the guest has outbound NAT through QEMU (restrict=off), QEMU's resolver
+ * at 10.0.2.3 and the host's 127.0.0.1 at the gateway 10.0.2.2; offline,
+ * restrict=on keeps it from reaching anything but the forwards: nothing
+ * leaves the host. Either way nothing new listens on the host: the
+ * forwards stay on 127.0.0.1. Forwards for NodePorts are added later
+ * through the QEMU monitor.
  */
 #include "config.h"
 
@@ -355,16 +359,34 @@ domain_xml(const struct lv *lv, const struct ml_machine_spec *s,
 	fprintf(f,
 		"  <qemu:commandline>\n"
 		"    <qemu:arg value='-netdev'/>\n"
-		"    <qemu:arg value='user,id=" NETDEV_ID ",restrict=on,"
+		"    <qemu:arg value='user,id=" NETDEV_ID ",restrict=%s,"
 		"hostfwd=tcp:127.0.0.1:%d-:22,hostfwd=tcp:127.0.0.1:%d-:2376,"
 		"hostfwd=tcp:127.0.0.1:%d-:8443'/>\n"
 		"    <qemu:arg value='-device'/>\n"
 		"    <qemu:arg value='virtio-net-pci,netdev=" NETDEV_ID
 		",addr=0x9'/>\n"
 		"  </qemu:commandline>\n</domain>\n",
-		s->ssh_port, s->docker_port, s->apiserver_port);
+		s->offline ? "on" : "off", s->ssh_port, s->docker_port,
+		s->apiserver_port);
 	fclose(f);
 	return buf;
+}
+
+char *
+ml_driver_libvirt_domain_xml(const char *home,
+			     const struct ml_machine_spec *spec)
+{
+	ml_autofree char *owner = ml_driver_owner_key(home);
+	struct lv lv = { .home = (char *)home, .owner = owner };
+	struct staged st = {
+		.kernel = spec->kernel,
+		.initrd = spec->initrd,
+		.iso = spec->iso,
+		.config_iso = spec->config_iso,
+		.extra_iso = spec->extra_iso,
+	};
+
+	return domain_xml(&lv, spec, &st, NULL);
 }
 
 /* --- storage --- */

@@ -8,6 +8,7 @@
 #include "base/pki.h"
 #include "base/util.h"
 #include "machine/iso.h"
+#include "machine/netconf.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -290,7 +291,8 @@ drive_add_file(struct drive *d, const char *iso_path, char *src, bool key)
 int
 ml_node_write_config_drive(const char *home, const char *profile,
 			   const struct ml_node_paths *p, bool kubernetes,
-			   const char *kubernetes_version)
+			   const char *kubernetes_version,
+			   const struct ml_netconf *net)
 {
 	/* Certificates of the CAs, never their keys: the host signs. */
 	static const char *const certs[] = {
@@ -333,9 +335,15 @@ ml_node_write_config_drive(const char *home, const char *profile,
 		"certs/docker-server.crt",
 		"certs/docker-server.key",
 	};
+	static const struct ml_netconf online = { .offline = false };
 	struct drive d = { NULL, NULL, 0 };
-	char *settings;
+	ml_autofree char *netset = NULL;
+	char *settings, *text;
 	int r;
+
+	if (!net)
+		net = &online;
+	netset = ml_netconf_settings(net);
 
 	settings =
 		ml_xasprintf("HOSTNAME=%s\nNODE_NAME=%s\nNODE_IP=" ML_NODE_IP
@@ -343,10 +351,16 @@ ml_node_write_config_drive(const char *home, const char *profile,
 			     "KUBERNETES=%s\nKUBERNETES_VERSION=%s\n"
 			     "SERVICE_CIDR=10.96.0.0/12\nPOD_CIDR=10.244.0.0/16\n"
 			     "CLUSTER_DNS=10.96.0.10\nCLUSTER_DOMAIN=cluster.local\n"
-			     "APISERVER_PORT=8443\nDOCKER_PORT=2376\n",
+			     "APISERVER_PORT=8443\nDOCKER_PORT=2376\n%s",
 			     profile, profile, kubernetes ? "true" : "false",
-			     kubernetes_version);
+			     kubernetes_version, netset);
 	drive_add(&d, "settings.env", settings, strlen(settings), 0644);
+	text = ml_netconf_daemon_json(net);
+	if (text)
+		drive_add(&d, "docker/daemon.json", text, strlen(text), 0644);
+	text = ml_netconf_proxy_env(net, profile);
+	if (text)
+		drive_add(&d, "proxy.env", text, strlen(text), 0600);
 	_Static_assert(ML_ARRAY_SIZE(certs) == ML_ARRAY_SIZE(iso_names),
 		       "one name on the drive per file");
 	r = 0;

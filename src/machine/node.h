@@ -11,6 +11,8 @@
 
 #define ML_NODE_IP "10.0.2.15"
 
+struct ml_netconf; /* machine/netconf.h */
+
 /* Absolute paths of one profile's files; all owned. */
 struct ml_node_paths {
 	char *machine_dir;
@@ -73,12 +75,16 @@ int ml_node_pick_port(int preferred, const int *avoid, int navoid, int *ret);
  * kubernetes_version), the profile's two CA certificates (cluster and
  * Docker; never a CA key), its certificates and
  * keys, its SSH public key and the node's SSH host key pair (made by
- * ml_pki_ensure_ssh_host_key when missing). Private keys are 0600 on the
- * drive, the rest 0644, all root's. -errno with a message naming a missing
- * file.
+ * ml_pki_ensure_ssh_host_key when missing), and the network (net, or
+ * online without proxies or registries when NULL): NETWORK, HOST_IP and
+ * EGRESS_GUARD in settings.env, docker/daemon.json when a registry mirror
+ * or insecure registry is set, proxy.env (0600: a proxy URL may hold a
+ * password) when a proxy is. Private keys are 0600 on the drive, the rest
+ * 0644, all root's. -errno with a message naming a missing file.
  */
 int ml_node_write_config_drive(const char *home, const char *profile,
 			       const struct ml_node_paths *p, bool kubernetes,
-			       const char *kubernetes_version);
+			       const char *kubernetes_version,
+			       const struct ml_netconf *net);
 
 #endif

@@ -124,4 +124,78 @@ t_run -p pin start --iso-url "http://127.0.0.1:1/node.iso"
 t_eq "start refuses a plain http --iso-url" 64 "$T_RC"
 t_check "start names https as the fix" grep -q "give an https://" "$T_TMP/err"
 
+# the network keys (docs/networking.md): valid values are kept as given
+# (no-proxy without the spaces around its items), bad ones are one-line
+# usage errors naming the key, and nothing is written
+for kv in "network offline" "network online" \
+	"registry-mirror https://mirror.example" \
+	"registry-mirror https://m1.example:5000/v2,http://10.0.2.2:5001" \
+	"insecure-registry host.minilaunch.internal:5000" \
+	"insecure-registry reg.example,10.5.0.0/16,[fd00::1]:5000" \
+	"http-proxy http://proxy.example:3128" "http-proxy proxy.example:3128" \
+	"http-proxy http://user:pw@127.0.0.1:3128" "https-proxy socks5://localhost:1080" \
+	"no-proxy .corp.example,10.1.0.0/16,*.internal"; do
+	t_check "config set $kv" "$MINILAUNCH" -p net config set $kv
+	t_eq "config get ${kv%% *} returns it" "${kv#* }" "$("$MINILAUNCH" -p net config get ${kv%% *})"
+done
+"$MINILAUNCH" -p net config set no-proxy ' a.example , b.example'
+t_eq "no-proxy drops the spaces around items" "a.example,b.example" \
+	"$("$MINILAUNCH" -p net config get no-proxy)"
+netcfg=$MINILAUNCH_HOME/profiles/net/config.json
+before=$(cat "$netcfg")
+for bad in "network airgapped" "network Online" "registry-mirror ftp://m.example" \
+	"registry-mirror mirror.example" "registry-mirror https://" \
+	"registry-mirror https://a.example,,https://b.example" \
+	'registry-mirror https://m.example/$(id)' "registry-mirror https://m.example\"x" \
+	"insecure-registry http://reg.example:5000" "insecure-registry reg.example:99999" \
+	"insecure-registry reg.example:" "insecure-registry 10.0.0.0/33" "insecure-registry .x" \
+	"http-proxy ftp://proxy.example" "http-proxy http://" "https-proxy http://p.example:3128\`id\`" \
+	"no-proxy a.example,b;c" "no-proxy ,"; do
+	t_run -p net config set $bad
+	t_eq "config set $bad is a usage error" 64 "$T_RC"
+	t_eq "config set $bad: one line" 1 "$(wc -l <"$T_TMP/err")"
+	t_check "config set $bad names the key" grep -q "invalid ${bad%% *} " "$T_TMP/err"
+done
+t_eq "rejected network values changed nothing" "$before" "$(cat "$netcfg")"
+t_check "a bad network names the values" grep -q "give online or offline" \
+	<("$MINILAUNCH" -p net config set network airgapped 2>&1)
+
+# start's network flags are checked before anything is made; repeated
+# flags are joined into the one setting
+for bad in "--network airgapped" "--registry-mirror nope" "--insecure-registry a:b" \
+	"--docker-env FOO=bar" "--docker-env HTTP_PROXY" "--docker-env HTTP_PROXY=ftp://x" \
+	"--docker-env no_proxy=a;b"; do
+	t_run -p netfresh start $bad
+	t_eq "start $bad: usage error" 64 "$T_RC"
+	t_eq "start $bad: one line" 1 "$(wc -l <"$T_TMP/err")"
+done
+t_check "bad network flags created nothing" test ! -e "$MINILAUNCH_HOME/profiles/netfresh"
+t_check "--docker-env names the variables it takes" \
+	grep -q "give HTTP_PROXY=URL, HTTPS_PROXY=URL or NO_PROXY=LIST" <("$MINILAUNCH" -p netfresh start --docker-env FOO=bar 2>&1)
+t_check "repeated --insecure-registry are one list" \
+	grep -qF "invalid insecure-registry 'reg.example:5000,a:b'" \
+	<("$MINILAUNCH" -p netfresh start --insecure-registry reg.example:5000 --insecure-registry a:b 2>&1)
+t_check "--docker-env takes the variable in any case" \
+	grep -qF "invalid https-proxy 'ftp://x'" <("$MINILAUNCH" -p netfresh start --docker-env Https_Proxy=ftp://x 2>&1)
+
+# status shows the node's network: the settings of a profile never
+# started, else what its last start gave the node
+jq -n '{schema: 1, config: {network: "offline", "insecure-registry": "r.example:5000,10.5.0.0/16"}}' >"$netcfg"
+t_run -p net status
+t_check "status says the network" grep -qx "network: offline" "$T_TMP/out"
+t_run -p net status -o json
+t_check "status -o json: the settings" jq -e '.network == "offline" and
+	.hostAlias == "host.minilaunch.internal" and .proxy == {} and
+	.registryMirrors == [] and .insecureRegistries == ["r.example:5000", "10.5.0.0/16"]' "$T_TMP/out"
+jq -n '{schema: 1, config: {network: "offline"}, state: {network: "online",
+	"registry-mirror": "https://m.example", "http-proxy": "http://10.0.2.2:3128",
+	"no-proxy": "localhost,net"}}' >"$netcfg"
+t_run -p net status -o json
+t_check "status -o json: what the node got at its start" jq -e '.network == "online" and
+	.proxy == {"HTTP_PROXY": "http://10.0.2.2:3128", "NO_PROXY": "localhost,net"} and
+	.registryMirrors == ["https://m.example"] and .insecureRegistries == []' "$T_TMP/out"
+t_run -p netnone status -o json
+t_check "status -o json of a missing profile: online by default" \
+	jq -e '.network == "online" and .proxy == {}' "$T_TMP/out"
+
 t_summary

@@ -200,7 +200,7 @@ START_TEST(test_iso_config_drive_layout)
 	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
 	ml_node_paths_init(&p, home, "dev");
 	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, false,
-						    "v1.20.2"),
+						    "v1.20.2", NULL),
 			 0);
 	volume_id(p.config_iso, label);
 	ck_assert_str_eq(label, "MLCONFIG");
@@ -280,7 +280,7 @@ START_TEST(test_iso_config_drive_keys_are_private)
 	ck_assert_int_eq(ml_pki_ensure(home, "dev", "dev", NULL), 0);
 	ml_node_paths_init(&p, home, "dev");
 	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, true,
-						    "v1.20.2"),
+						    "v1.20.2", NULL),
 			 0);
 	for (size_t i = 0; i < ML_ARRAY_SIZE(keys); i++)
 		ck_assert_msg(entry_perm(p.config_iso, keys[i]) == 0600,
@@ -319,7 +319,7 @@ START_TEST(test_iso_ssh_pins_the_host_key)
 	ck_assert_int_eq(ml_ssh_args_init(&a, home, "dev", 2222), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "start"));
 	ck_assert_int_eq(ml_node_write_config_drive(home, "dev", &p, true,
-						    "v1.20.2"),
+						    "v1.20.2", NULL),
 			 0);
 	pub_path = ml_pki_ssh_host_pub_path(home, "dev");
 	ck_assert_int_eq(ml_read_file(pub_path, &pub, NULL), 0);
