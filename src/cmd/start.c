@@ -289,6 +289,7 @@ struct start {
 	int ports[3]; /* ssh, docker, apiserver */
 	int timeout_s;
 	time_t deadline;
+	struct ml_netconf net; /* strings borrowed from p or the environment */
 	struct setting settings[MAX_SETTINGS]; /* from the flags */
 	size_t nsettings;
 };
@@ -572,7 +573,6 @@ boot(struct start *s, bool running)
 {
 	uint64_t mem, disk;
 	struct ml_machine_spec spec;
-	struct ml_netconf net;
 	bool new_disk = false;
 	int r;
 
@@ -601,12 +601,11 @@ boot(struct start *s, bool running)
 		.apiserver_port = s->ports[2],
 	};
 	if (!running) {
-		node_network(s, &net);
-		spec.offline = net.offline;
+		spec.offline = s->net.offline;
 		ml_progress_begin("Writing the config drive");
 		r = ml_node_write_config_drive(s->g->home, s->g->profile,
 					       &s->paths, s->kubernetes,
-					       s->image.kubernetes, &net);
+					       s->image.kubernetes, &s->net);
 		ml_progress_end(r);
 		if (r < 0)
 			return r;
@@ -917,6 +916,9 @@ bring_up(struct start *s, bool running)
 	ml_progress_end(r);
 	if (r >= 0)
 		r = choose_ports(s, running);
+	/* recorded with the rest, so that status tells what the node got */
+	if (r >= 0 && !running)
+		node_network(s, &s->net);
 	if (r >= 0)
 		r = save_state(s, "Starting");
 	if (r >= 0)
@@ -976,6 +978,14 @@ print_next_steps(const struct start *s)
 		fprintf(stderr, "  minilaunch dashboard\n");
 }
 
+static void
+clear_settings(struct start *s)
+{
+	for (size_t i = 0; i < s->nsettings; i++)
+		free(s->settings[i].value);
+	s->nsettings = 0;
+}
+
 static int
 run_start(const struct ml_globals *g, const struct ml_args *a)
 {
@@ -987,16 +997,16 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	int r;
 
 	r = parse_run_flags(a, &s, &want, &wait);
-	if (r < 0)
-		return r;
 	/* a kubeconfig entry of this name that minilaunch did not write: said
 	 * before anything is made or booted */
-	if (s.kubernetes) {
+	if (r >= 0 && s.kubernetes) {
 		ml_autofree char *kc = ml_kubeconfig_default_path();
 
 		r = ml_kubeconfig_check_ours(kc, g->home, g->profile);
-		if (r < 0)
-			return r;
+	}
+	if (r < 0) {
+		clear_settings(&s);
+		return r;
 	}
 	existed = ml_profile_exists(g->home, g->profile);
 	r = open_profile(&s);
@@ -1022,8 +1032,7 @@ run_start(const struct ml_globals *g, const struct ml_args *a)
 	ml_iso_version_clear(&s.image);
 	free(s.cmdline);
 	ml_profile_free(s.p);
-	for (size_t i = 0; i < s.nsettings; i++)
-		free(s.settings[i].value);
+	clear_settings(&s);
 	return r;
 }
 

@@ -37,18 +37,17 @@ extern const struct ml_command ml_cmd_status;
 #define CLUSTER_DOWN 2
 #define KUBECONFIG_WRONG 4
 
-/* A state string recorded by start, else the profile's setting (a profile
- * not started since), or NULL. */
+/* A setting as the node's last start recorded it in the state, else (a
+ * profile not started since, whose state has no "network") the profile's
+ * setting; NULL when unset. */
 static const char *
 node_value(const struct ml_profile *p, const char *key)
 {
-	const char *v = p ? ml_profile_state_str(p, "network") : NULL;
+	const char *v;
 
 	if (!p)
 		return NULL;
-	/* start records the network keys together: state of an older start
-	 * has none of them */
-	if (v)
+	if (ml_profile_state_str(p, "network"))
 		v = ml_profile_state_str(p, key);
 	else
 		v = ml_profile_get(p, key);

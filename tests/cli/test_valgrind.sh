@@ -53,6 +53,12 @@ vg "unknown command" nosuch
 vg "unknown flag" version --nosuch
 vg "bad profile name" -p BAD profile list
 vg "start with a bad flag" start --memory 10m
+vg "start with a bad --docker-env" start --docker-env FOO=1
+vg "start with network flags, no image" -p vgnet start --network offline \
+	--registry-mirror https://m.example --registry-mirror https://n.example \
+	--insecure-registry r.example:5000 --docker-env HTTP_PROXY=http://127.0.0.1:3128 \
+	--docker-env no_proxy=a.example --iso-url "file://$T_TMP/none.iso"
+vg "status json with the network" -p run status -o json
 vg "status of a missing profile" -p nosuch status
 vg "ip of a profile never started" ip
 vg "logs of a profile never started" logs
