@@ -73,6 +73,16 @@ t_check "node image copied there" cmp -s "$FILES/node.iso" "$IMAGES/$KA-$P/node.
 t_check "data disk there" test -f "$IMAGES/$KA-$P/data.qcow2"
 t_check "no static DAC label: QEMU runs as libvirt's user" \
 	bash -c "! grep -q \"<seclabel type='static' model='dac'\" <<<\"\$1\"" - "$xml"
+# the network mode is the definition's: online has outbound NAT, and a
+# redefinition (each start of a stopped node) switches it in place
+t_check "online: outbound NAT (restrict=off)" grep -q "value='user,id=mlnet0,restrict=off,hostfwd=tcp:127.0.0.1:" <<<"$xml"
+uuid=$(v domuuid "ml-$KA-$P")
+t_check "redefine offline" tool $URI "$A" $P define "$FILES" offline
+xml=$(v dumpxml "ml-$KA-$P" 2>/dev/null)
+t_check "offline: restrict=on" grep -q "value='user,id=mlnet0,restrict=on,hostfwd=tcp:127.0.0.1:" <<<"$xml"
+t_eq "... the same domain" "$uuid" "$(v domuuid "ml-$KA-$P")"
+t_check "redefine online again" tool $URI "$A" $P define "$FILES"
+t_check "... restrict=off again" bash -c "virsh -q -c $URI dumpxml ml-$KA-$P | grep -q restrict=off"
 
 # --- a domain of the expected name that is not minilaunch's
 foreign_domain "ml-$KA-$P-f"

@@ -2,10 +2,11 @@
  * ml_driver: machine/driver.h from the shell, without booting, for
  * tests/e2e/test_names.sh: what a start defines and a delete removes.
  *
- *   ml_driver URI HOME PROFILE define FILES_DIR
+ *   ml_driver URI HOME PROFILE define FILES_DIR [offline]
  *       defines the machine (and its pool and data disk) with the kernel,
  *       initrd, node image and config drive FILES_DIR/{vmlinuz,initrd.img,
- *       node.iso,config.iso}; prints "new disk" or "kept disk"
+ *       node.iso,config.iso}, online unless offline is given; prints
+ *       "new disk" or "kept disk"
  *   ml_driver URI HOME PROFILE remove|state
  *   ml_driver HOME owner
  *       prints the owner key of HOME
@@ -24,15 +25,16 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: ml_driver URI HOME PROFILE define FILES_DIR\n"
-			"       ml_driver URI HOME PROFILE remove|state\n"
-			"       ml_driver HOME owner\n");
+	fprintf(stderr,
+		"usage: ml_driver URI HOME PROFILE define FILES_DIR [offline]\n"
+		"       ml_driver URI HOME PROFILE remove|state\n"
+		"       ml_driver HOME owner\n");
 	return 64;
 }
 
 static int
 define(struct ml_driver *d, const char *home, const char *profile,
-       const char *files)
+       const char *files, bool offline)
 {
 	ml_autofree char *dir = ml_paths_machine_dir(home, profile);
 	ml_autofree char *kernel = ml_xasprintf("%s/vmlinuz", files);
@@ -56,6 +58,7 @@ define(struct ml_driver *d, const char *home, const char *profile,
 		.ssh_port = 40022,
 		.docker_port = 40023,
 		.apiserver_port = 40024,
+		.offline = offline,
 	};
 	bool made = false;
 	int r = ml_mkdir_p(dir, 0700);
@@ -83,8 +86,9 @@ main(int argc, char **argv)
 	if (argc < 5)
 		return usage();
 	r = ml_driver_open(argv[1], argv[2], &d);
-	if (r >= 0 && strcmp(argv[4], "define") == 0 && argc == 6)
-		r = define(d, argv[2], argv[3], argv[5]);
+	if (r >= 0 && strcmp(argv[4], "define") == 0 &&
+	    (argc == 6 || (argc == 7 && strcmp(argv[6], "offline") == 0)))
+		r = define(d, argv[2], argv[3], argv[5], argc == 7);
 	else if (r >= 0 && strcmp(argv[4], "remove") == 0 && argc == 5)
 		r = ml_driver_remove(d, argv[3]);
 	else if (r >= 0 && strcmp(argv[4], "state") == 0 && argc == 5) {
