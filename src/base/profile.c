@@ -489,8 +489,8 @@ no_proxy_item_ok(const char *s, size_t n)
 	return n > 0;
 }
 
-/* Items separated by commas; spaces around them, as environments often
- * have, are dropped. */
+/* Items separated by commas; spaces around them and empty items, as
+ * environments often have, are dropped. */
 static int
 validate_no_proxy(const char *key, const char *value, char **ret)
 {
@@ -505,19 +505,26 @@ validate_no_proxy(const char *key, const char *value, char **ret)
 			s++;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
-		if (!no_proxy_item_ok(s, (size_t)(e - s))) {
+		if (s < e && !no_proxy_item_ok(s, (size_t)(e - s))) {
 			ml_buf_release(&b);
 			return ml_err(
 				-ML_EUSAGE,
 				"invalid %s '%s': give host names, domains (.example.com), addresses or CIDRs separated by commas",
 				key, value);
 		}
-		if (b.len)
+		if (b.len && s < e)
 			ml_buf_add(&b, ",", 1);
 		ml_buf_add(&b, s, (size_t)(e - s));
 		if (!p[n])
 			break;
 		p += n + 1;
+	}
+	if (!b.len) {
+		ml_buf_release(&b);
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give host names, domains (.example.com), addresses or CIDRs separated by commas",
+			key, value);
 	}
 	*ret = b.p;
 	return 0;

@@ -138,8 +138,8 @@ for kv in "network offline" "network online" \
 	t_check "config set $kv" "$MINILAUNCH" -p net config set $kv
 	t_eq "config get ${kv%% *} returns it" "${kv#* }" "$("$MINILAUNCH" -p net config get ${kv%% *})"
 done
-"$MINILAUNCH" -p net config set no-proxy ' a.example , b.example'
-t_eq "no-proxy drops the spaces around items" "a.example,b.example" \
+"$MINILAUNCH" -p net config set no-proxy ' a.example , b.example,,'
+t_eq "no-proxy drops the spaces around items and empty ones" "a.example,b.example" \
 	"$("$MINILAUNCH" -p net config get no-proxy)"
 netcfg=$MINILAUNCH_HOME/profiles/net/config.json
 before=$(cat "$netcfg")
@@ -150,7 +150,7 @@ for bad in "network airgapped" "network Online" "registry-mirror ftp://m.example
 	"insecure-registry http://reg.example:5000" "insecure-registry reg.example:99999" \
 	"insecure-registry reg.example:" "insecure-registry 10.0.0.0/33" "insecure-registry .x" \
 	"http-proxy ftp://proxy.example" "http-proxy http://" "https-proxy http://p.example:3128\`id\`" \
-	"no-proxy a.example,b;c" "no-proxy ,"; do
+	"no-proxy a.example,b;c" "no-proxy ," "no-proxy a.example,b\"c"; do
 	t_run -p net config set $bad
 	t_eq "config set $bad is a usage error" 64 "$T_RC"
 	t_eq "config set $bad: one line" 1 "$(wc -l <"$T_TMP/err")"
