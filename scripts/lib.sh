@@ -13,6 +13,8 @@ ML_PKGS_TEST="openssl jq bash dash zsh fish valgrind openssh-client tmux curl ip
 	unbound bind9-dnsutils strace dnsperf"
 ML_PKGS_VM="libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base
 	busybox-static"
+# what tests/e2e runs on the host beside the VM (scripts/install-packages)
+ML_PKGS_E2E="@e2e"
 
 ml_say() { printf '==> %s\n' "$*" >&2; }
 ml_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -31,7 +33,7 @@ ml_install_kubectl() {
 ml_deps_build() { ml_install $ML_PKGS_BUILD; }
 ml_deps_test() {
 	ml_deps_build
-	ml_install $ML_PKGS_TEST
+	ml_install $ML_PKGS_TEST $ML_PKGS_E2E
 	ml_install_kubectl
 }
 

@@ -74,6 +74,7 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *c = NULL;
 	struct ml_tui_dashboard_opts o = { 0 };
+	struct ml_profile *p = NULL;
 	int r;
 
 	if (!context)
@@ -101,8 +102,18 @@ run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 		       : cfg->namespace	       ? cfg->namespace
 					       : "default";
 		o.view = a->opt[OPT_VIEW];
+		/* the pod hints name the profile: only on its own context */
+		if (strcmp(context, g->profile) == 0 &&
+		    ml_profile_open(g->home, g->profile, 0, &p) >= 0) {
+			o.profile = g->profile;
+			o.offline =
+				strcmp(ml_profile_get_or_default(p, "network"),
+				       "offline") == 0;
+		}
+		ml_err_clear();
 		r = ml_tui_dashboard_run(c, &o);
 	}
+	ml_profile_free(p);
 	ml_k8s_free(c);
 	ml_k8s_config_free(cfg);
 	return r;

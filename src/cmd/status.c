@@ -8,10 +8,13 @@
 
 #include "cmd/command.h"
 #include "kube/cluster.h"
+#include "kube/k8s.h"
 #include "kube/kubeconfig.h"
+#include "kube/pod_hints.h"
 #include "machine/driver.h"
 #include "machine/netconf.h"
 #include "machine/probe.h"
+#include "base/log.h"
 #include "base/profile.h"
 #include "base/util.h"
 
@@ -110,6 +113,52 @@ network_status(const struct ml_profile *p, struct json_object *o)
 			       list_json(node_value(p, "insecure-registry")));
 }
 
+/*
+ * The pods stuck on their image with a hint (kube/pod_hints.h), after the
+ * health lines: one "  pod NS/NAME: REASON (IMAGE): HINT" line each, or,
+ * with o, its "pods" array (empty when none). Only when the API server
+ * answers; a failed list is left out, as status reports, not fails.
+ */
+static void
+add_pod_problems(const struct ml_globals *g, struct ml_profile *p, bool up,
+		 struct json_object *o)
+{
+	struct json_object *arr = o ? json_object_new_array() : NULL;
+	struct json_object *list = NULL;
+	struct ml_pod_problem **v = NULL;
+	struct ml_k8s *c = NULL;
+	size_t n = 0;
+	bool offline;
+
+	if (o)
+		json_object_object_add(o, "pods", arr);
+	if (!p || !up)
+		return;
+	offline = strcmp(ml_profile_get_or_default(p, "network"), "offline") ==
+		  0;
+	if (ml_cluster_client(g->home, g->profile,
+			      ml_profile_state_port(p, "apiserver"), 10000,
+			      &c) < 0 ||
+	    ml_k8s_list(c, "/api/v1/pods", false, 0, NULL, &list) < 0 ||
+	    ml_pod_hints_list(list, g->profile, offline, &v, &n) < 0) {
+		ml_log_debug("pods not listed: %s",
+			     ml_err_msg() ? ml_err_msg() : "?");
+		ml_err_clear();
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (arr) {
+			json_object_array_add(arr, ml_pod_problem_json(v[i]));
+		} else {
+			ml_autofree char *line = ml_pod_problem_line(v[i]);
+			printf("  %s\n", line);
+		}
+	}
+	ml_pod_problems_free(v, n);
+	json_object_put(list);
+	ml_k8s_free(c);
+}
+
 static int
 run_status(const struct ml_globals *g, const struct ml_args *a)
 {
@@ -194,6 +243,7 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		json_object_object_add(o, "kubeconfig",
 				       json_object_new_string(kcstate));
 		network_status(p, o);
+		add_pod_problems(g, p, !strcmp(apiserver, "Running"), o);
 		puts(json_object_to_json_string_ext(
 			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		json_object_put(o);
@@ -202,6 +252,7 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		       "apiserver: %s\nkubeconfig: %s\n",
 		       g->profile, host, docker, kubelet, apiserver, kcstate);
 		network_status(p, NULL);
+		add_pod_problems(g, p, !strcmp(apiserver, "Running"), NULL);
 	}
 	r = code;
 out:

@@ -15,6 +15,7 @@
 #include "tui/dashboard.h"
 #include "tui/table.h"
 #include "tui/yaml.h"
+#include "kube/pod_hints.h"
 #include "base/util.h"
 
 #include <curses.h>
@@ -123,6 +124,7 @@ struct textview {
 	bool log_broken;
 	struct json_object *obj; /* described object */
 	bool secret, reveal;
+	char *hint; /* a described pod's problem line (kube/pod_hints.h) */
 };
 
 struct dash {
@@ -166,6 +168,12 @@ struct dash {
 
 	char **ns_names;
 	size_t ns_n, ns_sel, ns_top;
+
+	const char *profile; /* NULL: not a profile's cluster, no hints */
+	bool offline;
+	char *hint_key;		/* the pod row the hint was made for */
+	unsigned long hint_gen; /* ... and its generation */
+	char *hint; /* "REASON: HINT" for the bottom line, or NULL */
 
 	int lines, cols;
 	unsigned long *line_gen; /* per body line: the row generation shown */
@@ -473,6 +481,8 @@ open_view(struct dash *d)
 	d->stale = false;
 	d->sel = d->top = 0;
 	set_str(&d->sel_key, NULL);
+	/* a new table hands out generations from the start again */
+	set_str(&d->hint_key, NULL);
 	d->full = true;
 	r = ml_k8s_watch(d->c, path, true, on_view_event, d, &d->watch);
 	if (r < 0) {
@@ -542,6 +552,33 @@ text_add_all(struct textview *t, const char *text)
 	}
 }
 
+/* Adds s as lines of at most width columns, each starting with prefix,
+ * broken at spaces (a word longer than a line is cut by the screen). */
+static void
+text_add_wrapped(struct textview *t, const char *prefix, const char *s,
+		 size_t width)
+{
+	size_t room = width > strlen(prefix) + 10 ? width - strlen(prefix) : 10;
+
+	while (*s) {
+		size_t n = strlen(s), cut = n;
+		ml_autofree char *line = NULL;
+
+		if (n > room) {
+			cut = room;
+			while (cut && s[cut] != ' ')
+				cut--;
+			if (!cut)
+				cut = strcspn(s, " ");
+		}
+		line = ml_xasprintf("%s%.*s", prefix, (int)cut, s);
+		text_add(t, line, strlen(line));
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+}
+
 static void
 text_close(struct dash *d)
 {
@@ -559,6 +596,8 @@ text_close(struct dash *d)
 	if (t->obj)
 		json_object_put(t->obj);
 	t->obj = NULL;
+	free(t->hint);
+	t->hint = NULL;
 	t->secret = t->reveal = t->follow = t->log_broken = false;
 	d->mode = MODE_TABLE;
 	d->full = true;
@@ -639,6 +678,11 @@ describe_render(struct dash *d)
 	yaml = ml_tui_yaml_from_json(copy);
 	json_object_put(copy);
 	text_clear(t);
+	if (t->hint) {
+		text_add_wrapped(t, "# ", t->hint,
+				 COLS > 20 ? (size_t)COLS - 1 : 20);
+		text_add(t, "#", 1);
+	}
 	text_add_all(t, yaml);
 	d->body_dirty = true;
 }
@@ -669,7 +713,76 @@ describe(struct dash *d)
 		  ml_xasprintf("describe %s %s", d->view->kind, row->key));
 	d->text.obj = obj;
 	d->text.secret = strcmp(d->view->name, "secrets") == 0;
+	if (d->profile && strcmp(d->view->name, "pods") == 0) {
+		struct ml_pod_problem *p =
+			ml_pod_hint(obj, d->profile, d->offline);
+
+		d->text.hint = p ? ml_pod_problem_line(p) : NULL;
+		ml_pod_problem_free(p);
+	}
 	describe_render(d);
+}
+
+/* A pod STATUS cell as the API server prints it for a container waiting
+ * on its image ("ErrImagePull", "Init:ImagePullBackOff", ...). */
+static bool
+image_wait_word(const char *s)
+{
+	return s && (strstr(s, "ImagePull") || strstr(s, "ErrImageNeverPull"));
+}
+
+static void
+set_hint(struct dash *d, const char *hint)
+{
+	if ((!hint && !d->hint) || (hint && d->hint && !strcmp(hint, d->hint)))
+		return;
+	set_str(&d->hint, hint);
+	d->status_dirty = true;
+}
+
+/*
+ * Keeps d->hint that of the selected pod: asked of the API server (the
+ * Table rows carry no status) only when the selection or its row changed
+ * and its STATUS says it waits on its image, so an idle screen sends and
+ * paints nothing.
+ */
+static void
+update_hint(struct dash *d)
+{
+	struct ml_tui_row *row = selected_row(d);
+	struct json_object *pod = NULL;
+	struct ml_pod_problem *p = NULL;
+	ml_autofree char *path = NULL, *hint = NULL;
+	int col;
+
+	if (!d->profile || !row || strcmp(d->view->name, "pods") != 0) {
+		set_str(&d->hint_key, NULL);
+		set_hint(d, NULL);
+		return;
+	}
+	if (d->hint_key && strcmp(d->hint_key, row->key) == 0 &&
+	    d->hint_gen == row->gen)
+		return;
+	set_str(&d->hint_key, row->key);
+	d->hint_gen = row->gen;
+	col = ml_tui_table_column(d->table, "STATUS");
+	if (col < 0 || !image_wait_word(row->cells[col])) {
+		set_hint(d, NULL);
+		return;
+	}
+	path = object_path(d->view, row);
+	if (ml_k8s_get(d->c, path, &pod) < 0) {
+		/* a pod gone meanwhile: its DELETED event follows */
+		ml_err_clear();
+		set_hint(d, NULL);
+		return;
+	}
+	p = ml_pod_hint(pod, d->profile, d->offline);
+	if (p)
+		hint = ml_xasprintf("%s: %s", p->reason, p->hint);
+	set_hint(d, hint);
+	ml_pod_problem_free(p);
+	json_object_put(pod);
 }
 
 static void
@@ -1355,6 +1468,7 @@ static void
 draw_status(struct dash *d)
 {
 	ml_autofree char *s = NULL;
+	bool hint = false;
 
 	switch (d->prompt) {
 	case PROMPT_CMD:
@@ -1373,6 +1487,8 @@ draw_status(struct dash *d)
 	case PROMPT_NONE:
 		if (d->message)
 			s = ml_xstrdup(d->message);
+		else if ((hint = d->mode == MODE_TABLE && d->hint))
+			s = ml_xstrdup(d->hint);
 		else if (d->mode == MODE_TEXT)
 			s = ml_xstrdup(
 				"Up/Down PgUp/PgDn g/G scroll   q/Esc back   Q quit");
@@ -1382,7 +1498,9 @@ draw_status(struct dash *d)
 		break;
 	}
 	put_line(d->lines - 1, 0, s,
-		 d->prompt == PROMPT_DELETE ? A_BOLD : A_NORMAL);
+		 d->prompt == PROMPT_DELETE ? A_BOLD
+		 : hint			    ? COLOR_PAIR(PAIR_FAILED)
+					    : A_NORMAL);
 }
 
 static void
@@ -1604,6 +1722,8 @@ render(struct dash *d)
 		fix_selection(d);
 		d->sel_moved = false;
 	}
+	if (d->mode == MODE_TABLE)
+		update_hint(d);
 	if (d->body_dirty) {
 		force_body = d->mode != MODE_TABLE || force_body;
 		d->title_dirty |= d->mode == MODE_TEXT;
@@ -1673,6 +1793,8 @@ dash_release(struct dash *d)
 	free(d->sel_key);
 	free(d->pending_path);
 	free(d->pending_label);
+	free(d->hint_key);
+	free(d->hint);
 	free(d->line_gen);
 	free(d->line_sel);
 }
@@ -1715,7 +1837,10 @@ retry_watches(struct dash *d)
 int
 ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 {
-	struct dash d = { .c = c, .cfg = o->cfg };
+	struct dash d = { .c = c,
+			  .cfg = o->cfg,
+			  .profile = o->profile,
+			  .offline = o->offline };
 	int r, ep, pipefd[2] = { -1, -1 };
 
 	d.view = view_by_name(o->view ? o->view : "pods");

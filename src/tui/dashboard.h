@@ -6,17 +6,27 @@
  * terminal at once, applies what arrived, then repaints only the screen
  * lines whose content changed: with nothing changing, nothing is written
  * to the terminal.
+ *
+ * On a profile's own cluster, the selected pod's fix for an image it
+ * cannot get (kube/pod_hints.h) replaces the key line at the bottom, and
+ * heads its describe view.
  */
 #ifndef ML_TUI_DASHBOARD_H
 #define ML_TUI_DASHBOARD_H
 
 #include "kube/k8s.h"
 
+#include <stdbool.h>
+
 struct ml_tui_dashboard_opts {
 	const struct ml_k8s_config *cfg; /* borrowed: context and server shown
 					  */
 	const char *ns;			 /* namespace, or NULL for all */
 	const char *view;		 /* first view name or alias, or NULL */
+	const char *profile; /* borrowed: the minilaunch profile whose cluster
+			      * this is, or NULL for another cluster (then no
+			      * pod hints) */
+	bool offline;	     /* that profile's network is offline */
 };
 
 /*

@@ -8,12 +8,26 @@
 #   (imagePullPolicy: Never) -> NodePort -> service --url -> curl -> logs, exec
 #   -> cluster DNS (names, headless, NXDOMAIN, re-created, --dns=false/true)
 #   -> a log bundle -> delete: no domain, pool, volume, context or profile left
+# Its cluster is the one online (docs/networking.md), guarded: the node
+# reaches only the host's loopback, where Debian's docker-registry serves
+# an image pushed and pulled through the gateway (host.minilaunch.internal);
+# a guest-side chain (ML_TEST_EGRESS_GUARD) rejects and counts anything
+# else the node sends out, and the test fails on any count.
 P=${P:-e2e}
 . "$ML_TOP_SRCDIR/tests/e2e/lib.sh"
+LF=${ML_TEST_LOAD_FACTOR:-1}
+
+command -v docker-registry >/dev/null ||
+	{ t_fail "docker-registry is not installed (scripts/check installs it)"; t_summary; exit 1; }
+REGPORT=$(t_free_port)
+REGISTRY=host.minilaunch.internal:$REGPORT
+# every start of this cluster: online, trusting the host's registry, guarded
+NET=(--network online --insecure-registry "$REGISTRY")
+export ML_TEST_EGRESS_GUARD=1
 
 # --- usage errors come before anything is created
 for bad in "--memory 10m" "--cpus 0" "--accel warp" "--disk-size 1m" "--wait sometimes" "--wait-timeout soon"; do
-	t_run -p $P start $bad
+	t_run -p $P start $bad "${NET[@]}"
 	t_eq "start $bad: usage error" 64 "$T_RC"
 done
 t_check "bad flags created no profile" test ! -e "$MINILAUNCH_HOME/profiles/$P"
@@ -25,7 +39,7 @@ echo "  accelerator probe on this host: $verdict"
 case $verdict in
 tcg*)
 	t0=$SECONDS
-	t_run -p $P start --accel kvm
+	t_run -p $P start --accel kvm "${NET[@]}"
 	t_eq "start --accel kvm without a working KVM fails" 1 "$T_RC"
 	finding=${verdict#*ms: }
 	t_check "it names the probe's finding" grep -qF "minilaunch: error: KVM cannot run the node here (${finding%%:*}" "$T_TMP/err"
@@ -39,17 +53,43 @@ tcg*)
 	;;
 esac
 
+# --- the registry the node pulls from: on the host's 127.0.0.1 only,
+# stopped with the test (t_cleanup kills T_PIDS)
+mkdir -p "$T_TMP/registry"
+cat >"$T_TMP/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $T_TMP/registry/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$REGPORT
+YAML
+docker-registry serve "$T_TMP/registry.yml" >"$T_TMP/registry.log" 2>&1 &
+T_PIDS="$T_PIDS $!"
+for _ in $(seq 1 $((50 * LF))); do
+	curl -sf "http://127.0.0.1:$REGPORT/v2/" >/dev/null && break
+	sleep 0.2
+done
+t_check "host registry answers on 127.0.0.1:$REGPORT" \
+	bash -c "curl -sf 'http://127.0.0.1:$REGPORT/v2/_catalog' >/dev/null"
+t_eq "host registry listens on the loopback only" "127.0.0.1:$REGPORT" \
+	"$(ss -Hltn "sport = :$REGPORT" | awk '{print $4}' | xargs)"
+
 # --- two starts at once: one boots, the other fails cleanly. The first
 # takes KVM without probing (ML_TEST_ASSUME_KVM, a seam for tests): where
 # KVM cannot run the node, libvirt or QEMU refuses the KVM domain for real
 # and start must go on under TCG on its own.
-ML_TEST_ASSUME_KVM=1 ml start --wait-timeout "$WAIT" >"$T_TMP/start1.out" 2>&1 &
+ML_TEST_ASSUME_KVM=1 ml start "${NET[@]}" --wait-timeout "$WAIT" >"$T_TMP/start1.out" 2>&1 &
 first=$!
 for _ in $(seq 1 100); do
 	[ -e "$MINILAUNCH_HOME/profiles/$P/config.json" ] && break
 	sleep 0.1
 done
-t_run -p $P start --wait-timeout "$WAIT"
+t_run -p $P start "${NET[@]}" --wait-timeout "$WAIT"
 t_eq "second concurrent start fails" 1 "$T_RC"
 t_check "second start says the profile is busy" grep -q "is busy" "$T_TMP/err"
 wait $first
@@ -74,6 +114,11 @@ esac
 t_run -p $P status
 t_eq "status: all running" 0 "$T_RC"
 t_check "status lines" grep -qx "apiserver: Running" "$T_TMP/out"
+t_run -p $P status -o json
+t_eq "status -o json: online" online "$(jq -r .network "$T_TMP/out")"
+t_eq "status -o json: the host's name" host.minilaunch.internal "$(jq -r .hostAlias "$T_TMP/out")"
+t_eq "status -o json: the insecure registry" "$REGISTRY" "$(jq -r '.insecureRegistries | join(",")' "$T_TMP/out")"
+t_eq "status -o json: no pod stuck on its image" 0 "$(jq '.pods | length' "$T_TMP/out")"
 
 # --- QEMU keeps libvirt's DAC separation: it runs as libvirt's user, on
 # copies in the machine's directory under libvirt's image directory
@@ -112,18 +157,49 @@ t_check "qemu listens on ssh, Docker, API and the NodePort (4 or more)" \
 	test "$(wc -l <<<"$listens")" -ge 4
 t_eq "qemu listens on 127.0.0.1 only" "" "$(grep -v '^127\.0\.0\.1:' <<<"$listens")"
 
+# --- the host's registry through the gateway: an image built FROM scratch
+# is pushed by the node's dockerd, removed, pulled back through docker-env,
+# removed again and pulled by the kubelet for a pod (imagePullPolicy Always)
+IMAGE=$REGISTRY/e2e/busy:1
+mkdir -p "$T_TMP/busy"
+cp "$(command -v busybox)" "$T_TMP/busy/busybox"
+cat >"$T_TMP/busy/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY busybox /bin/busybox
+CMD ["/bin/busybox", "sleep", "3600"]
+DOCKERFILE
+t_check "registry: build FROM scratch through docker-env" \
+	bash -c "DOCKER_BUILDKIT=0 docker build -q -t '$IMAGE' '$T_TMP/busy' >/dev/null"
+t_check "registry: docker push to host.minilaunch.internal" bash -c "docker push '$IMAGE' >/dev/null"
+t_eq "registry: the host's registry has it" e2e/busy \
+	"$(curl -s "http://127.0.0.1:$REGPORT/v2/_catalog" | jq -r '.repositories[]' | grep -x e2e/busy)"
+t_eq "registry: with its tag" 1 \
+	"$(curl -s "http://127.0.0.1:$REGPORT/v2/e2e/busy/tags/list" | jq -r '.tags[]' | grep -cx 1)"
+t_check "registry: docker rmi" bash -c "docker rmi '$IMAGE' >/dev/null"
+t_check "registry: gone from the node" bash -c "! docker image inspect '$IMAGE' >/dev/null 2>&1"
+t_check "registry: docker pull through docker-env" bash -c "docker pull '$IMAGE' >/dev/null"
+t_check "registry: pulled back" bash -c "docker image inspect '$IMAGE' >/dev/null"
+t_check "registry: docker rmi again, for the kubelet to pull" bash -c "docker rmi '$IMAGE' >/dev/null"
+t_check "registry: a pod of it (imagePullPolicy Always)" \
+	kubectl run busy --image="$IMAGE" --image-pull-policy=Always --restart=Never
+t_check "registry: the pod is Ready" kubectl wait --for=condition=Ready pod/busy --timeout=$((300 * LF))s
+t_eq "registry: the pod is Running" Running "$(kubectl get pod busy -o jsonpath='{.status.phase}')"
+t_check "registry: the kubelet pulled it" \
+	bash -c "kubectl get events --field-selector involvedObject.name=busy -o jsonpath='{.items[*].reason}' | grep -qw Pulled"
+t_check "registry: the node has it again" bash -c "docker image inspect '$IMAGE' >/dev/null"
+kubectl delete pod busy --wait=false >/dev/null 2>&1
+
 # --- cluster DNS: names, a headless service, NXDOMAIN; re-made by start; off, on
 e2e_dns_check workflow
-LF=${ML_TEST_LOAD_FACTOR:-1}
 dns_objects() {
 	kubectl get deployment,service,serviceaccount -n kube-system -l app.kubernetes.io/part-of=cluster-dns -o name
 	kubectl get clusterrole,clusterrolebinding -l app.kubernetes.io/part-of=cluster-dns -o name
 }
 t_check "dns: deployment deleted by hand" kubectl -n kube-system delete deployment ml-dns
-t_check "dns: start re-creates it" ml start --wait-timeout "$WAIT"
+t_check "dns: start re-creates it" ml start "${NET[@]}" --wait-timeout "$WAIT"
 t_eq "dns: back with an available replica" 1 \
 	"$(kubectl -n kube-system get deployment ml-dns -o jsonpath='{.status.availableReplicas}')"
-t_check "start --dns=false" ml start --dns=false --wait-timeout "$WAIT"
+t_check "start --dns=false" ml start "${NET[@]}" --dns=false --wait-timeout "$WAIT"
 t_eq "dns off: no object of it left" "" "$(dns_objects)"
 for _ in $(seq 1 $((120 * LF))); do
 	[ -z "$(kubectl get pods -n kube-system -l k8s-app=kube-dns -o name)" ] && break
@@ -131,7 +207,7 @@ for _ in $(seq 1 $((120 * LF))); do
 done
 t_eq "dns off: its pod goes" "" "$(kubectl get pods -n kube-system -l k8s-app=kube-dns -o name)"
 t_eq "dns off: kept in the profile" false "$(ml config get dns)"
-t_check "start --dns=true" ml start --dns=true --wait-timeout "$WAIT"
+t_check "start --dns=true" ml start "${NET[@]}" --dns=true --wait-timeout "$WAIT"
 t_eq "dns on again: five objects" 5 "$(dns_objects | wc -l)"
 # kube-proxy may take a few seconds more to route the new Service
 for _ in $(seq 1 $((30 * LF))); do
@@ -145,6 +221,20 @@ t_eq "dns on again: the page by name" "hello from minilaunch" "$page"
 t_check "logs --file" ml logs --file "$T_TMP/bundle.tar.gz"
 t_check "bundle holds console and journal" bash -c "tar -tzf '$T_TMP/bundle.tar.gz' | grep -q console/serial.log && tar -tzf '$T_TMP/bundle.tar.gz' | grep -q node/journal.txt"
 t_check "bundle holds no private key" bash -c "! tar -xzOf '$T_TMP/bundle.tar.gz' | grep -q 'PRIVATE KEY'"
+
+# --- the egress guard: since boot, nothing left the node but for the
+# gateway (the host's loopback). The chain must be there, with the
+# registry's traffic counted as returned, for a zero to mean anything.
+guard=$(ml ssh -- sudo iptables -w -L ML-EGRESS -n -v -x 2>&1)
+sed 's/^/  guard: /' <<<"$guard"
+t_check "egress guard: the chain exists" grep -q '^Chain ML-EGRESS ' <<<"$guard"
+t_eq "egress guard: one RETURN rule, to the gateway" 1 \
+	"$(awk '$3 == "RETURN" && / 10\.0\.2\.2( |$)/' <<<"$guard" | wc -l)"
+t_check "egress guard: the registry's packets went through it" \
+	test "$(awk '$3 == "RETURN" && / 10\.0\.2\.2( |$)/ { print $1 }' <<<"$guard" | head -1)" -gt 0
+t_eq "egress guard: one REJECT rule" 1 "$(awk '$3 == "REJECT"' <<<"$guard" | wc -l)"
+t_eq "egress guard: nothing else tried (REJECT packets)" 0 \
+	"$(awk '$3 == "REJECT" { n += $1 } END { print n + 0 }' <<<"$guard")"
 
 # --- stop: libvirt gives back what it relabeled for writing (the data
 # disk), and the kernel and initrd; the read-only images stay its user's

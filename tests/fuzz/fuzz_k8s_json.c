@@ -1,14 +1,16 @@
 /*
  * fuzz_k8s_json.c: the readers of the API server's JSON (src/kube/k8s.c,
- * cluster.c) and the dashboard's table (src/tui/table.c) that eats their
- * output. The input is read as a watch body (JSON and log lines), then
- * split at each 0xff byte into the pages of a list; the merged list, and
- * each page, go through the Node, Service and List readers and the table.
+ * cluster.c), the pod hints (src/kube/pod_hints.c) and the dashboard's
+ * table (src/tui/table.c) that eats their output. The input is read as a
+ * watch body (JSON and log lines), then split at each 0xff byte into the
+ * pages of a list; the merged list, and each page, go through the Node,
+ * Service, List and Pod readers and the table.
  */
 #include "config.h"
 
 #include "kube/cluster.h"
 #include "kube/k8s.h"
+#include "kube/pod_hints.h"
 #include "tui/table.h"
 #include "tui/yaml.h"
 #include "fuzz.h"
@@ -20,6 +22,23 @@ on_event(const struct ml_k8s_event *ev, void *ud)
 
 	if (ev->obj)
 		ml_tui_table_apply(t, ev->obj, ev->type == ML_K8S_DELETED);
+}
+
+/* o as a Pod, and as a PodList */
+static void
+read_pods(struct json_object *o)
+{
+	struct ml_pod_problem *p = ml_pod_hint(o, "fuzz", true);
+	struct ml_pod_problem **v = NULL;
+	size_t n = 0;
+
+	if (p) {
+		free(ml_pod_problem_line(p));
+		json_object_put(ml_pod_problem_json(p));
+		ml_pod_problem_free(p);
+	}
+	if (ml_pod_hints_list(o, "fuzz", false, &v, &n) >= 0)
+		ml_pod_problems_free(v, n);
 }
 
 static void
@@ -41,6 +60,7 @@ read_object(struct json_object *o)
 	ml_tui_table_free(t);
 	yaml = ml_tui_yaml_from_json(o);
 	free(yaml);
+	read_pods(o);
 }
 
 int

@@ -22,6 +22,8 @@ t_check "profile not running: says so" grep -q "profile 'stopped' is not running
 tui_cp_start || { t_summary; exit 1; }
 "$ML_FIXTURE" "$MINILAUNCH_HOME" fixture Running 42376 48443
 "$ML_FIXTURE" "$MINILAUNCH_HOME" other Running 42376 48443
+# the pull-error hints below are those of an offline profile
+"$MINILAUNCH" -p fixture config set network offline >/dev/null
 
 t_run -p other dashboard --kubeconfig "$KC"
 t_eq "profile without a context: exit 1" 1 "$T_RC"
@@ -200,6 +202,35 @@ t_screen "recovery: connected again by itself" "\[connected\]" 30
 t_screen_gone "recovery: stale marker gone" "STALE" 10
 k run after-outage --image=registry.invalid/busybox >/dev/null
 t_screen "recovery: watches live again" "^ after-outage " 5
+
+# a pod that cannot get its image: the fix on the bottom line, and atop
+# its describe view. There is no kubelet here: its status is written as
+# the kubelet writes it, through the pods/status subresource.
+pull_status() { # REASON
+	k patch pod pullme --subresource=status --type=merge -p '{"status":{"containerStatuses":[{"name":"pullme",
+		"image":"registry.invalid/busybox","imageID":"","ready":false,"restartCount":0,
+		"state":{"waiting":{"reason":"'"$1"'","message":"rpc error: code = Unknown desc = Error response from daemon"}}}]}}' >/dev/null
+}
+k run pullme --image=registry.invalid/busybox >/dev/null
+k wait --for=condition=PodScheduled=false pod/pullme --timeout=20s >/dev/null 2>&1
+tui_type "/pullme"; tui_send Enter
+t_screen "pending pod: the keys on the bottom line" "^\? help +: view"
+t_check "status subresource: ErrImagePull" pull_status ErrImagePull
+t_screen "STATUS from the kubelet's reason" "^ pullme +0/1 +ErrImagePull "
+t_screen "offline profile: the fix on the bottom line" \
+	"^ErrImagePull: this profile is offline: minilaunch -p fixture stop && minilaunch -p fixture start --network=online"
+tui_send Enter
+t_screen "describe: the problem heads it" "^# pod default/pullme: ErrImagePull \(registry\.invalid/busybox\): this profile is"
+t_screen "describe: then the YAML" "^kind: Pod"
+tui_send q
+t_check "status subresource: ErrImageNeverPull" pull_status ErrImageNeverPull
+t_screen "never pull: names the node's Docker daemon" \
+	"^ErrImageNeverPull: image registry\.invalid/busybox is not in the Docker daemon of node 'fixture': build or pull it there"
+tui_send Escape
+t_screen "filter cleared" "^ pods \([0-9]+\) "
+tui_send g
+t_screen "another pod: the keys again" "^\? help +: view"
+t_screen_gone "another pod: no hint" "ErrImageNeverPull: image" 2
 
 # quit: back at the prompt with a sane terminal
 tui_send Q
