@@ -68,6 +68,8 @@ static const char usage[] =
 	"  --domain NAME        cluster domain (cluster.local)\n"
 	"  --upstream SPEC      where other names go: auto (the nameservers of\n"
 	"                       /etc/resolv.conf), none, or IP[@PORT],... (auto)\n"
+	"  --host NAME=IP       answer NAME with IP itself, never asking the\n"
+	"                       upstreams (repeatable)\n"
 	"  --listen ADDR        address to answer on, UDP and TCP (0.0.0.0)\n"
 	"  --port N             DNS port (53)\n"
 	"  --health-port N      GET /health port, 0 for none (8080)\n"
@@ -83,6 +85,7 @@ struct flags {
 	const char *domain, *upstream, *listen, *state_dir, *unbound;
 	const char *kubeconfig, *context;
 	int port, health_port, ready_port;
+	struct ml_unbound_hosts hosts;
 	bool verbose;
 };
 
@@ -140,6 +143,7 @@ parse_flags(int argc, char **argv, struct flags *f)
 	enum {
 		F_DOMAIN = 1000,
 		F_UPSTREAM,
+		F_HOST,
 		F_LISTEN,
 		F_PORT,
 		F_HEALTH,
@@ -152,6 +156,7 @@ parse_flags(int argc, char **argv, struct flags *f)
 	static const struct option lo[] = {
 		{ "domain", required_argument, NULL, F_DOMAIN },
 		{ "upstream", required_argument, NULL, F_UPSTREAM },
+		{ "host", required_argument, NULL, F_HOST },
 		{ "listen", required_argument, NULL, F_LISTEN },
 		{ "port", required_argument, NULL, F_PORT },
 		{ "health-port", required_argument, NULL, F_HEALTH },
@@ -175,6 +180,12 @@ parse_flags(int argc, char **argv, struct flags *f)
 			break;
 		case F_UPSTREAM:
 			f->upstream = optarg;
+			break;
+		case F_HOST:
+			r = ml_unbound_hosts_add(&f->hosts, optarg);
+			if (r < 0)
+				r = ml_err(-ML_EUSAGE, "--host: %s",
+					   ml_err_msg());
 			break;
 		case F_LISTEN:
 			f->listen = optarg;
@@ -401,6 +412,7 @@ write_conf(struct dns *d)
 		.port = d->f.port,
 		.upstreams = &d->up,
 		.records = d->records,
+		.hosts = &d->f.hosts,
 		.ttl = ML_DNS_TTL,
 		.verbose = d->f.verbose,
 	};
@@ -883,6 +895,7 @@ teardown(struct dns *d)
 	json_object_put(d->endpoints.index);
 	ml_dns_records_release(&d->pushed);
 	ml_unbound_upstreams_release(&d->up);
+	ml_unbound_hosts_release(&d->f.hosts);
 	if (d->ready_fd >= 0 && d->ready_fd != d->health_fd)
 		close(d->ready_fd);
 	if (d->health_fd >= 0)

@@ -4,8 +4,10 @@
 #include "guest/unbound_ctl.h"
 
 #include "base/util.h"
+#include "guest/dns_records.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -85,6 +87,50 @@ canonical_ip(const char *s, size_t n)
 	if (!inet_ntop(family, b, out, sizeof(out)))
 		return NULL;
 	return ml_xstrdup(out);
+}
+
+/* --- fixed names --------------------------------------------------------- */
+
+void
+ml_unbound_hosts_release(struct ml_unbound_hosts *hosts)
+{
+	for (size_t i = 0; i < hosts->n; i++) {
+		free(hosts->h[i].name);
+		free(hosts->h[i].ip);
+	}
+	free(hosts->h);
+	memset(hosts, 0, sizeof(*hosts));
+}
+
+int
+ml_unbound_hosts_add(struct ml_unbound_hosts *hosts, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	ml_autofree char *name = NULL;
+	char *ip;
+	size_t n;
+
+	if (!eq)
+		return ml_err(-EINVAL, "host '%s' is not NAME=IP", spec);
+	name = ml_xstrndup(spec, (size_t)(eq - spec));
+	n = strlen(name);
+	if (n > 0 && name[n - 1] == '.')
+		name[n - 1] = '\0';
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (!ml_dns_valid_name(name) || !strchr(name, '.'))
+		return ml_err(-EINVAL,
+			      "host '%s': '%s' is not a dotted DNS name", spec,
+			      name);
+	ip = canonical_ip(eq + 1, strlen(eq + 1));
+	if (!ip)
+		return ml_err(-EINVAL, "host '%s': '%s' is not an IP address",
+			      spec, eq + 1);
+	hosts->h = ml_xrealloc(hosts->h, (hosts->n + 1) * sizeof(*hosts->h));
+	hosts->h[hosts->n++] =
+		(struct ml_unbound_host){ .name = name, .ip = ip };
+	name = NULL;
+	return 0;
 }
 
 int
@@ -230,6 +276,7 @@ char *
 ml_unbound_conf_text(const struct ml_unbound_conf *conf)
 {
 	const struct ml_unbound_upstreams *up = conf->upstreams;
+	const struct ml_unbound_hosts *hosts = conf->hosts;
 	bool ip6 = is_ip6(conf->listen);
 	const char *self = strcmp(conf->listen, "0.0.0.0") == 0 ? "127.0.0.1"
 			   : strcmp(conf->listen, "::") == 0	? "::1"
@@ -301,6 +348,18 @@ ml_unbound_conf_text(const struct ml_unbound_conf *conf)
 	 * in no zone) gets no parent in unbound 1.17, and then names next to
 	 * it are looked up in no zone at all.
 	 */
+	for (size_t i = 0; hosts && i < hosts->n; i++) {
+		const struct ml_unbound_host *h = &hosts->h[i];
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(hosts->h[j].name, h->name) == 0;
+		if (!seen)
+			buf_printf(&b, "\tlocal-zone: \"%s.\" static\n",
+				   h->name);
+		buf_printf(&b, "\tlocal-data: \"%s. %u IN %s %s\"\n", h->name,
+			   conf->ttl, strchr(h->ip, ':') ? "AAAA" : "A", h->ip);
+	}
 	buf_printf(&b,
 		   "\tlocal-zone: \"in-addr.arpa.\" transparent\n"
 		   "\tlocal-zone: \"ip6.arpa.\" transparent\n"

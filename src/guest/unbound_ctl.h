@@ -51,6 +51,30 @@ size_t ml_unbound_upstreams_drop(struct ml_unbound_upstreams *u,
 /* The same for every address in 127.0.0.0/8 and ::1. */
 size_t ml_unbound_upstreams_drop_loopback(struct ml_unbound_upstreams *u);
 
+/*
+ * Fixed names the server answers itself, whatever the upstreams (ml-dns's
+ * --host NAME=IP): each name is a static local zone holding its A or AAAA
+ * records, so its other types and the names below it are answered empty
+ * without a query leaving the server.
+ */
+struct ml_unbound_host {
+	char *name; /* owned; lowercase, no trailing dot */
+	char *ip;   /* owned; canonical */
+};
+struct ml_unbound_hosts {
+	struct ml_unbound_host *h; /* owned */
+	size_t n;
+};
+
+void ml_unbound_hosts_release(struct ml_unbound_hosts *hosts);
+
+/*
+ * Appends "NAME=IP" (a DNS name, an IPv4 or IPv6 address) to *hosts.
+ * Returns 0, or -EINVAL with a message naming spec; *hosts is then
+ * unchanged.
+ */
+int ml_unbound_hosts_add(struct ml_unbound_hosts *hosts, const char *spec);
+
 /* What unbound.conf says. Strings are borrowed. */
 struct ml_unbound_conf {
 	const char *dir;     /* unbound's working directory */
@@ -60,6 +84,7 @@ struct ml_unbound_conf {
 	int port;
 	const struct ml_unbound_upstreams *upstreams; /* none: n == 0 */
 	const char *records; /* included file (ml_unbound_records_text) */
+	const struct ml_unbound_hosts *hosts; /* NULL or n == 0: none */
 	unsigned ttl;
 	bool verbose;
 };
@@ -71,7 +96,8 @@ struct ml_unbound_conf {
  * in-addr.arpa and ip6.arpa as transparent zones (so that local data for
  * any address lands in a zone made at start), every other name forwarded
  * to the
- * upstreams only (never to the root servers). Without upstreams the
+ * upstreams only (never to the root servers), hosts answered as local
+ * data. Without upstreams the
  * forwarder is an address unbound may not query: no packet leaves, and
  * such names get SERVFAIL at once. Upstreams that do not answer are given
  * up on after about 0.8 s and left alone for 30 s (docs/dns.md). The zone

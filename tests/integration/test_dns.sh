@@ -188,6 +188,10 @@ t_check "usage: says which flag" grep -q -- "--port '0' is not a port number" "$
 	--health-port 0 --ready-port 0 >/dev/null 2>"$T_TMP/err"
 t_eq "usage: bad upstream exits 64" 64 $?
 t_check "usage: names the upstream" grep -q "upstream 'example.com' is not IP or IP@PORT" "$T_TMP/err"
+"$ML_DNS" --host 'host.minilaunch.internal=10.0.2.x' --kubeconfig "$KC" \
+	--state-dir "$T_TMP/u" --health-port 0 --ready-port 0 >/dev/null 2>"$T_TMP/err"
+t_eq "usage: bad --host exits 64" 64 $?
+t_check "usage: names the host" grep -q -- "--host: host 'host.minilaunch.internal=10.0.2.x': '10.0.2.x' is not an IP address" "$T_TMP/err"
 "$ML_DNS" --kubeconfig "$T_TMP/none.yaml" --health-port 0 --ready-port 0 \
 	--state-dir "$T_TMP/u" >/dev/null 2>"$T_TMP/err"
 t_eq "missing kubeconfig exits 1" 1 $?
@@ -196,8 +200,15 @@ env -u KUBERNETES_SERVICE_HOST "$ML_DNS" --state-dir "$T_TMP/u" \
 t_check "no in-cluster environment: says to give --kubeconfig" grep -q -- "give --kubeconfig" "$T_TMP/err"
 
 # --- the main instance: upstream none ---------------------------------------------
-dns_start main --upstream none
+dns_start main --upstream none --host host.minilaunch.internal=10.0.2.2
 t_check "ready after the first sync" wait_until 10 ready
+# --host: answered by the server itself (upstream none would SERVFAIL)
+t_ans "--host: the name answers its address" 10.0.2.2 host.minilaunch.internal
+t_ans "--host: in any case" 10.0.2.2 HOST.minilaunch.internal
+t_eq "--host: its AAAA is empty, not forwarded" "NOERROR " \
+	"$(status AAAA host.minilaunch.internal) $(ans AAAA host.minilaunch.internal)"
+t_eq "--host: a name below it is NXDOMAIN" NXDOMAIN "$(status x.host.minilaunch.internal)"
+t_eq "--host: a sibling is still forwarded (SERVFAIL here)" SERVFAIL "$(status other.minilaunch.internal)"
 MAIN_LOG=$LOG MAIN_STATE=$STATE
 t_eq "/health 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$H_PORT/health")"
 t_eq "/health says ok" ok "$(curl -s --max-time 2 "http://127.0.0.1:$H_PORT/health")"
@@ -322,7 +333,7 @@ t_eq "SIGTERM: exit 0" 0 "$DNS_RC"
 t_check "SIGTERM: unbound gone" sh -c "! kill -0 ${UB:-1} 2>/dev/null"
 t_check "SIGTERM: no unbound left on its config" no_unbound_on "$STATE"
 t_check "SIGTERM: control socket removed" test ! -e "$STATE/unbound.ctl"
-dns_start main --upstream none
+dns_start main --upstream none --host host.minilaunch.internal=10.0.2.2
 t_check "restarted: ready" wait_until 10 ready
 t_eq "restarted: the same local data as before" "$BEFORE" "$(local_data)"
 t_ans "restarted: answers" "$AFTER_IP" after.default.$Z

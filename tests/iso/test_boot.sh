@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/iso/test_boot.sh: boot the node ISO under QEMU and check what the guest
 # promises (docs/node-image.md). Three boots: a full cluster on a blank data
-# disk, a second boot on the same disk (persistence), and a Docker-only boot
-# on a disk holding foreign data (never formatted).
+# disk, with the egress guard, a registry mirror, an insecure registry and
+# proxies; a second boot on the same disk (persistence); and a Docker-only
+# boot on a disk holding foreign data (never formatted).
 #
 # The ISO is $ML_ISO or the newest out/minilaunch-*.iso. Direct kernel boot
 # (-kernel/-initrd/-append from the ISO's /boot), as the libvirt driver does:
@@ -29,7 +30,38 @@ vm_extract "$VM_DIR/boot" || { echo "cannot extract /boot from $VM_ISO"; exit 1;
 t_check "the ISO carries /version.json" \
 	sh -c "xorriso -osirrox on -indev '$VM_ISO' -extract /version.json '$VM_DIR/version.json' >/dev/null 2>&1 && grep -q '\"kubernetes_version\": \"v1.20.2\"' '$VM_DIR/version.json'"
 
-"$HERE/make-config-drive" --name "$VM_NAME" "$VM_CERTS" "$VM_DIR/config.iso" ||
+# What the host writes for --registry-mirror, --insecure-registry and the
+# proxies (docs/config-drive.md). The proxy goes to the host's address:
+# nothing uses it here (no pull), and restrict=on would stop it anyway.
+# Among the proxy lines, an unknown key and values that would reach a
+# shell: refused and logged, the earlier valid line stays.
+cat >"$VM_DIR/daemon.json" <<'JSON'
+{
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+  "storage-driver": "overlay2",
+  "log-driver": "json-file",
+  "log-opts": {"max-size": "10m", "max-file": "3"},
+  "iptables": true,
+  "registry-mirrors": ["http://host.minilaunch.internal:5000"],
+  "insecure-registries": ["host.minilaunch.internal:5000"]
+}
+JSON
+NO_PROXY_VALUE=localhost,127.0.0.1,10.0.2.15,host.minilaunch.internal,10.0.2.2,10.96.0.0/12,10.244.0.0/16,.svc,.cluster.local,cluster.local,$VM_NAME
+cat >"$VM_DIR/proxy.env" <<ENV
+HTTP_PROXY=http://10.0.2.2:3128
+HTTPS_PROXY=http://10.0.2.2:3128
+NO_PROXY=$NO_PROXY_VALUE
+http_proxy=http://10.0.2.2:3128
+https_proxy=http://10.0.2.2:3128
+no_proxy=$NO_PROXY_VALUE
+LD_PRELOAD=/tmp/evil.so
+https_proxy=http://10.0.2.2:3128\$(touch /pwned)
+HTTP_PROXY=http://10.0.2.2:3128 --insecure
+ENV
+"$HERE/make-config-drive" --name "$VM_NAME" --setting NETWORK=offline \
+	--setting HOST_IP=10.0.2.2 --setting EGRESS_GUARD=gateway \
+	--daemon-json "$VM_DIR/daemon.json" --proxy-env "$VM_DIR/proxy.env" \
+	"$VM_CERTS" "$VM_DIR/config.iso" ||
 	{ echo "make-config-drive failed"; exit 1; }
 vm_new_disk "$VM_DIR/data.qcow2" 20G || { echo "cannot make the data disk"; exit 1; }
 
@@ -86,6 +118,60 @@ MEM=$(vm_ssh "free -m | awk '/^Mem:/ {print \$3}'" 2>/dev/null)
 echo "# boot 1 (TCG): sshd ${T_SSH}s, dockerd ${T_DOCKER}s, apiserver ${T_API}s, node Ready ${T_READY}s, ${MEM} MiB used"
 t_check "writes work (create a configmap)" vm_kubectl create configmap mltest --from-literal=a=b
 
+# The egress guard (EGRESS_GUARD=gateway): first in OUTPUT and FORWARD,
+# above what dockerd and kube-proxy inserted, and nothing tried to leave.
+egress_first() {
+	[ "$(vm_ssh 'sudo iptables -w -S OUTPUT | sed -n 2p; sudo iptables -w -S FORWARD | sed -n 2p' 2>&1 | tr '\n' ' ')" = \
+		"-A OUTPUT -o eth+ -j ML-EGRESS -A FORWARD -o eth+ -j ML-EGRESS " ]
+}
+egress_rejected() {
+	vm_ssh 'sudo iptables -w -L ML-EGRESS -n -v -x' 2>/dev/null | awk '$3 == "REJECT" {print $1}'
+}
+vm_ssh 'sudo iptables -w -L ML-EGRESS -n -v -x; sudo iptables -w -S FORWARD' 2>&1 | sed 's/^/#   /'
+t_check "egress guard: ML-EGRESS is jumped to first from OUTPUT and FORWARD" vm_wait 30 egress_first
+t_eq "egress guard: the gateway returns, the rest is logged and rejected" \
+	"RETURN 10.0.2.2 LOG 0.0.0.0/0 REJECT 0.0.0.0/0" \
+	"$(vm_ssh 'sudo iptables -w -L ML-EGRESS -n' 2>/dev/null | awk 'NR > 2 {printf "%s%s %s", (NR > 3 ? " " : ""), $1, $5}')"
+t_eq "egress guard: nothing tried to leave during the boot" 0 "$(egress_rejected)"
+t_eq "network settings kept" "NETWORK=offline HOST_IP=10.0.2.2 EGRESS_GUARD=gateway" \
+	"$(vm_ssh "grep -E '^(NETWORK|HOST_IP|EGRESS_GUARD)=' /run/minilaunch/settings.env | tr '\n' ' ' | sed 's/ \$//'" 2>&1)"
+t_eq "/etc/hosts names the host" "10.0.2.2 host.minilaunch.internal" \
+	"$(vm_ssh getent hosts host.minilaunch.internal 2>&1 | awk '{print $1, $2}')"
+
+# daemon.json from the drive
+DINFO=$(vm_ssh sudo docker info 2>&1)
+# "docker info" prints each list under its title, two spaces in.
+info_lists() { # TITLE ITEM
+	awk -v t=" $1:" -v i="  $2" '$0 == t {on = 1; next} on && !/^  / {on = 0} on && $0 == i {f = 1} END {exit !f}' <<<"$DINFO"
+}
+t_check "docker info lists the registry mirror" info_lists "Registry Mirrors" http://host.minilaunch.internal:5000/
+t_check "docker info lists the insecure registry" info_lists "Insecure Registries" host.minilaunch.internal:5000
+t_eq "daemon.json installed 0644 root" "644 root" \
+	"$(vm_ssh sudo stat -c "'%a %U'" /run/minilaunch/daemon.json 2>&1)"
+dockerd_cmd=$(vm_ssh 'tr "\0" " " </proc/$(pidof dockerd)/cmdline' 2>&1)
+t_check "dockerd runs with --config-file=/run/minilaunch/daemon.json" \
+	grep -q -- '--config-file=/run/minilaunch/daemon.json' <<<"$dockerd_cmd"
+
+# proxy.env from the drive: the checked lines, 0600, in each unit's environment
+t_eq "proxy.env installed 0600 root" "600 root" \
+	"$(vm_ssh sudo stat -c "'%a %U'" /run/minilaunch/proxy.env 2>&1)"
+t_eq "proxy.env keeps the six valid lines only" \
+	"HTTP_PROXY HTTPS_PROXY NO_PROXY http_proxy https_proxy no_proxy" \
+	"$(vm_ssh sudo cut -d= -f1 /run/minilaunch/proxy.env 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+proc_env() { # PROCESS VAR: VAR=value from the process's environment
+	vm_ssh "sudo cat /proc/\$(pidof -s $1)/environ | tr '\\0' '\\n' | grep '^$2='" 2>&1
+}
+for p in dockerd containerd kubelet; do
+	t_eq "$p has HTTP_PROXY" "HTTP_PROXY=http://10.0.2.2:3128" "$(proc_env $p HTTP_PROXY)"
+	t_eq "$p has https_proxy (the valid line)" "https_proxy=http://10.0.2.2:3128" "$(proc_env $p https_proxy)"
+	t_eq "$p has NO_PROXY" "NO_PROXY=$NO_PROXY_VALUE" "$(proc_env $p NO_PROXY)"
+	t_eq "$p has no LD_PRELOAD" "" "$(proc_env $p LD_PRELOAD)"
+done
+t_check "the serial log refuses the unknown proxy key" grep -q 'proxy.env: unknown key, ignoring' "$VM_SERIAL"
+t_check "the serial log refuses the bad proxy values" \
+	sh -c "grep -q 'proxy.env: invalid https_proxy value, ignoring it' '$VM_SERIAL' && grep -q 'proxy.env: invalid HTTP_PROXY value, ignoring it' '$VM_SERIAL'"
+t_check "the serial log does not print a proxy value" sh -c "! grep -q '10.0.2.2:3128' '$VM_SERIAL'"
+
 # Every component is up: no private key may be readable by another account.
 keys=$(vm_readable_keys 2>&1)
 t_eq "an unprivileged guest user reads no private key, kubeconfig or disk" 0 "$(head -n1 <<<"$keys")"
@@ -98,7 +184,7 @@ t_check "ml-report reads its settings (serial log: kube-apiserver ready)" \
 B=$VM_DIR/img
 mkdir -p "$B/root/bin" "$B/root/www"
 cp /bin/busybox "$B/root/bin/busybox"
-for a in sh env wget cat echo ls sleep httpd; do ln -s busybox "$B/root/bin/$a"; done
+for a in sh env wget cat echo ls sleep httpd nslookup nc; do ln -s busybox "$B/root/bin/$a"; done
 echo "hello from mlweb" >"$B/root/www/index.html"
 cat >"$B/Dockerfile" <<'DF'
 FROM scratch
@@ -162,6 +248,44 @@ nodeport_http() {
 		grep -q 'hello from mlweb'
 }
 t_check "HTTP through the NodePort inside the VM (kube-proxy)" vm_wait 60 nodeport_http
+
+# The cluster DNS, as start applies it (the manifest on the ISO): pods
+# resolve the host's name through 10.96.0.10, answered by ml-dns itself.
+xorriso -osirrox on -indev "$VM_ISO" -extract /minilaunch/dns.yaml "$VM_DIR/dns.yaml" >/dev/null 2>&1
+t_check "apply the cluster DNS manifest from the ISO" vm_kubectl apply -f "$VM_DIR/dns.yaml"
+t_check "the cluster DNS becomes ready" \
+	vm_kubectl -n kube-system rollout status deployment/ml-dns --timeout=600s
+pod_host() {
+	vm_kubectl exec "$POD" -- nslookup host.minilaunch.internal 10.96.0.10 2>&1 |
+		sed -n '/^Name:/,$p' | grep -q 'Address.*10\.0\.2\.2'
+}
+t_check "a pod resolves host.minilaunch.internal through 10.96.0.10" vm_wait 60 pod_host
+pod_search() { # through the pod's resolv.conf and search path
+	vm_kubectl exec "$POD" -- nslookup host.minilaunch.internal 2>&1 | grep -q '10\.0\.2\.2'
+}
+t_check "... and through the pod's own resolv.conf" vm_wait 30 pod_search
+vm_kubectl exec "$POD" -- nslookup host.minilaunch.internal 2>&1 | sed 's/^/#   /'
+t_eq "egress guard: the name was answered in the node (still 0 rejected)" 0 "$(egress_rejected)"
+
+# Now send what the guard must stop: the node to QEMU's resolver, a pod
+# (FORWARD, cni0) and a container on docker0 (FORWARD, where dockerd
+# ACCEPTs above) to 10.0.2.3. Each is rejected in the guest and counted
+# (the node's one UDP packet once; a TCP connect retries its SYN once
+# before it gives up); a packet to the gateway is not counted.
+vm_ssh 'echo x >/dev/udp/10.0.2.2/9' >/dev/null 2>&1
+t_eq "egress guard: a packet to the gateway passes" 0 "$(egress_rejected)"
+vm_ssh 'echo x >/dev/udp/10.0.2.3/53' >/dev/null 2>&1
+t_eq "egress guard: the node's packet to 10.0.2.3:53 rejected and counted" 1 "$(egress_rejected)"
+# nc, not wget: Debian's static busybox wget crashes before it connects.
+vm_kubectl exec "$POD" -- nc -w 5 10.0.2.3 80 </dev/null >/dev/null 2>&1
+n_pod=$(egress_rejected)
+t_check "egress guard: a pod's connection to 10.0.2.3 rejected and counted ($n_pod)" \
+	test "${n_pod:-0}" -gt 1
+vm_docker run --rm --entrypoint /bin/nc mlweb:test -w 5 10.0.2.3 80 </dev/null >/dev/null 2>&1
+n_ctr=$(egress_rejected)
+t_check "egress guard: a docker0 container's connection rejected and counted ($n_ctr)" \
+	test "${n_ctr:-0}" -gt "${n_pod:-0}"
+vm_ssh 'sudo iptables -w -L ML-EGRESS -n -v -x; sudo dmesg | grep "ML-EGRESS reject"' 2>&1 | sed 's/^/#   /'
 t_check "clean poweroff" vm_stop 180
 
 # ---------------------------------------------------------------- boot 2
@@ -184,9 +308,14 @@ t_check "second boot: clean poweroff" vm_stop 180
 # smuggle an option into dockerd's command line are refused.
 # And its files are all readable by all, as older hosts wrote them: the
 # guest must still leave no key readable.
+# A daemon.json that would open another listener: refused.
+echo '{"hosts": ["tcp://0.0.0.0:2375"], "iptables": true}' >"$VM_DIR/hosts.json"
 "$HERE/make-config-drive" --name "$VM_NAME" --kubernetes false --world-readable \
 	--setting 'DOCKER_PORT=$(touch /pwned)' --setting 'CLUSTER_DOMAIN=$(touch /pwned)' \
-	--setting 'DOCKER_PORT=2376 --insecure' "$VM_CERTS" "$VM_DIR/docker-only.iso"
+	--setting 'DOCKER_PORT=2376 --insecure' --setting 'NETWORK=sideways' \
+	--setting 'HOST_IP=10.0.2.2 --insecure' --setting 'HOST_IP=10.0.2.256' \
+	--setting 'EGRESS_GUARD=on' --daemon-json "$VM_DIR/hosts.json" \
+	"$VM_CERTS" "$VM_DIR/docker-only.iso"
 truncate -s 1G "$VM_DIR/foreign.raw"
 printf 'FOREIGN DATA, DO NOT FORMAT' | dd of="$VM_DIR/foreign.raw" conv=notrunc status=none
 vm_boot third "$VM_DIR/foreign.raw" "$VM_DIR/docker-only.iso"
@@ -213,6 +342,21 @@ t_check "docker-only boot: dockerd got no option from settings.env" \
 	bash -c '! grep -q -- "--insecure\|pwned" <<<"$1"' _ "$dockerd_cmd"
 t_eq "docker-only boot: the settings the guest kept" "DOCKER_PORT=2376 CLUSTER_DOMAIN=cluster.local" \
 	"$(vm_ssh "grep -E '^(DOCKER_PORT|CLUSTER_DOMAIN)=' /run/minilaunch/settings.env | sort -r | tr '\n' ' ' | sed 's/ \$//'" 2>&1)"
+t_eq "docker-only boot: bad network values refused, defaults kept" \
+	"NETWORK=online HOST_IP=10.0.2.2 EGRESS_GUARD=off" \
+	"$(vm_ssh "grep -E '^(NETWORK|HOST_IP|EGRESS_GUARD)=' /run/minilaunch/settings.env | tr '\n' ' ' | sed 's/ \$//'" 2>&1)"
+t_check "docker-only boot: the serial log refuses them" \
+	sh -c "grep -q 'settings.env: invalid NETWORK value' '$VM_SERIAL' && [ \$(grep -c 'settings.env: invalid HOST_IP value' '$VM_SERIAL') = 2 ] && grep -q 'settings.env: invalid EGRESS_GUARD value' '$VM_SERIAL'"
+t_eq "docker-only boot: no egress guard without EGRESS_GUARD=gateway" absent \
+	"$(vm_ssh 'sudo iptables -w -n -L ML-EGRESS >/dev/null 2>&1 && echo present || echo absent' 2>&1)"
+t_check "docker-only boot: a daemon.json naming hosts is refused" \
+	grep -q 'docker/daemon.json: names hosts or TLS settings, ignoring it' "$VM_SERIAL"
+t_check "docker-only boot: dockerd runs on the image's daemon.json" \
+	bash -c '! grep -q -- "--config-file" <<<"$1"' _ "$dockerd_cmd"
+t_eq "docker-only boot: no proxy.env without proxies" absent \
+	"$(vm_ssh 'test -e /run/minilaunch/proxy.env && echo present || echo absent' 2>&1)"
+t_eq "docker-only boot: /etc/hosts names the host all the same" "10.0.2.2 host.minilaunch.internal" \
+	"$(vm_ssh getent hosts host.minilaunch.internal 2>&1 | awk '{print $1, $2}')"
 t_check "docker-only boot: clean poweroff" vm_stop 180
 t_eq "foreign data disk left untouched" "FOREIGN DATA, DO NOT FORMAT" \
 	"$(head -c 27 "$VM_DIR/foreign.raw")"

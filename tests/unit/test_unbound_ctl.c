@@ -160,6 +160,78 @@ START_TEST(test_unbound_ctl_conf_text)
 }
 END_TEST
 
+START_TEST(test_unbound_ctl_hosts)
+{
+	struct ml_unbound_upstreams none = { 0 };
+	struct ml_unbound_hosts h = { 0 };
+	struct ml_unbound_conf c = { .dir = "/run/ml-dns",
+				     .control = "/run/ml-dns/unbound.ctl",
+				     .records = "/run/ml-dns/records.conf",
+				     .domain = "cluster.local",
+				     .listen = "0.0.0.0",
+				     .port = 53,
+				     .upstreams = &none,
+				     .ttl = 5 };
+	ml_autofree char *t = NULL, *t0 = NULL;
+
+	ck_assert_int_eq(ml_unbound_hosts_add(&h,
+					      "Host.Minilaunch.Internal.=10.0.2.2"),
+			 0);
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "db.example.test=fd00::0:1"),
+			 0);
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "db.example.test=10.0.0.9"),
+			 0);
+	ck_assert_uint_eq(h.n, 3);
+	ck_assert_str_eq(h.h[0].name, "host.minilaunch.internal");
+	ck_assert_str_eq(h.h[0].ip, "10.0.2.2");
+	ck_assert_str_eq(h.h[1].ip, "fd00::1");
+
+	/* refused, and the list is left as it was */
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "host.minilaunch.internal"),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "NAME=IP"));
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "localhost=127.0.0.1"),
+			 -EINVAL);
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "a\"b.test=10.0.0.1"),
+			 -EINVAL);
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "a b.test=10.0.0.1"),
+			 -EINVAL);
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "=10.0.0.1"), -EINVAL);
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "a.test=10.0.0.256"),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "not an IP address"));
+	ck_assert_int_eq(ml_unbound_hosts_add(&h, "a.test=10.0.0.1 x"),
+			 -EINVAL);
+	ck_assert_uint_eq(h.n, 3);
+
+	t0 = ml_unbound_conf_text(&c);
+	ck_assert_ptr_nonnull(t0);
+	ck_assert_ptr_null(strstr(t0, "minilaunch.internal"));
+
+	c.hosts = &h;
+	t = ml_unbound_conf_text(&c);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(
+		strstr(t, "\tlocal-zone: \"host.minilaunch.internal.\" static\n"
+			  "\tlocal-data: \"host.minilaunch.internal. 5 IN A "
+			  "10.0.2.2\"\n"));
+	/* one zone for a name with two records */
+	ck_assert_ptr_nonnull(
+		strstr(t,
+		       "\tlocal-zone: \"db.example.test.\" static\n"
+		       "\tlocal-data: \"db.example.test. 5 IN AAAA fd00::1\"\n"
+		       "\tlocal-data: \"db.example.test. 5 IN A 10.0.0.9\"\n"));
+	ck_assert_ptr_null(strstr(strstr(t, "\"db.example.test.\" static") + 1,
+				  "\"db.example.test.\" static"));
+	/* before the records' include, in the server clause */
+	ck_assert(strstr(t, "host.minilaunch.internal") <
+		  strstr(t, "\tinclude: "));
+	ml_unbound_hosts_release(&h);
+	ck_assert_uint_eq(h.n, 0);
+	ck_assert_ptr_null(h.h);
+}
+END_TEST
+
 START_TEST(test_unbound_ctl_records_text)
 {
 	const char *zones[] = { "ext.default.svc.cluster.local." };
@@ -363,6 +435,7 @@ main(void)
 	tcase_add_test(tc, test_unbound_ctl_upstreams_parse);
 	tcase_add_test(tc, test_unbound_ctl_resolv_conf);
 	tcase_add_test(tc, test_unbound_ctl_conf_text);
+	tcase_add_test(tc, test_unbound_ctl_hosts);
 	tcase_add_test(tc, test_unbound_ctl_records_text);
 	tcase_add_test(tc, test_unbound_ctl_protocol_batch);
 	tcase_add_test(tc, test_unbound_ctl_protocol_refusals);
