@@ -72,7 +72,7 @@ YAML
 # e2e_dns_check WHEN: cluster DNS as a pod sees it (docs/dns.md), on the
 # current context's cluster running e2e_deploy's hello (exposed here as a
 # ClusterIP service when it is not yet). The client pod runs the e2e image
-# (busybox): ping and wget resolve through libc, so the search path and
+# (busybox): ping (TTL 1) and wget resolve through libc, so the search path and
 # ndots apply; nslookup asks 10.96.0.10 itself. Waits scale with
 # ML_TEST_LOAD_FACTOR (a whole number, default 1).
 e2e_dns_check() {
@@ -118,7 +118,9 @@ e2e_dns_check() {
 	t_check "$n: resolv.conf ndots:5" grep -qE '^options( .*)? ndots:5( |$)' <<<"$out"
 
 	for name in hello hello.default hello.default.svc.cluster.local; do
-		got=$(e2e_in_pod ping -c 1 -W 1 "$name" 2>/dev/null | sed -n 's/^PING [^ ]* (\([0-9.]*\)).*/\1/p')
+		# TTL 1: the echo request dies at the node's bridge; a ClusterIP
+		# answers no ICMP and would be routed out of the node
+		got=$(e2e_in_pod ping -c 1 -W 1 -t 1 "$name" 2>/dev/null | sed -n 's/^PING [^ ]* (\([0-9.]*\)).*/\1/p')
 		t_eq "$n: $name resolves to the service's IP" "$ip" "$got"
 		t_eq "$n: the page through $name" "hello from minilaunch" \
 			"$(e2e_in_pod timeout $((20 * lf)) /bin/busybox wget -qO- "http://$name:8080/index.html")"

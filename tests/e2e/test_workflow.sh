@@ -227,6 +227,8 @@ t_check "bundle holds no private key" bash -c "! tar -xzOf '$T_TMP/bundle.tar.gz
 # registry's traffic counted as returned, for a zero to mean anything.
 guard=$(ml ssh -- sudo iptables -w -L ML-EGRESS -n -v -x 2>&1)
 sed 's/^/  guard: /' <<<"$guard"
+# what was rejected, if anything (the chain's LOG rule)
+ml ssh -- sudo dmesg 2>/dev/null | grep 'ML-EGRESS reject' | sed 's/^/  guard: /'
 t_check "egress guard: the chain exists" grep -q '^Chain ML-EGRESS ' <<<"$guard"
 t_eq "egress guard: one RETURN rule, to the gateway" 1 \
 	"$(awk '$3 == "RETURN" && / 10\.0\.2\.2( |$)/' <<<"$guard" | wc -l)"
