@@ -7,6 +7,7 @@
 #include "base/pki.h"
 #include "base/util.h"
 #include "check_run.h"
+#include "iso_entry.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -46,31 +47,6 @@ volume_id(const char *path, char *out)
 	for (int i = 31; i >= 0 && out[i] == ' '; i--)
 		out[i] = '\0';
 	close(fd);
-}
-
-/* The permission bits the ISO at path records for name, or -1. */
-static int
-entry_perm(const char *path, const char *name)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int perm = -1;
-
-	archive_read_support_format_iso9660(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
-			 ARCHIVE_OK);
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
-
-		if (strncmp(p, "./", 2) == 0)
-			p += 2;
-		if (strcmp(p, name) == 0) {
-			perm = (int)(archive_entry_perm(e) & 07777);
-			break;
-		}
-	}
-	archive_read_free(a);
-	return perm;
 }
 
 START_TEST(test_iso_write_then_read)

@@ -9,6 +9,7 @@
 #include "machine/netconf.h"
 #include "machine/node.h"
 #include "check_run.h"
+#include "iso_entry.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -210,31 +211,6 @@ START_TEST(test_netconf_settings)
 		"NETWORK=offline\nHOST_IP=10.0.2.2\nEGRESS_GUARD=gateway\n");
 }
 END_TEST
-
-/* The permission bits the ISO at path records for name, or -1. */
-static int
-entry_perm(const char *path, const char *name)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int perm = -1;
-
-	archive_read_support_format_iso9660(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
-			 ARCHIVE_OK);
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
-
-		if (strncmp(p, "./", 2) == 0)
-			p += 2;
-		if (strcmp(p, name) == 0) {
-			perm = (int)(archive_entry_perm(e) & 07777);
-			break;
-		}
-	}
-	archive_read_free(a);
-	return perm;
-}
 
 /* The drive carries it all, with proxy.env private to root. */
 START_TEST(test_netconf_config_drive)
