@@ -57,22 +57,6 @@ node_value(const struct ml_profile *p, const char *key)
 	return v && *v ? v : NULL;
 }
 
-static struct json_object *
-list_json(const char *list)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (const char *c = list; c && *c;) {
-		size_t n = strcspn(c, ",");
-		if (n)
-			json_object_array_add(a,
-					      json_object_new_string_len(c,
-									 (int)n));
-		c += n + (c[n] == ',');
-	}
-	return a;
-}
-
 /*
  * The node's network as its last start set it up (docs/networking.md):
  * "network", "hostAlias", "proxy" (the variables the node got),
@@ -108,9 +92,11 @@ network_status(const struct ml_profile *p, struct json_object *o)
 	}
 	json_object_object_add(o, "proxy", proxy);
 	json_object_object_add(o, "registryMirrors",
-			       list_json(node_value(p, "registry-mirror")));
+			       ml_netconf_list_json(
+				       node_value(p, "registry-mirror")));
 	json_object_object_add(o, "insecureRegistries",
-			       list_json(node_value(p, "insecure-registry")));
+			       ml_netconf_list_json(
+				       node_value(p, "insecure-registry")));
 }
 
 /*

@@ -163,13 +163,12 @@ ml_netconf_proxy_env(const struct ml_netconf *c, const char *node_name)
 	return b.p;
 }
 
-/* A JSON array of the comma-separated items of list. */
-static struct json_object *
-list_array(const char *list)
+struct json_object *
+ml_netconf_list_json(const char *list)
 {
 	struct json_object *a = json_object_new_array();
 
-	for (const char *p = list; *p;) {
+	for (const char *p = list; p && *p;) {
 		size_t n = strcspn(p, ",");
 		if (n)
 			json_object_array_add(a,
@@ -208,10 +207,12 @@ ml_netconf_daemon_json(const struct ml_netconf *c)
 	json_object_object_add(o, "iptables", json_object_new_boolean(1));
 	if (set(c->registry_mirrors))
 		json_object_object_add(o, "registry-mirrors",
-				       list_array(c->registry_mirrors));
+				       ml_netconf_list_json(
+					       c->registry_mirrors));
 	if (set(c->insecure_registries))
 		json_object_object_add(o, "insecure-registries",
-				       list_array(c->insecure_registries));
+				       ml_netconf_list_json(
+					       c->insecure_registries));
 	text = ml_xasprintf("%s\n",
 			    json_object_to_json_string_ext(
 				    o, JSON_C_TO_STRING_PRETTY |

@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 
+struct json_object;
+
 /* The host as the guest sees it: QEMU's gateway, which reaches the host's
  * 127.0.0.1 (online only: restrict=on blocks it). */
 #define ML_NETCONF_HOST_ALIAS "host.minilaunch.internal"
@@ -69,6 +71,12 @@ bool ml_netconf_proxies(const struct ml_netconf *c, const char *node_name,
  * upper then lower case; NULL when no proxy is set. Caller frees.
  */
 char *ml_netconf_proxy_env(const struct ml_netconf *c, const char *node_name);
+
+/*
+ * A new JSON array of the non-empty comma-separated items of list (NULL
+ * gives an empty one), as daemon.json and `status -o json` show them.
+ */
+struct json_object *ml_netconf_list_json(const char *list);
 
 /*
  * dockerd's complete daemon.json: the node image's settings
