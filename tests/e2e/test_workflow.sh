@@ -188,6 +188,16 @@ t_check "registry: the kubelet pulled it" \
 	bash -c "kubectl get events --field-selector involvedObject.name=busy -o jsonpath='{.items[*].reason}' | grep -qw Pulled"
 t_check "registry: the node has it again" bash -c "docker image inspect '$IMAGE' >/dev/null"
 kubectl delete pod busy --wait=false >/dev/null 2>&1
+# a pod (FORWARD, cni0 -> eth0) reaches the host's loopback too: what an
+# online pod needs to reach anything outside the node
+catalog=
+for _ in $(seq 1 $((10 * LF))); do
+	catalog=$(kubectl exec deploy/hello -- /bin/busybox timeout $((20 * LF)) /bin/busybox wget -qO- \
+		"http://host.minilaunch.internal:$REGPORT/v2/_catalog" 2>/dev/null) && [ -n "$catalog" ] && break
+	sleep 2
+done
+t_eq "registry: a pod reaches it through the gateway" e2e/busy \
+	"$(jq -r '.repositories[]' <<<"$catalog" 2>/dev/null | grep -x e2e/busy)"
 
 # --- cluster DNS: names, a headless service, NXDOMAIN; re-made by start; off, on
 e2e_dns_check workflow
@@ -225,6 +235,10 @@ t_check "bundle holds no private key" bash -c "! tar -xzOf '$T_TMP/bundle.tar.gz
 # --- the egress guard: since boot, nothing left the node but for the
 # gateway (the host's loopback). The chain must be there, with the
 # registry's traffic counted as returned, for a zero to mean anything.
+# What ML-NODE-OUT rejected before the guard is printed, not judged: the
+# cluster's own ranges (a pod asking 10.96.0.10 while DNS was off) never
+# leave the node, and the boot test checks that they do not.
+ml ssh -- sudo iptables -w -L ML-NODE-OUT -n -v -x 2>&1 | sed 's/^/  node-out: /'
 guard=$(ml ssh -- sudo iptables -w -L ML-EGRESS -n -v -x 2>&1)
 sed 's/^/  guard: /' <<<"$guard"
 # what was rejected, if anything (the chain's LOG rule)

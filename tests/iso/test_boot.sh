@@ -118,20 +118,34 @@ MEM=$(vm_ssh "free -m | awk '/^Mem:/ {print \$3}'" 2>/dev/null)
 echo "# boot 1 (TCG): sshd ${T_SSH}s, dockerd ${T_DOCKER}s, apiserver ${T_API}s, node Ready ${T_READY}s, ${MEM} MiB used"
 t_check "writes work (create a configmap)" vm_kubectl create configmap mltest --from-literal=a=b
 
-# The egress guard (EGRESS_GUARD=gateway): first in OUTPUT and FORWARD,
-# above what dockerd and kube-proxy inserted, and nothing tried to leave.
+# The node's egress rules: ML-NODE-OUT first in OUTPUT and FORWARD, above
+# what dockerd and kube-proxy inserted; the cluster's ranges rejected there,
+# then the egress guard (EGRESS_GUARD=gateway); nothing tried to leave.
+# egress_first: the first rule of OUTPUT and of FORWARD is our jump (one of
+# its two spellings, ml-egress-rules), and it is the only one of them.
 egress_first() {
-	[ "$(vm_ssh 'sudo iptables -w -S OUTPUT | sed -n 2p; sudo iptables -w -S FORWARD | sed -n 2p' 2>&1 | tr '\n' ' ')" = \
-		"-A OUTPUT -o eth+ -j ML-EGRESS -A FORWARD -o eth+ -j ML-EGRESS " ]
+	vm_ssh 'for c in OUTPUT FORWARD; do sudo iptables -w -S $c | sed -n 2p; sudo iptables -w -S $c | grep -c -- "-j ML-NODE-OUT\$"; done' 2>&1 |
+		tr '\n' ' ' | grep -Eqx -- '-A OUTPUT -o eth\+ -m comment --comment ml-node-out-[AB] -j ML-NODE-OUT 1 -A FORWARD -o eth\+ -m comment --comment ml-node-out-[AB] -j ML-NODE-OUT 1 '
 }
 egress_rejected() {
 	vm_ssh 'sudo iptables -w -L ML-EGRESS -n -v -x' 2>/dev/null | awk '$3 == "REJECT" {print $1}'
 }
-vm_ssh 'sudo iptables -w -L ML-EGRESS -n -v -x; sudo iptables -w -S FORWARD' 2>&1 | sed 's/^/#   /'
-t_check "egress guard: ML-EGRESS is jumped to first from OUTPUT and FORWARD" vm_wait 30 egress_first
+# range_rejected: the packets ML-NODE-OUT rejected, both ranges together.
+range_rejected() {
+	vm_ssh 'sudo iptables -w -L ML-NODE-OUT -n -v -x' 2>/dev/null |
+		awk '$3 == "REJECT" { n += $1 } END { print n + 0 }'
+}
+node_out_rules() {
+	vm_ssh "sudo iptables -w -L $1 -n" 2>/dev/null |
+		awk 'NR > 2 {printf "%s%s %s", (NR > 3 ? " " : ""), $1, $5}'
+}
+vm_ssh 'sudo iptables -w -L ML-NODE-OUT -n -v -x; sudo iptables -w -L ML-EGRESS -n -v -x; sudo iptables -w -S FORWARD' 2>&1 | sed 's/^/#   /'
+t_check "egress: ML-NODE-OUT is jumped to first from OUTPUT and FORWARD, once" vm_wait 30 egress_first
+t_eq "egress: the service and pod ranges rejected, then the guard" \
+	"REJECT 10.96.0.0/12 REJECT 10.244.0.0/16 ML-EGRESS 0.0.0.0/0" "$(node_out_rules ML-NODE-OUT)"
 t_eq "egress guard: the gateway returns, the rest is logged and rejected" \
 	"RETURN 10.0.2.2 LOG 0.0.0.0/0 REJECT 0.0.0.0/0" \
-	"$(vm_ssh 'sudo iptables -w -L ML-EGRESS -n' 2>/dev/null | awk 'NR > 2 {printf "%s%s %s", (NR > 3 ? " " : ""), $1, $5}')"
+	"$(node_out_rules ML-EGRESS)"
 t_eq "egress guard: nothing tried to leave during the boot" 0 "$(egress_rejected)"
 t_eq "network settings kept" "NETWORK=offline HOST_IP=10.0.2.2 EGRESS_GUARD=gateway" \
 	"$(vm_ssh "grep -E '^(NETWORK|HOST_IP|EGRESS_GUARD)=' /run/minilaunch/settings.env | tr '\n' ' ' | sed 's/ \$//'" 2>&1)"
@@ -287,7 +301,20 @@ vm_docker run --rm --entrypoint /bin/nc mlweb:test -w 5 10.0.2.3 80 </dev/null >
 n_ctr=$(egress_rejected)
 t_check "egress guard: a docker0 container's connection rejected and counted ($n_ctr)" \
 	test "${n_ctr:-0}" -gt "${n_pod:-0}"
-vm_ssh 'sudo iptables -w -L ML-EGRESS -n -v -x; sudo dmesg | grep "ML-EGRESS reject"' 2>&1 | sed 's/^/#   /'
+# A ClusterIP of no Service, and a pod address of no pod of this node:
+# kube-proxy translates neither, so they would go out through QEMU's NAT
+# to the user's network. ML-NODE-OUT rejects them in the node, before the
+# guard sees them: the guard's count stays, the node's rises.
+n_guard=$(egress_rejected) n_range0=$(range_rejected)
+vm_ssh 'echo x >/dev/udp/10.96.255.254/53' >/dev/null 2>&1
+t_eq "egress: the node's packet to a ClusterIP of no Service rejected in the node" \
+	$((n_range0 + 1)) "$(range_rejected)"
+vm_kubectl exec "$POD" -- nc -w 5 10.244.200.9 80 </dev/null >/dev/null 2>&1
+n_range=$(range_rejected)
+t_check "egress: a pod's connection to a pod address off the node rejected in the node ($n_range)" \
+	test "${n_range:-0}" -gt $((n_range0 + 1))
+t_eq "egress: neither reached the guard" "$n_guard" "$(egress_rejected)"
+vm_ssh 'sudo iptables -w -L ML-NODE-OUT -n -v -x; sudo iptables -w -L ML-EGRESS -n -v -x; sudo dmesg | grep "ML-EGRESS reject"' 2>&1 | sed 's/^/#   /'
 t_check "clean poweroff" vm_stop 180
 
 # ---------------------------------------------------------------- boot 2
@@ -351,6 +378,9 @@ t_check "docker-only boot: the serial log refuses them" \
 	sh -c "grep -q 'settings.env: invalid NETWORK value' '$VM_SERIAL' && [ \$(grep -c 'settings.env: invalid HOST_IP value' '$VM_SERIAL') = 2 ] && grep -q 'settings.env: invalid EGRESS_GUARD value' '$VM_SERIAL'"
 t_eq "docker-only boot: no egress guard without EGRESS_GUARD=gateway" absent \
 	"$(vm_ssh 'sudo iptables -w -n -L ML-EGRESS >/dev/null 2>&1 && echo present || echo absent' 2>&1)"
+t_eq "docker-only boot: the cluster's ranges stay in the node all the same" \
+	"REJECT 10.96.0.0/12 REJECT 10.244.0.0/16" "$(node_out_rules ML-NODE-OUT)"
+t_check "docker-only boot: ML-NODE-OUT is jumped to first" vm_wait 30 egress_first
 t_check "docker-only boot: a daemon.json naming hosts is refused" \
 	grep -q 'docker/daemon.json: names hosts or TLS settings, ignoring it' "$VM_SERIAL"
 t_check "docker-only boot: dockerd runs on the image's daemon.json" \
