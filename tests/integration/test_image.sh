@@ -126,6 +126,33 @@ t_eq "the failed builds tagged nothing" "" "$(id_of bad:1)$(id_of bad:2)"
 ml build "$T_TMP/nowhere" -t x:1
 t_check "a missing context" grep -q "cannot read the build context '$T_TMP/nowhere'" "$T_TMP/err"
 
+# --- a terminal gets the progress bar (script(1) gives it one) ---
+script -qec "'$MINILAUNCH' -p dev image load '$T_TMP/mlimg.tar'" /dev/null >"$T_TMP/tty" 2>&1
+t_check "image load on a terminal draws a progress bar" grep -Eq '\[[# ]{20}\] [0-9.]+[kM]?B of [0-9.]+MB' "$T_TMP/tty"
+t_check "image load on a terminal prints what it loaded" grep -q 'Loaded image: mlimg:1' "$T_TMP/tty"
+
+# --- valgrind: no invalid access or leak, on success and error paths ---
+if command -v valgrind >/dev/null; then
+	vg() {
+		local name=$1
+		shift
+		valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect \
+			--show-leak-kinds=definite,indirect \
+			"$MINILAUNCH" -p dev image "$@" >/dev/null 2>"$T_TMP/vg" </dev/null
+		local rc=$?
+		t_begin "valgrind: image $name"
+		if [ $rc -eq 99 ]; then t_fail "$(head -30 "$T_TMP/vg")"; else t_pass; fi
+	}
+	vg "ls -o json" ls -o json
+	vg "load" load "$T_TMP/mlimg.tar"
+	vg "load of a cut archive" load "$T_TMP/cut.tar"
+	vg "rm of a missing image" rm nosuch:1
+	vg "a failing build" build "$ctx" -t bad:1 -f "$T_TMP/Failing.dockerfile"
+else
+	t_skip "valgrind: image" "valgrind is not installed"
+fi
+
 # --- usage, and a daemon this profile's CA did not sign ---
 ml
 t_eq "image without a verb is a usage error" "64" "$T_RC"
