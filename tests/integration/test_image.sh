@@ -131,6 +131,15 @@ script -qec "'$MINILAUNCH' -p dev image load '$T_TMP/mlimg.tar'" /dev/null >"$T_
 t_check "image load on a terminal draws a progress bar" grep -Eq '\[[# ]{20}\] [0-9.]+[kM]?B of [0-9.]+MB' "$T_TMP/tty"
 t_check "image load on a terminal prints what it loaded" grep -q 'Loaded image: mlimg:1' "$T_TMP/tty"
 
+# an image a container uses stays, and the daemon says why
+dk create --name user mlimg:1 /bin/busybox true >/dev/null
+ml rm mlimg:1 nosuch:2
+t_eq "image rm of an image a container uses fails" "1" "$T_RC"
+t_check "image rm of an image in use: the daemon's reason" \
+	grep -q "cannot remove image 'mlimg:1' from $daemon: conflict: .*container .* is using" "$T_TMP/err"
+t_eq "the image in use stays" "$id" "$(id_of mlimg:1)"
+dk rm user >/dev/null
+
 # --- valgrind: no invalid access or leak, on success and error paths ---
 if command -v valgrind >/dev/null; then
 	vg() {
