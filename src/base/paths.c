@@ -98,7 +98,7 @@ ml_paths_cache_dir(const char *home)
 }
 
 /* The directories of a home; anything else in it is foreign. */
-static const char *const home_dirs[] = { "certs", "cache", "profiles" };
+static const char *const home_dirs[] = { "certs", "cache", "profiles", "tmp" };
 
 /* True when every entry of dir is a directory (not a link to one). */
 static int

@@ -8,6 +8,8 @@
  *   HOME/profiles/NAME/certs/  the profile's keys and certificates (0700)
  *   HOME/profiles/NAME/machine/ data disk, config drive, serial log
  *   HOME/cache/                downloads, verified by checksum
+ *   HOME/tmp/                  files kept only while a command runs (the
+ *                              archive `image load -` reads, unlinked)
  *   HOME/.minilaunch-home      the marker: this directory is a minilaunch
  *                              home, which `delete --purge` may remove
  *
@@ -41,8 +43,8 @@ char *ml_paths_user_home(void);
 /*
  * Writes HOME/.minilaunch-home when home exists, is not / or the user's
  * home, and holds nothing but minilaunch's own entries (the marker, certs/,
- * cache/ and profiles/ with only directories in it), so a home made by an
- * older minilaunch gets marked the first time it is used. A home with
+ * cache/, tmp/ and profiles/ with only directories in it), so a home made
+ * by an older minilaunch gets marked the first time it is used. A home with
  * anything else is left unmarked, and `delete --purge` then refuses it.
  * Returns 1 when home is marked (now or before), 0 when it is not (no
  * message), or -errno with a message when it cannot be read or written.

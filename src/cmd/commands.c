@@ -29,6 +29,7 @@ extern const struct ml_command ml_cmd_completion;
 extern const struct ml_command ml_cmd_version;
 extern const struct ml_command ml_cmd_help;
 extern const struct ml_command ml_cmd_dashboard;
+extern const struct ml_command ml_cmd_image;
 
 /* CORE(c): a command of minilaunch-core only. The front end does not link
  * it and hands its command lines over (its flags lack ML_CMD_FRONTEND). */
@@ -49,6 +50,7 @@ const struct ml_command *const ml_commands[] = {
 	&ml_cmd_profile,
 	&ml_cmd_docker_env,
 	&ml_cmd_update_context,
+	CORE(ml_cmd_image)
 	CORE(ml_cmd_dashboard)
 	CORE(ml_cmd_ip)
 	CORE(ml_cmd_ssh)

@@ -8,32 +8,15 @@
 # refused, and the API probe refuses dockerd's certificate.
 . "$ML_TOP_SRCDIR/tests/lib.sh"
 
-DOCKERD=$(command -v dockerd || echo /usr/sbin/dockerd)
-[ -x "$DOCKERD" ] || { t_fail "dockerd is not installed (scripts/deps installs docker.io)"; t_summary; exit 1; }
-[ "$(id -u)" -eq 0 ] || { t_fail "dockerd needs root"; t_summary; exit 1; }
+. "$ML_TOP_SRCDIR/tests/integration/lib-dockerd.sh"
 
-port=$(t_free_port)
-"$ML_FIXTURE" "$MINILAUNCH_HOME" dev Running "$port" 48443
+ml_dockerd_start dev 48443
+port=$ML_DOCKERD_PORT
 certs=$MINILAUNCH_HOME/profiles/dev/certs
-d=$T_TMP/dockerd
-mkdir -p "$d"
 "$ML_FIXTURE" "$MINILAUNCH_HOME" other Running "$(t_free_port)" 48444
 other=$MINILAUNCH_HOME/profiles/other/certs
-"$DOCKERD" --tlsverify --tlscacert "$certs/docker/ca.pem" \
-	--tlscert "$certs/docker-server.crt" --tlskey "$certs/docker-server.key" \
-	-H "tcp://127.0.0.1:$port" -H "unix://$d/docker.sock" \
-	--data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/pid" \
-	--iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-	>"$d/log" 2>&1 &
-dpid=$!
 spid=
-trap 'kill $dpid $spid 2>/dev/null; wait $dpid $spid 2>/dev/null; rm -rf "$T_TMP"' EXIT
-for _ in $(seq 1 60); do
-	[ -S "$d/docker.sock" ] && grep -q 'API listen on 127.0.0.1' "$d/log" && break
-	sleep 0.5
-done
-t_check "dockerd is up with the profile's server cert" grep -q "API listen on 127.0.0.1:$port" "$d/log"
-
+trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; ml_dockerd_stop; rm -rf "$T_TMP"' EXIT
 env_out=$("$MINILAUNCH" -p dev docker-env --shell bash)
 got=$(bash -c "eval \"\$1\"; docker version --format '{{.Server.Version}}'" _ "$env_out" 2>&1)
 t_check "docker version over TLS via docker-env" grep -Eq '^[0-9]+\.[0-9]+' <<<"$got"
