@@ -14,6 +14,9 @@
  * action: a volume that exists is never made twice, a directory already
  * gone is not an error. One line is logged per action.
  *
+ * ML_PROVISIONER_SERVICEACCOUNT_DIR stands in for the service account's
+ * directory in tests.
+ *
  * Exit status: 0 after SIGTERM or SIGINT, 1 when it cannot start, 64 for
  * a usage error.
  */
@@ -470,7 +473,8 @@ setup(struct prov *p)
 	if (p->f.kubeconfig)
 		r = ml_k8s_config_load(p->f.kubeconfig, p->f.context, &cfg);
 	else
-		r = ml_k8s_config_incluster(NULL, &cfg);
+		r = ml_k8s_config_incluster(
+			getenv("ML_PROVISIONER_SERVICEACCOUNT_DIR"), &cfg);
 	if (r < 0)
 		return r;
 	r = ml_k8s_new(cfg, &p->k8s);
