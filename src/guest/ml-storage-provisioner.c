@@ -268,15 +268,23 @@ reclaim(struct prov *p, const char *pvname, struct json_object *volume)
 static void
 reconcile(struct prov *p)
 {
-	bool def = standard_is_default(p);
+	struct json_object *class = NULL;
+	bool def = standard_is_default(p), ours;
 	bool failed = false;
 	struct json_object *keys = json_object_new_array();
 
 	p->dirty = false;
-	/* Keys first: provision() adds to the volumes' index as it goes. */
+	json_object_object_get_ex(p->classes.index, ML_PROV_CLASS, &class);
+	ours = ml_prov_class_is_ours(class);
+	if (!ours)
+		say_once(p, "StorageClass " ML_PROV_CLASS, ML_LOG_WARN,
+			 "class " ML_PROV_CLASS " names another provisioner: "
+			 "provisioning nothing");
+	else
+		forget(p, "StorageClass " ML_PROV_CLASS);
 	json_object_object_foreach(p->claims.index, ck, claim)
 	{
-		if (!ml_prov_wants_claim(claim, def))
+		if (!ours || !ml_prov_wants_claim(claim, def))
 			continue;
 		if (provision(p, ck, claim) < 0) {
 			ml_autofree char *msg = ml_xasprintf(

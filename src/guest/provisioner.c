@@ -61,6 +61,14 @@ ml_prov_valid_name(const char *s)
 }
 
 bool
+ml_prov_class_is_ours(struct json_object *class)
+{
+	const char *p = jstr(class, "provisioner");
+
+	return !class || (p && strcmp(p, ML_PROV_NAME) == 0);
+}
+
+bool
 ml_prov_class_is_default(struct json_object *class)
 {
 	const char *v = jstr(jget(jget(class, "metadata"), "annotations"),

@@ -40,6 +40,14 @@
  */
 bool ml_prov_wants_claim(struct json_object *claim, bool standard_is_default);
 
+/*
+ * Whether class (the StorageClass "standard", or NULL while there is none)
+ * leaves its claims to us: its provisioner is minilaunch.io/hostpath. A
+ * user who remade "standard" for another provisioner gets no volume of
+ * ours for its claims.
+ */
+bool ml_prov_class_is_ours(struct json_object *class);
+
 /* Whether class (a StorageClass) is marked the default class. */
 bool ml_prov_class_is_default(struct json_object *class);
 

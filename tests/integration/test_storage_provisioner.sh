@@ -239,4 +239,25 @@ t_eq "SIGTERM: exit 0 again" 0 "$PROV_RC"
 t_check "log: no warning" sh -c "! grep -i 'warn' '$LOG'"
 [ "$T_FAILED" = 0 ] || cat "$LOG"
 
+# --- valgrind: provision, reclaim, SIGTERM ----------------------------------------
+if command -v valgrind >/dev/null; then
+	LOG="$T_TMP/vg-prov.log"
+	KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$APISERVER_PORT \
+		ML_PROVISIONER_SERVICEACCOUNT_DIR="$SA" valgrind -q --error-exitcode=99 \
+		--leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect --log-file="$T_TMP/vg.log" \
+		"$PROV" --root "$ROOT" >>"$LOG" 2>&1 &
+	PROV_PID=$!
+	claim web vg
+	VG_PV="pvc-$(uid web vg)"
+	t_check "valgrind: bound" wait_until 60 bound web vg
+	k -n web delete pvc vg --wait=false >/dev/null
+	t_check "valgrind: reclaimed" wait_until 60 pv_gone "$VG_PV"
+	prov_stop
+	t_eq "valgrind: exit 0, no error, no leak" 0 "$PROV_RC"
+	[ "$PROV_RC" = 0 ] || head -40 "$T_TMP/vg.log"
+else
+	t_skip "valgrind" "valgrind is not installed"
+fi
+
 t_summary

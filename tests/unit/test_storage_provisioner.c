@@ -98,6 +98,14 @@ START_TEST(test_storage_provisioner_default_class_and_policy)
 		js("{'metadata':{'name':'standard','annotations':{"
 		   "'storageclass.kubernetes.io/is-default-class':'false'}}}");
 
+	struct json_object *other =
+		js("{'metadata':{'name':'standard'},'provisioner':'k8s.io/x'}");
+
+	ck_assert(ml_prov_class_is_ours(def));
+	ck_assert(ml_prov_class_is_ours(NULL));
+	ck_assert(!ml_prov_class_is_ours(other));
+	ck_assert(!ml_prov_class_is_ours(plain));
+	json_object_put(other);
 	ck_assert(ml_prov_class_is_default(def));
 	ck_assert(!ml_prov_class_is_default(plain));
 	ck_assert(!ml_prov_class_is_default(NULL));
