@@ -95,6 +95,14 @@ wait_until 20 sa_token >/dev/null
 sa_token >"$SA/token"
 echo kube-system >"$SA/namespace"
 
+# The addons' workloads as the API server sees them (the variables as the
+# addon reader fills them in) must be valid.
+for f in storage-provisioner/provisioner.yaml registry/registry.yaml; do
+	t_check "addons/$f: accepted by the API server (dry run)" \
+		sh -c "sed 's|\${MINILAUNCH_VERSION}|0.0.0-test|g; s|\${DATA_DIR}|/var/lib/minilaunch|g' '$ML_TOP_SRCDIR/addons/$f' |
+			kubectl --kubeconfig '$KC' apply --dry-run=server -f - >/dev/null"
+done
+
 # prov_start: ml-storage-provisioner in-cluster, as the addon's service
 # account (so every call it makes must be allowed by rbac.yaml).
 prov_start() {
