@@ -81,7 +81,7 @@ struct prov {
 	/* Volumes whose Retain was said, and failures said, by name: each
 	 * once, not at every pass. */
 	struct json_object *said;
-	bool dirty, stop;
+	bool dirty, stop, watch_warned;
 	int64_t retry_at, watch_at;
 	int sigfd;
 };
@@ -318,8 +318,9 @@ reconcile(struct prov *p)
 				msg = ml_xasprintf("cannot reclaim %s: %s", vk,
 						   ml_err_msg());
 				say_once(p, vk, ML_LOG_WARN, msg);
-				/* A path refused (-EPERM) stays refused. */
-				failed = failed || r != -EPERM;
+				/* A path refused (-EPERM) or a link (-ELOOP)
+				 * stays refused: no retry. */
+				failed = failed || (r != -EPERM && r != -ELOOP);
 			}
 			json_object_put(vol);
 			break;
@@ -409,14 +410,21 @@ start_watches(struct prov *p)
 			continue;
 		if (ml_k8s_watch(p->k8s, s->path, false, on_event, s,
 				 &s->watch) < 0) {
-			ml_log_warn("cannot list %s: %s; retrying", s->what,
-				    ml_err_msg());
+			/* Said once until it works: the API may be down for
+			 * minutes while the node starts. */
+			if (!p->watch_warned)
+				ml_log_warn("cannot list %s: %s; retrying",
+					    s->what, ml_err_msg());
 			ml_err_clear();
+			p->watch_warned = true;
 			p->watch_at = ml_now_ms() + RETRY_MS;
 			return;
 		}
 		ml_log_debug("watching %s", s->path);
 	}
+	if (p->watch_warned)
+		ml_log_info("listed claims, volumes and classes");
+	p->watch_warned = false;
 }
 
 static bool
