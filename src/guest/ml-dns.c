@@ -46,7 +46,6 @@
 #include <unistd.h>
 
 #define EXIT_USAGE 64
-#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define RESOLV_CONF "/etc/resolv.conf"
 #define UNBOUND_START_MS 30000 /* a loaded TCG node is slow */
 #define UNBOUND_STOP_MS 5000
@@ -242,60 +241,6 @@ parse_flags(int argc, char **argv, struct flags *f)
 }
 
 /* --- configuration -------------------------------------------------------- */
-
-static void
-trim_end(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-}
-
-/*
- * The pod's own configuration: its service account's token and CA, the
- * API server from KUBERNETES_SERVICE_HOST/PORT. ML_DNS_SERVICEACCOUNT_DIR
- * stands in for the service account's directory in tests.
- */
-static int
-incluster_config(struct ml_k8s_config **ret)
-{
-	const char *host = getenv("KUBERNETES_SERVICE_HOST");
-	const char *port = getenv("KUBERNETES_SERVICE_PORT");
-	const char *dir = getenv("ML_DNS_SERVICEACCOUNT_DIR");
-	ml_autofree char *token_path = NULL, *ns_path = NULL;
-	struct ml_k8s_config *cfg;
-	char *ns = NULL;
-	int r;
-
-	if (!dir || !*dir)
-		dir = SA_DIR;
-	if (!host || !*host || !port || !*port)
-		return ml_err(-ENOENT,
-			      "KUBERNETES_SERVICE_HOST and "
-			      "KUBERNETES_SERVICE_PORT are not set: not in a "
-			      "pod? give --kubeconfig");
-	cfg = ml_xcalloc(1, sizeof(*cfg));
-	cfg->context = ml_xstrdup("in-cluster");
-	cfg->server = strchr(host, ':')
-			      ? ml_xasprintf("https://[%s]:%s", host, port)
-			      : ml_xasprintf("https://%s:%s", host, port);
-	cfg->ca_file = ml_xasprintf("%s/ca.crt", dir);
-	token_path = ml_xasprintf("%s/token", dir);
-	r = ml_read_file(token_path, &cfg->token, NULL);
-	if (r < 0) {
-		ml_k8s_config_free(cfg);
-		return r;
-	}
-	trim_end(cfg->token);
-	ns_path = ml_xasprintf("%s/namespace", dir);
-	if (ml_read_file(ns_path, &ns, NULL) >= 0)
-		trim_end(ns);
-	cfg->namespace = ns ? ns : ml_xstrdup("default");
-	ml_err_clear();
-	*ret = cfg;
-	return 0;
-}
 
 static bool
 is_wildcard(const char *ip)
@@ -846,7 +791,8 @@ setup(struct dns *d)
 	if (d->f.kubeconfig)
 		r = ml_k8s_config_load(d->f.kubeconfig, d->f.context, &cfg);
 	else
-		r = incluster_config(&cfg);
+		r = ml_k8s_config_incluster(getenv("ML_DNS_SERVICEACCOUNT_DIR"),
+					    &cfg);
 	if (r < 0)
 		return r;
 	r = ml_k8s_new(cfg, &d->k8s);

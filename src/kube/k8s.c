@@ -458,6 +458,55 @@ ml_k8s_config_load(const char *path, const char *context,
 	return 0;
 }
 
+/* s without its trailing white space (a token or namespace file's newline). */
+static void
+trim_end(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]))
+		s[--n] = '\0';
+}
+
+int
+ml_k8s_config_incluster(const char *sa_dir, struct ml_k8s_config **ret)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
+	ml_autofree char *token_path = NULL, *ns_path = NULL;
+	struct ml_k8s_config *cfg;
+	char *ns = NULL;
+	int r;
+
+	if (!sa_dir || !*sa_dir)
+		sa_dir = ML_K8S_SERVICEACCOUNT_DIR;
+	if (!host || !*host || !port || !*port)
+		return ml_err(-ENOENT,
+			      "KUBERNETES_SERVICE_HOST and "
+			      "KUBERNETES_SERVICE_PORT are not set: not in a "
+			      "pod? give --kubeconfig");
+	cfg = ml_xcalloc(1, sizeof(*cfg));
+	cfg->context = ml_xstrdup("in-cluster");
+	cfg->server = strchr(host, ':')
+			      ? ml_xasprintf("https://[%s]:%s", host, port)
+			      : ml_xasprintf("https://%s:%s", host, port);
+	cfg->ca_file = ml_xasprintf("%s/ca.crt", sa_dir);
+	token_path = ml_xasprintf("%s/token", sa_dir);
+	r = ml_read_file(token_path, &cfg->token, NULL);
+	if (r < 0) {
+		ml_k8s_config_free(cfg);
+		return r;
+	}
+	trim_end(cfg->token);
+	ns_path = ml_xasprintf("%s/namespace", sa_dir);
+	if (ml_read_file(ns_path, &ns, NULL) >= 0)
+		trim_end(ns);
+	cfg->namespace = ns ? ns : ml_xstrdup("default");
+	ml_err_clear();
+	*ret = cfg;
+	return 0;
+}
+
 /* --- the client ----------------------------------------------------------- */
 
 static int

@@ -34,6 +34,8 @@
  * - ml_k8s_config_load() reads user.tokenFile too and refuses nothing for
  *   insecure-skip-tls-verify: verification stays on.
  * - ml_k8s_get_text(): a GET whose answer is not JSON (/readyz).
+ * - ml_k8s_config_incluster(): a pod's own configuration, for the
+ *   programs of src/guest/.
  */
 #ifndef ML_K8S_H
 #define ML_K8S_H
@@ -67,6 +69,21 @@ struct ml_k8s_config {
 int ml_k8s_config_load(const char *path, const char *context,
 		       struct ml_k8s_config **ret);
 struct ml_k8s_config *ml_k8s_config_free(struct ml_k8s_config *cfg);
+
+/* Where a pod finds its service account's token, CA and namespace. */
+#define ML_K8S_SERVICEACCOUNT_DIR \
+	"/var/run/secrets/kubernetes.io/serviceaccount"
+
+/*
+ * The configuration of a program running in a pod: the API server from
+ * KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT, the token, CA and
+ * namespace ("default" when the file is missing) from sa_dir (NULL: the
+ * service account's ML_K8S_SERVICEACCOUNT_DIR; tests give a directory of
+ * their own). Fails with -ENOENT, saying to give --kubeconfig, outside a
+ * pod, and with the error of reading the token file. *ret: caller frees
+ * with ml_k8s_config_free().
+ */
+int ml_k8s_config_incluster(const char *sa_dir, struct ml_k8s_config **ret);
 
 /*
  * A client for cfg (copied). TLS verification is always on. Fails with
