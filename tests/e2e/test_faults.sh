@@ -7,6 +7,10 @@
 #   start killed midway -> the next start succeeds
 #   offline: an image pull fails and status names the fix; an image missing
 #   under imagePullPolicy Never names the node's Docker daemon
+#   addons: the default ones up at start, a claim with no class binds and
+#   its data outlives the pod and stop/start; the registry addon takes a
+#   push to localhost:5000 and serves a pod; `image load` of a saved image
+#   runs under imagePullPolicy Never
 # Every start here is offline (--network offline): nothing leaves the node.
 P=${P:-e2efault}
 . "$ML_TOP_SRCDIR/tests/e2e/lib.sh"
@@ -83,6 +87,113 @@ t_eq "status -o json: the hint of the offline pull" \
 	"$(jq -r '.pods[] | select(.name == "nopull") | .hint' "$T_TMP/out")"
 kubectl delete pod nopull neverpull --wait=false >/dev/null 2>&1
 
+# --- addons (docs/addons.md): the two default ones came up with start; a
+# claim with no class binds, and its data outlives the pod (and, below,
+# stop/start); the registry addon takes a push to localhost:5000 and serves
+# a pod; `image load` puts a saved image where imagePullPolicy Never finds it
+t_run -p $P addons list -o json
+t_eq "addons: list -o json exits 0" 0 "$T_RC"
+t_eq "addons: the defaults are on, the registry off" "default-storageclass=true registry=false storage-provisioner=true" \
+	"$(jq -r '.[] | "\(.name)=\(.enabled)"' "$T_TMP/out" | grep -E '^(default-storageclass|registry|storage-provisioner)=' | sort | xargs)"
+t_eq "addons: StorageClass standard is the default" true \
+	"$(kubectl get storageclass standard -o jsonpath='{.metadata.annotations.storageclass\.kubernetes\.io/is-default-class}')"
+t_eq "addons: the provisioner is available" 1 \
+	"$(kubectl -n kube-system get deployment storage-provisioner -o jsonpath='{.status.availableReplicas}')"
+cat >"$T_TMP/pvc.yaml" <<'YAML'
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 16Mi}}
+YAML
+# pvc_pod NAME CMD: a pod of hello:1 with the claim at /data, running CMD
+pvc_pod() {
+	cat <<YAML | kubectl apply -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: hello:1
+    imagePullPolicy: Never
+    command: ["/bin/busybox", "sh", "-c", "$2"]
+    volumeMounts: [{name: d, mountPath: /data}]
+  volumes:
+  - name: d
+    persistentVolumeClaim: {claimName: data}
+YAML
+}
+# pod_done NAME: waits until the pod has run to its end; prints its phase
+pod_done() {
+	local ph=
+	for _ in $(seq 1 $((300 * LF))); do
+		ph=$(kubectl get pod "$1" -o jsonpath='{.status.phase}' 2>/dev/null)
+		case $ph in Succeeded | Failed) break ;; esac
+		sleep 1
+	done
+	echo "$ph"
+}
+t0=$SECONDS
+t_check "storage: a claim with no class" kubectl apply -f "$T_TMP/pvc.yaml"
+phase=
+for _ in $(seq 1 $((120 * LF))); do
+	phase=$(kubectl get pvc data -o jsonpath='{.status.phase}')
+	[ "$phase" = Bound ] && break
+	sleep 1
+done
+t_eq "storage: it binds" Bound "$phase"
+echo "  storage: bound in $((SECONDS - t0)) s"
+t_eq "storage: of class standard" standard "$(kubectl get pvc data -o jsonpath='{.spec.storageClassName}')"
+pv=$(kubectl get pvc data -o jsonpath='{.spec.volumeName}')
+t_eq "storage: its volume is a hostPath under the node's data" /var/lib/minilaunch/hostpath/default/data \
+	"$(kubectl get pv "$pv" -o jsonpath='{.spec.hostPath.path}')"
+pvc_pod writer 'echo kept >/data/f'
+t_eq "storage: a pod writes to it" Succeeded "$(pod_done writer)"
+t_check "storage: the pod deleted" kubectl delete pod writer --wait=true
+t_eq "storage: the file is on the node's disk" kept \
+	"$(ml ssh -- sudo cat /var/lib/minilaunch/hostpath/default/data/f 2>/dev/null)"
+pvc_pod reader 'cat /data/f'
+t_eq "storage: a new pod reads it" Succeeded "$(pod_done reader)"
+t_eq "storage: ... the same content" kept "$(kubectl logs reader 2>&1)"
+kubectl delete pod reader --wait=true >/dev/null 2>&1
+
+# the registry addon: enable, push through docker-env to the node's
+# localhost:5000, a pod of localhost:5000/... (pulled, not the local copy)
+t_check "registry addon: enable" ml addons enable registry
+t_eq "registry addon: its Deployment is available" 1 \
+	"$(kubectl -n kube-system get deployment registry -o jsonpath='{.status.availableReplicas}')"
+RIMG=localhost:5000/e2e/app:1
+t_check "registry addon: docker tag" docker tag hello:1 "$RIMG"
+t_check "registry addon: docker push localhost:5000 through docker-env" bash -c "docker push '$RIMG' >/dev/null"
+t_check "registry addon: docker rmi, so the kubelet must pull" bash -c "docker rmi '$RIMG' >/dev/null"
+t_check "registry addon: a pod of $RIMG (imagePullPolicy Always)" \
+	kubectl run regapp --image="$RIMG" --image-pull-policy=Always --restart=Never
+t_check "registry addon: the pod is Ready" kubectl wait --for=condition=Ready pod/regapp --timeout=$((300 * LF))s
+t_check "registry addon: the kubelet pulled it" \
+	bash -c "kubectl get events --field-selector involvedObject.name=regapp -o jsonpath='{.items[*].reason}' | grep -qw Pulled"
+kubectl delete pod regapp --wait=false >/dev/null 2>&1
+t_check "registry addon: the push is on the node's disk" \
+	bash -c "'$MINILAUNCH' -p $P ssh -- sudo test -d /var/lib/minilaunch/registry/docker/registry/v2/repositories/e2e/app"
+t_check "registry addon: disable" ml addons disable registry
+t_eq "registry addon: its objects are gone" "" \
+	"$(kubectl get all,serviceaccount -A -l minilaunch.io/addon=registry -o name 2>/dev/null)"
+
+# `image load`: a saved image, removed from the node, loaded back without
+# the docker CLI, run under imagePullPolicy Never
+t_check "image load: docker tag and save" \
+	bash -c "docker tag hello:1 e2e/loaded:1 && docker save -o '$T_TMP/loaded.tar' e2e/loaded:1 && docker rmi e2e/loaded:1 >/dev/null"
+t_check "image load: not in the node" bash -c "! docker image inspect e2e/loaded:1 >/dev/null 2>&1"
+t_check "image load" ml image load "$T_TMP/loaded.tar"
+t_check "image ls lists it" bash -c "'$MINILAUNCH' -p $P image ls | grep -Eq '^e2e/loaded +1 '"
+sed 's/name: hello$/name: loaded/; s/app: hello/app: loaded/g; s|image: hello:1|image: e2e/loaded:1|' \
+	"$T_TMP/deploy.yaml" >"$T_TMP/loaded.yaml"
+t_check "image load: a Deployment of it (imagePullPolicy Never)" kubectl apply -f "$T_TMP/loaded.yaml"
+t_check "image load: it runs" kubectl rollout status deployment/loaded --timeout=$((300 * LF))s
+kubectl delete deployment loaded >/dev/null 2>&1
+
 # --- qemu killed: status says so, start recovers with the data
 pid=$(pgrep -f "qemu-system-x86_64 -name guest=$DOM," | head -1)
 t_check "found the VM's qemu" test -n "$pid"
@@ -105,6 +216,10 @@ t_check "image survived stop/start" bash -c "docker images --format '{{.Reposito
 t_check "deployment survived stop/start" kubectl get deployment hello
 t_check "pod Running again" kubectl wait --for=condition=Ready pod -l app=hello --timeout=300s
 e2e_dns_check "after stop/start"
+pvc_pod reader2 'cat /data/f'
+t_eq "storage: the claim's data survived stop/start" Succeeded "$(pod_done reader2)"
+t_eq "storage: ... the same content" kept "$(kubectl logs reader2 2>&1)"
+kubectl delete pod reader2 --wait=false >/dev/null 2>&1
 t_run -p $P start --network offline
 t_eq "start on a running cluster checks and returns" 0 "$T_RC"
 
