@@ -29,6 +29,7 @@ extern const struct ml_command ml_cmd_completion;
 extern const struct ml_command ml_cmd_version;
 extern const struct ml_command ml_cmd_help;
 extern const struct ml_command ml_cmd_dashboard;
+extern const struct ml_command ml_cmd_addons;
 
 /* CORE(c): a command of minilaunch-core only. The front end does not link
  * it and hands its command lines over (its flags lack ML_CMD_FRONTEND). */
@@ -50,6 +51,7 @@ const struct ml_command *const ml_commands[] = {
 	&ml_cmd_docker_env,
 	&ml_cmd_update_context,
 	CORE(ml_cmd_dashboard)
+	CORE(ml_cmd_addons)
 	CORE(ml_cmd_ip)
 	CORE(ml_cmd_ssh)
 	CORE(ml_cmd_logs)
