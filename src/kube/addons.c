@@ -508,7 +508,7 @@ load_addon(const char *dir, const char *name, bool user,
 	a->m->source = ml_xstrdup(dir);
 	a->manifests = ml_xcalloc(1, sizeof(*a->manifests));
 	a->texts = ml_xcalloc(1, sizeof(*a->texts));
-	for (size_t i = 0; s.manifests[i]; i++) {
+	for (size_t i = 0; s.manifests && s.manifests[i]; i++) {
 		ml_autofree char *path = NULL, *raw = NULL;
 		char *sub = NULL;
 		struct ml_manifest *m = NULL;
