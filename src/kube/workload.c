@@ -130,7 +130,7 @@ ml_workload_read_pods(struct json_object *list, time_t started_after,
 		size_t n = json_object_is_type(sts, json_type_array)
 				   ? json_object_array_length(sts)
 				   : 0;
-		bool fresh = n > 0;
+		bool fresh = n > 0, was_fatal = ret->fatal;
 
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *cs =
@@ -161,8 +161,11 @@ ml_workload_read_pods(struct json_object *list, time_t started_after,
 				fresh = false;
 		}
 		ret->fresh = ret->fresh || fresh;
-		if (ret->state)
-			continue; /* the first pod's state is shown */
+		/* the first pod's state is shown, or the first that cannot
+		 * start */
+		if (ret->state && (was_fatal || !ret->fatal))
+			continue;
+		free(ret->state);
 		if (!why && phase && strcmp(phase, "Running") == 0)
 			why = fresh ? "Running" : "Running, not ready";
 		ret->state = ml_xasprintf("pod %s: %s", name ? name : "?",

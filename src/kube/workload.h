@@ -67,7 +67,8 @@ int ml_workload_wait(struct ml_k8s *c, const struct ml_manifest_doc *d,
  * (may be NULL) the replicas it asks for (1 when absent).
  *
  * ml_workload_read_pods(): what the pods of list (a PodList) are doing,
- * into *ret (ml_workload_pods_clear() frees its strings).
+ * into *ret (ml_workload_pods_clear() frees its strings): the state of the
+ * first pod, or of the first that cannot start.
  */
 struct ml_workload_pods {
 	char *state; /* "pod ml-dns-x: ContainerCreating", or NULL: no pod */

@@ -452,6 +452,17 @@ START_TEST(test_workload_read_pods_image)
 	ml_workload_pods_clear(&p);
 	ck_assert_ptr_null(p.state);
 	json_object_put(o);
+	/* the pod that cannot start is the one named, not the first */
+	o = parse(
+		"{\"items\":[{\"metadata\":{\"name\":\"a\"},\"status\":{\"phase\":\"Pending\"}},"
+		"{\"metadata\":{\"name\":\"b\"},\"status\":{\"containerStatuses\":[{\"image\":\"i:1\","
+		"\"state\":{\"waiting\":{\"reason\":\"InvalidImageName\"}}}]}}]}");
+	ml_workload_read_pods(o, 0, &p);
+	ck_assert(p.fatal);
+	ck_assert_str_eq(p.state, "pod b: InvalidImageName");
+	ck_assert_str_eq(p.image, "i:1");
+	ml_workload_pods_clear(&p);
+	json_object_put(o);
 }
 END_TEST
 
