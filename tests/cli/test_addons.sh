@@ -95,4 +95,25 @@ EOT
 t_run addons list
 t_check "the override replaces the bundled addon" grep -qE '^default-storageclass +minilaunch +disabled +My own default class \(user\)$' "$T_TMP/out"
 
+# make install puts the catalogue in pkgdatadir/addons, where an installed
+# minilaunch reads it, never the build tree's
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ML_TOP_BUILDDIR" "$@"; }
+printf 'ml-dirs:\n\t@echo $(pkglibexecdir) $(pkgdatadir)\n' >"$T_TMP/dirs.mk"
+read -r libexec pkgdata < <(mk -f Makefile -f "$T_TMP/dirs.mk" ml-dirs)
+dest=$T_TMP/dest
+mk install DESTDIR="$dest" ML_OUT="$T_TMP/none" >"$T_TMP/install.log" 2>&1
+t_eq "make install exits 0" 0 $?
+t_check "the bundled addons are installed" \
+	cmp -s "$ML_TOP_SRCDIR/addons/default-storageclass/storageclass.yaml" \
+	"$dest$pkgdata/addons/default-storageclass/storageclass.yaml"
+if [ -e "$pkgdata/addons" ]; then
+	t_skip "installed catalogue" "a minilaunch is installed in '$pkgdata' on this machine"
+else
+	rm -r "$MINILAUNCH_HOME/addons"
+	"$dest$libexec/minilaunch-core" addons list -o json >"$T_TMP/o" 2>"$T_TMP/e"
+	t_eq "installed: addons list reads pkgdatadir only (empty here)" "{ }" "$(jq -c . "$T_TMP/o" | tr -d '\n' | sed 's/{}/{ }/')"
+fi
+mk uninstall DESTDIR="$dest" >>"$T_TMP/install.log" 2>&1
+t_check "uninstall removes the catalogue" test ! -e "$dest$pkgdata/addons"
+
 t_summary
