@@ -651,7 +651,10 @@ ml_addons_load_home(const char *home, const struct ml_addon_vars *vars,
 		    struct ml_addons **ret)
 {
 	ml_autofree char *user = ml_paths_addons_dir(home);
-	const char *dirs[] = { ml_paths_addons_catalogue(), user };
+	/* resolved, for messages: a build tree's is "BUILD/../addons" */
+	ml_autofree char *bundled = realpath(ml_paths_addons_catalogue(), NULL);
+	const char *dirs[] = { bundled ? bundled : ml_paths_addons_catalogue(),
+			       user };
 
 	return ml_addons_load(dirs, 2, 1, vars, ret);
 }
