@@ -854,10 +854,7 @@ ensure_addons(struct start *s, bool wait, bool booted)
 			continue;
 		}
 		ml_progress_begin("Enabling addon %s", a->name);
-		r = ml_addon_enable(c, a, &o);
-		if (r < 0 &&
-		    !strstr(ml_err_msg() ? ml_err_msg() : "", "addon '"))
-			r = ml_err(r, "addon '%s': %s", a->name, ml_err_msg());
+		r = ml_addon_enable(c, a, &o); /* its messages name it */
 		ml_progress_end(r);
 	}
 	ml_k8s_free(c);

@@ -769,8 +769,10 @@ ml_addon_enable(struct ml_k8s *c, const struct ml_addon *a,
 	ml_autofree char *what = ml_xasprintf("addon '%s'", a->name);
 	int r = ml_workload_apply(c, a->m, o->deadline);
 
-	if (r < 0 || !o->wait)
-		return r;
+	if (r < 0)
+		return ml_err(r, "%s: %s", what, ml_err_msg());
+	if (!o->wait)
+		return 0;
 	for (size_t i = 0; i < a->m->n; i++) {
 		if (!ml_workload_kind(a->m->docs[i].kind))
 			continue;

@@ -146,7 +146,8 @@ struct ml_addon_opts {
 
 /*
  * Applies a's manifests with server-side apply (again while the server
- * fails in a transient way, until o->deadline) and, with o->wait, waits
+ * fails in a transient way, until o->deadline; a failure is the API's
+ * message after "addon 'NAME': ") and, with o->wait, waits
  * for each of its Deployments, DaemonSets and StatefulSets in turn
  * (kube/workload.h: -ETIMEDOUT naming the workload and what its pod is
  * doing, -ENOENT naming an image the node does not hold). Idempotent.

@@ -360,6 +360,35 @@ START_TEST(test_addons_wait)
 }
 END_TEST
 
+/* What the API server refuses: the addon named, then the API's message. */
+START_TEST(test_addons_enable_refused)
+{
+	struct ml_k8s *c = fixture_client("fixture");
+	ml_autofree char *dir =
+		ml_xasprintf("%s/tests/data/addons/rejected", fixture_srcdir);
+	const char *dirs[] = { dir };
+	const struct ml_addon *tbad = NULL;
+	struct ml_addon_vars v;
+	struct ml_addons *cat = NULL;
+	int r;
+
+	ml_addon_vars_init(&v, "itest", "10.0.2.15", NULL);
+	ck_assert_msg(ml_addons_load(dirs, 1, 1, &v, &cat) == 0, "%s",
+		      ml_err_msg());
+	ck_assert_int_eq(ml_addons_get(cat, "tbad", &tbad), 0);
+	r = ml_addon_enable(c, tbad,
+			    &(struct ml_addon_opts){ .deadline =
+							     time(NULL) + 60 });
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_msg(ml_startswith(ml_err_msg(), "addon 'tbad': ") &&
+			      strstr(ml_err_msg(),
+				     "/api/v1/namespaces/default/services/tbad"),
+		      "%s", ml_err_msg());
+	ml_addons_free(cat);
+	ml_k8s_free(c);
+}
+END_TEST
+
 static Suite *
 addons_suite(void)
 {
@@ -369,6 +398,7 @@ addons_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_addons_enable_twice_disable);
 	tcase_add_test(tc, test_addons_wait);
+	tcase_add_test(tc, test_addons_enable_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
