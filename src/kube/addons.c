@@ -695,6 +695,7 @@ ml_addons_get(const struct ml_addons *cat, const char *name,
 
 	for (size_t i = 0; i < cat->n; i++) {
 		if (strcmp(cat->v[i].name, name) == 0) {
+			ml_buf_release(&known);
 			*ret = &cat->v[i];
 			return 0;
 		}

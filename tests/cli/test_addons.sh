@@ -80,6 +80,21 @@ t_eq "start --addons of an unknown addon: usage error" 64 "$T_RC"
 t_check "start names the unknown addon" grep -q "invalid --addons: unknown addon 'nope'" "$T_TMP/err"
 t_check "start --addons made nothing" test ! -e "$MINILAUNCH_HOME/profiles/fresh"
 
+# every path above under valgrind: no invalid access, no leak
+if command -v valgrind >/dev/null; then
+	for args in "addons list" "addons list -o json" "addons describe tdemo" \
+		"addons enable toff" "addons disable tdemo" "addons enable nope" \
+		"addons describe nope"; do
+		# shellcheck disable=SC2086
+		valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect \
+			"$MINILAUNCH" $args >/dev/null 2>"$T_TMP/vg"
+		t_check "valgrind: $args" test $? -ne 99
+	done
+else
+	t_skip "valgrind" "valgrind is not installed"
+fi
+
 # a user's override with a broken manifest: named by file and line
 cp -r "$data/broken/default-storageclass" "$MINILAUNCH_HOME/addons/"
 t_run addons list
@@ -87,6 +102,12 @@ t_eq "a broken override fails list" 1 "$T_RC"
 t_check "the broken file and line are named" grep -qF "$MINILAUNCH_HOME/addons/default-storageclass/sc.yaml:1: StorageClass 'standard' lacks the label 'minilaunch.io/addon: default-storageclass'" "$T_TMP/err"
 t_run addons enable toff
 t_eq "a broken override fails enable" 1 "$T_RC"
+if command -v valgrind >/dev/null; then
+	valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		"$MINILAUNCH" addons list >/dev/null 2>"$T_TMP/vg"
+	t_check "valgrind: a broken override" test $? -ne 99
+fi
 rm -r "$MINILAUNCH_HOME/addons/default-storageclass"
 # a user's override replaces the bundled addon of its name
 mkdir -p "$MINILAUNCH_HOME/addons/default-storageclass"
