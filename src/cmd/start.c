@@ -776,8 +776,8 @@ ensure_dns(struct start *s, bool wait, bool booted)
 
 /*
  * --addons a,b (repeatable): names the catalogue has, into s->addons. The
- * catalogue is read here, so that a broken addon is said before anything
- * is made.
+ * catalogue is read here even without the flag, so that a broken addon
+ * is said before anything is made or booted.
  */
 static int
 check_addons(const struct ml_args *a, struct start *s)
@@ -788,8 +788,8 @@ check_addons(const struct ml_args *a, struct start *s)
 	size_t n = 0;
 	int r;
 
-	if (nv <= 0)
-		return 0;
+	if (a->opt[OPT_NO_K8S])
+		return 0; /* no cluster, no addons */
 	r = ml_addons_load_profile(s->g->home, s->g->profile, NULL, ML_NODE_IP,
 				   &cat);
 	for (int i = 0; r >= 0 && i < nv && i < ML_MAX_VALUES; i++) {

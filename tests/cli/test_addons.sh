@@ -102,6 +102,10 @@ t_eq "a broken override fails list" 1 "$T_RC"
 t_check "the broken file and line are named" grep -qF "$MINILAUNCH_HOME/addons/default-storageclass/sc.yaml:1: StorageClass 'standard' lacks the label 'minilaunch.io/addon: default-storageclass'" "$T_TMP/err"
 t_run addons enable toff
 t_eq "a broken override fails enable" 1 "$T_RC"
+t_run -p fresh start
+t_eq "a broken override fails start before anything" 1 "$T_RC"
+t_check "start names the broken file" grep -qF "default-storageclass/sc.yaml:1: " "$T_TMP/err"
+t_check "start made nothing" test ! -e "$MINILAUNCH_HOME/profiles/fresh"
 if command -v valgrind >/dev/null; then
 	valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect \
