@@ -97,8 +97,46 @@ ml_paths_cache_dir(const char *home)
 	return ml_xasprintf("%s/cache", home);
 }
 
+char *
+ml_paths_addons_dir(const char *home)
+{
+	return ml_xasprintf("%s/addons", home);
+}
+
+bool
+ml_paths_exe_in_tree(const char *exe, const char *dir)
+{
+	ml_autofree char *tree = realpath(dir, NULL);
+	size_t n;
+
+	if (!exe || !tree || strcmp(tree, "/") == 0)
+		return false;
+	n = strlen(tree);
+	return strncmp(exe, tree, n) == 0 && exe[n] == '/';
+}
+
+const char *
+ml_paths_build_tree(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	return ml_paths_exe_in_tree(exe, ML_BUILDDIR) ? ML_BUILDDIR : NULL;
+}
+
+const char *
+ml_paths_addons_catalogue(void)
+{
+	return ml_paths_build_tree() ? ML_SRCDIR "/addons"
+				     : PKGDATADIR "/addons";
+}
+
 /* The directories of a home; anything else in it is foreign. */
-static const char *const home_dirs[] = { "certs", "cache", "profiles", "tmp" };
+static const char *const home_dirs[] = { "certs", "cache", "profiles",
+					 "tmp", "addons" };
 
 /* True when every entry of dir is a directory (not a link to one). */
 static int

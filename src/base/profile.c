@@ -551,6 +551,35 @@ validate_bool(const char *key, const char *value, char **ret)
 		      value);
 }
 
+/* NAME=on, NAME=off: one addon's choice. */
+static bool
+addon_choice_ok(const char *s, size_t n)
+{
+	size_t name = 0;
+
+	while (name < n && (islower((unsigned char)s[name]) ||
+			    isdigit((unsigned char)s[name]) || s[name] == '-'))
+		name++;
+	if (name == 0 || s[0] == '-' || name == n || s[name] != '=')
+		return false;
+	return (n - name - 1 == 2 && strncmp(s + name + 1, "on", 2) == 0) ||
+	       (n - name - 1 == 3 && strncmp(s + name + 1, "off", 3) == 0);
+}
+
+/* The addons' choices, NAME=on|off separated by commas (which addons
+ * exist is the catalogue's to say, kube/addons.h). */
+static int
+validate_addons(const char *key, const char *value, char **ret)
+{
+	if (!each_item(value, addon_choice_ok))
+		return ml_err(
+			-ML_EUSAGE,
+			"invalid %s '%s': give NAME=on or NAME=off separated by commas, such as registry=on,storage-provisioner=off",
+			key, value);
+	*ret = ml_xstrdup(value);
+	return 0;
+}
+
 const struct ml_profile_key ml_profile_keys[] = {
 	{ "cpus", "virtual CPUs of the node (1 to the host's count)",
 	  validate_cpus, "2", NULL },
@@ -596,6 +625,9 @@ const struct ml_profile_key ml_profile_keys[] = {
 	{ "no-proxy",
 	  "NO_PROXY additions, separated by commas (default: the host's); the cluster's own names are always added",
 	  validate_no_proxy, "", NULL },
+	{ "addons",
+	  "the addons chosen on or off: NAME=on|off separated by commas (others: their default; see 'minilaunch addons list')",
+	  validate_addons, "", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -30,6 +30,7 @@ extern const struct ml_command ml_cmd_version;
 extern const struct ml_command ml_cmd_help;
 extern const struct ml_command ml_cmd_dashboard;
 extern const struct ml_command ml_cmd_image;
+extern const struct ml_command ml_cmd_addons;
 
 /* CORE(c): a command of minilaunch-core only. The front end does not link
  * it and hands its command lines over (its flags lack ML_CMD_FRONTEND). */
@@ -52,6 +53,7 @@ const struct ml_command *const ml_commands[] = {
 	&ml_cmd_update_context,
 	CORE(ml_cmd_image)
 	CORE(ml_cmd_dashboard)
+	CORE(ml_cmd_addons)
 	CORE(ml_cmd_ip)
 	CORE(ml_cmd_ssh)
 	CORE(ml_cmd_logs)

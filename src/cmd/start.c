@@ -8,6 +8,8 @@
 
 #include "machine/accel.h"
 #include "kube/cluster.h"
+#include "kube/k8s.h"
+#include "kube/addons.h"
 #include "kube/cluster_dns.h"
 #include "cmd/command.h"
 #include "machine/driver.h"
@@ -51,6 +53,7 @@ enum {
 	OPT_REGISTRY_MIRROR,
 	OPT_INSECURE_REGISTRY,
 	OPT_DOCKER_ENV,
+	OPT_ADDONS,
 };
 
 static const char *const wait_values[] = { "all",	"none", "docker",
@@ -106,6 +109,9 @@ static const struct ml_option start_options[] = {
 	[OPT_DOCKER_ENV] = { "docker-env", 0, "K=V",
 			     "HTTP_PROXY, HTTPS_PROXY or NO_PROXY for the node's Docker and kubelet (repeatable)",
 			     NULL },
+	[OPT_ADDONS] = { "addons", 0, "NAME,...",
+			 "addons to turn on, saved in the profile (repeatable; see 'minilaunch addons list')",
+			 NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -292,6 +298,7 @@ struct start {
 	struct ml_netconf net; /* strings borrowed from p or the environment */
 	struct setting settings[MAX_SETTINGS]; /* from the flags */
 	size_t nsettings;
+	char **addons; /* --addons' names, NULL-terminated, or NULL */
 };
 
 static int
@@ -767,6 +774,94 @@ ensure_dns(struct start *s, bool wait, bool booted)
 	return r;
 }
 
+/*
+ * --addons a,b (repeatable): names the catalogue has, into s->addons. The
+ * catalogue is read here even without the flag, so that a broken addon
+ * is said before anything is made or booted.
+ */
+static int
+check_addons(const struct ml_args *a, struct start *s)
+{
+	const char *vals[ML_MAX_VALUES];
+	int nv = ml_args_values(a, OPT_ADDONS, vals, ML_MAX_VALUES);
+	struct ml_addons *cat = NULL;
+	size_t n = 0;
+	int r;
+
+	if (a->opt[OPT_NO_K8S])
+		return 0; /* no cluster, no addons */
+	r = ml_addons_load_profile(s->g->home, s->g->profile, NULL, ML_NODE_IP,
+				   &cat);
+	for (int i = 0; r >= 0 && i < nv && i < ML_MAX_VALUES; i++) {
+		for (const char *p = vals[i]; r >= 0 && *p;) {
+			size_t len = strcspn(p, ",");
+			ml_autofree char *name = ml_xstrndup(p, len);
+			const struct ml_addon *addon;
+
+			p += len + (p[len] == ',');
+			if (!*name)
+				continue;
+			r = ml_addons_get(cat, name, &addon);
+			if (r == -ENOENT)
+				r = ml_command_usage_error(&ml_cmd_start,
+							   "invalid --addons: %s",
+							   ml_err_msg());
+			if (r < 0)
+				break;
+			s->addons = ml_xrealloc(s->addons,
+						(n + 2) * sizeof(*s->addons));
+			s->addons[n++] = ml_xstrdup(name);
+			s->addons[n] = NULL;
+		}
+	}
+	ml_addons_free(cat);
+	return r;
+}
+
+/* The addons on or off as the profile says (docs/addons.md): each one on
+ * applied and awaited, a step of its own; the objects of those off
+ * deleted. */
+static int
+ensure_addons(struct start *s, bool wait, bool booted)
+{
+	struct ml_addon_opts o = {
+		.wait = wait,
+		.deadline = s->deadline,
+		.started_after = booted ? s->deadline - s->timeout_s - 10 : 0,
+	};
+	const char *choices = ml_profile_get(s->p, "addons");
+	struct ml_addons *cat = NULL;
+	struct ml_k8s *c = NULL;
+	int r;
+
+	r = ml_addons_load_profile(s->g->home, s->g->profile, s->p, ML_NODE_IP,
+				   &cat);
+	if (r >= 0)
+		r = ml_cluster_client(s->g->home, s->g->profile, s->ports[2],
+				      60000, &c);
+	for (size_t i = 0; r >= 0 && cat && i < cat->n; i++) {
+		const struct ml_addon *a = &cat->v[i];
+		int deleted = 0;
+
+		if (!ml_addon_enabled(a, choices)) {
+			r = ml_addon_disable(c, a, s->deadline, &deleted);
+			if (r >= 0 && deleted)
+				ml_log_info("addon '%s' is off: deleted its %d objects",
+					    a->name, deleted);
+			else if (r < 0)
+				r = ml_err(r, "cannot disable addon '%s': %s",
+					   a->name, ml_err_msg());
+			continue;
+		}
+		ml_progress_begin("Enabling addon %s", a->name);
+		r = ml_addon_enable(c, a, &o); /* its messages name it */
+		ml_progress_end(r);
+	}
+	ml_k8s_free(c);
+	ml_addons_free(cat);
+	return r;
+}
+
 /* The flags that only steer this run (not saved in the profile). */
 static int
 parse_run_flags(const struct ml_args *a, struct start *s, enum ml_accel *want,
@@ -806,6 +901,8 @@ parse_run_flags(const struct ml_args *a, struct start *s, enum ml_accel *want,
 			w);
 	*wait = w ? waits[i].wait : WAIT_NODE;
 	r = check_flags(a, s->settings, &s->nsettings);
+	if (r >= 0)
+		r = check_addons(a, s);
 	if (r < 0)
 		return r;
 	s->kubernetes = !a->opt[OPT_NO_K8S];
@@ -839,7 +936,15 @@ open_profile(struct start *s)
 	if (r < 0)
 		return r;
 	ml_node_paths_init(&s->paths, g->home, g->profile);
-	return apply_flags(s->p, s->settings, s->nsettings);
+	r = apply_flags(s->p, s->settings, s->nsettings);
+	for (size_t i = 0; r >= 0 && s->addons && s->addons[i]; i++) {
+		ml_autofree char *choices =
+			ml_addons_choose(ml_profile_get(s->p, "addons"),
+					 s->addons[i], true);
+
+		r = ml_profile_set(s->p, "addons", choices);
+	}
+	return r;
 }
 
 /* Opens the driver and says what this start does; a paused or crashed VM
@@ -946,6 +1051,8 @@ finish_up(struct start *s, enum wait_for wait, bool booted)
 		r = merge_kubeconfig(s);
 	if (r >= 0 && s->kubernetes && wait >= WAIT_APISERVER)
 		r = ensure_dns(s, wait >= WAIT_NODE, booted);
+	if (r >= 0 && s->kubernetes && wait >= WAIT_APISERVER)
+		r = ensure_addons(s, wait >= WAIT_NODE, booted);
 	if (r >= 0)
 		r = save_state(s, "Running");
 	return r;
@@ -984,6 +1091,10 @@ clear_settings(struct start *s)
 	for (size_t i = 0; i < s->nsettings; i++)
 		free(s->settings[i].value);
 	s->nsettings = 0;
+	for (size_t i = 0; s->addons && s->addons[i]; i++)
+		free(s->addons[i]);
+	free(s->addons);
+	s->addons = NULL;
 }
 
 static int
@@ -1043,7 +1154,8 @@ const struct ml_command ml_cmd_start = {
 	.usage =
 		"start [--cpus N] [--memory SIZE] [--disk-size SIZE] [--no-kubernetes]\n"
 		"start [--accel auto|kvm|tcg] [--driver-uri URI] [--wait WHAT] [--wait-timeout D]\n"
-		"start [--network online|offline] [--registry-mirror URL] [--insecure-registry HOST:PORT] [--docker-env K=V]",
+		"start [--network online|offline] [--registry-mirror URL] [--insecure-registry HOST:PORT] [--docker-env K=V]\n"
+		"start [--addons NAME,...]",
 	.description =
 		"Boots the profile's node in a libvirt VM from the bundled node image,\n"
 		"with Docker (TLS only) and a Kubernetes control plane, forwards ssh,\n"
@@ -1057,7 +1169,9 @@ const struct ml_command ml_cmd_start = {
 		"Network: online (the default) gives the node outbound NAT through this\n"
 		"host, which it reaches as host.minilaunch.internal; offline reaches\n"
 		"nothing outside. This host's HTTP_PROXY, HTTPS_PROXY and NO_PROXY are\n"
-		"passed to the node's Docker and kubelet unless the profile sets them.",
+		"passed to the node's Docker and kubelet unless the profile sets them.\n"
+		"Then every addon that is on for the profile is applied and awaited, and\n"
+		"the objects of those that are off are deleted ('minilaunch addons').",
 	.options = start_options,
 	.run = run_start,
 };

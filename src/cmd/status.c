@@ -7,12 +7,14 @@
 #include "config.h"
 
 #include "cmd/command.h"
+#include "kube/addons.h"
 #include "kube/cluster.h"
 #include "kube/k8s.h"
 #include "kube/kubeconfig.h"
 #include "kube/pod_hints.h"
 #include "machine/driver.h"
 #include "machine/netconf.h"
+#include "machine/node.h"
 #include "machine/probe.h"
 #include "base/log.h"
 #include "base/profile.h"
@@ -55,6 +57,32 @@ node_value(const struct ml_profile *p, const char *key)
 	else
 		v = ml_profile_get(p, key);
 	return v && *v ? v : NULL;
+}
+
+/* "addons": {NAME: on for the profile}; a catalogue that cannot be read
+ * leaves it out, with a warning (addons list says more). */
+static void
+addons_status(const struct ml_globals *g, const struct ml_profile *p,
+	      struct json_object *o)
+{
+	struct ml_addons *cat = NULL;
+	struct json_object *on;
+
+	if (ml_addons_load_profile(g->home, g->profile, p, ML_NODE_IP, &cat) <
+	    0) {
+		ml_log_warn("%s, ignoring", ml_err_msg());
+		ml_err_clear();
+		return;
+	}
+	on = json_object_new_object();
+	for (size_t i = 0; i < cat->n; i++)
+		json_object_object_add(on, cat->v[i].name,
+				       json_object_new_boolean(ml_addon_enabled(
+					       &cat->v[i],
+					       p ? ml_profile_get(p, "addons")
+						 : NULL)));
+	json_object_object_add(o, "addons", on);
+	ml_addons_free(cat);
 }
 
 /*
@@ -229,6 +257,7 @@ run_status(const struct ml_globals *g, const struct ml_args *a)
 		json_object_object_add(o, "kubeconfig",
 				       json_object_new_string(kcstate));
 		network_status(p, o);
+		addons_status(g, p, o);
 		add_pod_problems(g, p, !strcmp(apiserver, "Running"), o);
 		puts(json_object_to_json_string_ext(
 			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));

@@ -41,10 +41,10 @@ struct ml_cluster_dns_opts {
  * a pod with every container ready and started at or after
  * o->started_after, or until o->deadline (-ETIMEDOUT, the message saying
  * what its pod is doing; a pod whose image is not on the node fails at
- * once with -ENOENT). Without o->enabled, deletes the objects of
- * ML_CLUSTER_DNS_SELECTOR in the manifest's collections and does not wait.
- * Failures a busy API server gives for a while (-ETIMEDOUT, -EAGAIN, -EIO,
- * -ECONNREFUSED, -ECONNRESET) are tried again every 2 s until the
+ * once with -ENOENT; see kube/workload.h). Without o->enabled, deletes the
+ * objects of ML_CLUSTER_DNS_SELECTOR in the manifest's collections and does not
+ * wait. Failures a busy API server gives for a while (-ETIMEDOUT, -EAGAIN,
+ * -EIO, -ECONNREFUSED, -ECONNRESET) are tried again every 2 s until the
  * deadline.
  */
 int ml_cluster_dns_apply(struct ml_k8s *c, const char *source,
@@ -62,32 +62,5 @@ int ml_cluster_dns_ensure(const char *home, const char *profile,
 			  int apiserver_port, const char *source,
 			  const char *manifest,
 			  const struct ml_cluster_dns_opts *o);
-
-/*
- * The readers behind the wait, on documents already fetched (exposed for
- * tests and fuzzing); a field missing or of the wrong type counts as
- * absent, and no JSON crashes them.
- *
- * ml_cluster_dns_selector(): a Deployment's spec.selector.matchLabels as
- * the value of a labelSelector query ("k%3Dv%2Ck2%3Dv2"), NULL when it is
- * not an object or has no string label. Caller frees.
- *
- * ml_cluster_dns_read_pods(): what the pods of list (a PodList) are doing,
- * into *ret (ret->state: caller frees).
- */
-struct json_object;
-
-/* What the manifest's pods are doing. */
-struct ml_cluster_dns_pods {
-	char *state; /* "pod ml-dns-x: ContainerCreating", or NULL: no pod */
-	bool fatal;  /* a container waits for an image the node lacks, which
-		      * no waiting mends */
-	bool fresh;  /* a pod has every container ready and started at or
-		      * after started_after */
-};
-
-char *ml_cluster_dns_selector(struct json_object *match_labels);
-void ml_cluster_dns_read_pods(struct json_object *list, time_t started_after,
-			      struct ml_cluster_dns_pods *ret);
 
 #endif

@@ -66,6 +66,15 @@ ml_manifest_resource(const char *api_version, const char *kind,
 	return -ENOENT;
 }
 
+const char *
+ml_manifest_doc_label(const struct ml_manifest_doc *d, const char *key)
+{
+	for (size_t i = 0; d->labels && d->labels[i]; i += 2)
+		if (strcmp(d->labels[i], key) == 0)
+			return d->labels[i + 1];
+	return NULL;
+}
+
 char *
 ml_manifest_path(const struct ml_manifest_doc *d, bool object)
 {
@@ -172,9 +181,50 @@ scalar(const struct parse *p)
  * stores a copy in the matching vals slot; a key "metadata" with a mapping
  * value recurses with sub_keys into sub_vals.
  */
+/*
+ * Reads the labels mapping whose start is the current event, ending on its
+ * end: each pair with scalar key and value appended to *labels (key,
+ * value, ..., NULL).
+ */
+static int
+read_labels(struct parse *p, char ***labels)
+{
+	size_t n = 0;
+
+	while (*labels && (*labels)[n])
+		n++;
+	for (;;) {
+		ml_autofree char *key = NULL;
+		int r = next(p);
+
+		if (r < 0)
+			return r;
+		if (p->ev.type == YAML_MAPPING_END_EVENT)
+			return 0;
+		if (p->ev.type == YAML_SCALAR_EVENT)
+			key = ml_xstrdup(scalar(p));
+		else if ((r = skip_node(p)) < 0)
+			return r;
+		r = next(p);
+		if (r < 0)
+			return r;
+		if (!key || p->ev.type != YAML_SCALAR_EVENT) {
+			r = skip_node(p);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		*labels = ml_xrealloc(*labels, (n + 3) * sizeof(**labels));
+		(*labels)[n++] = key;
+		(*labels)[n++] = ml_xstrdup(scalar(p));
+		(*labels)[n] = NULL;
+		key = NULL;
+	}
+}
+
 static int
 read_mapping(struct parse *p, const char *const *keys, char **vals,
-	     const char *const *sub_keys, char **sub_vals)
+	     const char *const *sub_keys, char **sub_vals, char ***labels)
 {
 	for (;;) {
 		ml_autofree char *key = NULL;
@@ -202,7 +252,12 @@ read_mapping(struct parse *p, const char *const *keys, char **vals,
 		}
 		if (key && sub_keys && strcmp(key, "metadata") == 0 &&
 		    p->ev.type == YAML_MAPPING_START_EVENT) {
-			r = read_mapping(p, sub_keys, sub_vals, NULL, NULL);
+			r = read_mapping(p, sub_keys, sub_vals, NULL, NULL,
+					 labels);
+		} else if (key && !sub_keys && labels &&
+			   strcmp(key, "labels") == 0 &&
+			   p->ev.type == YAML_MAPPING_START_EVENT) {
+			r = read_labels(p, labels);
 		} else {
 			r = skip_node(p);
 		}
@@ -219,6 +274,9 @@ doc_clear(struct ml_manifest_doc *d)
 	free(d->kind);
 	free(d->name);
 	free(d->namespace);
+	for (size_t i = 0; d->labels && d->labels[i]; i++)
+		free(d->labels[i]);
+	free(d->labels);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -252,7 +310,7 @@ read_document(struct parse *p, struct ml_manifest_doc *d, bool *ret_empty)
 			   p->source, d->line);
 		return r;
 	} else {
-		r = read_mapping(p, top_keys, top, meta_keys, meta);
+		r = read_mapping(p, top_keys, top, meta_keys, meta, &d->labels);
 		if (r < 0)
 			goto out;
 	}

@@ -6,9 +6,10 @@
  * text (cut out of the source by the parser's marks, comments and all),
  * which is what server-side apply receives, so the API server's YAML
  * reading is the only one that matters. Of each document only apiVersion,
- * kind, metadata.name and metadata.namespace are read here, to find its
- * REST path from a small table of the kinds minilaunch's own manifests
- * use. Empty documents (only comments, or a bare "---") are skipped.
+ * kind, metadata.name, metadata.namespace and metadata.labels are read
+ * here, to find its REST path from a small table of the kinds minilaunch's
+ * own manifests and the addons use, and whose it is. Empty documents (only
+ * comments, or a bare "---") are skipped.
  */
 #ifndef ML_MANIFEST_H
 #define ML_MANIFEST_H
@@ -28,6 +29,8 @@ struct ml_manifest_doc {
 	char *namespace;    /* metadata.namespace, or NULL when absent */
 	const char *plural; /* the resource ("deployments"); static */
 	bool namespaced;    /* false for cluster-scoped kinds */
+	char **labels;	    /* metadata.labels with scalar values: key,
+			     * value, ..., NULL; or NULL when none */
 };
 
 struct ml_manifest {
@@ -47,6 +50,11 @@ struct ml_manifest {
 int ml_manifest_parse(const char *source, const char *text, size_t len,
 		      struct ml_manifest **ret);
 struct ml_manifest *ml_manifest_free(struct ml_manifest *m);
+
+/* The value of d's label key as written in the document, or NULL.
+ * Borrowed. */
+const char *ml_manifest_doc_label(const struct ml_manifest_doc *d,
+				  const char *key);
 
 /*
  * The resource of kind in api_version: its plural and whether it is

@@ -82,25 +82,13 @@ newest_iso(const char *dir)
 bool
 ml_node_exe_in_build_tree(const char *exe, const char *builddir)
 {
-	ml_autofree char *tree = realpath(builddir, NULL);
-	size_t n;
-
-	if (!exe || !tree || strcmp(tree, "/") == 0)
-		return false;
-	n = strlen(tree);
-	return strncmp(exe, tree, n) == 0 && exe[n] == '/';
+	return ml_paths_exe_in_tree(exe, builddir);
 }
 
 const char *
 ml_node_build_tree(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	return ml_node_exe_in_build_tree(exe, ML_BUILDDIR) ? ML_BUILDDIR : NULL;
+	return ml_paths_build_tree();
 }
 
 /* A plain path given as the image: it must exist, and match sha256 if

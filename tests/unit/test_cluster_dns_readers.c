@@ -1,13 +1,13 @@
 /*
  * test_cluster_dns_readers.c: the cluster DNS wait's readers
- * (src/kube/cluster_dns.c) on bad JSON from the API server (issue 11,
+ * (src/kube/workload.c) on bad JSON from the API server (issue 11,
  * item 8): a Deployment without matchLabels, or with labels that are not
  * strings, and PodLists whose items, containerStatuses or ready have the
  * wrong type. Each is skipped; nothing crashes (Check forks per case).
  */
 #include "config.h"
 
-#include "kube/cluster_dns.h"
+#include "kube/workload.h"
 #include "base/util.h"
 #include "check_run.h"
 
@@ -29,7 +29,7 @@ static char *
 selector(const char *text)
 {
 	struct json_object *o = text ? parse(text) : NULL;
-	char *s = ml_cluster_dns_selector(o);
+	char *s = ml_workload_selector(o);
 
 	json_object_put(o);
 	return s;
@@ -48,13 +48,13 @@ START_TEST(test_cluster_dns_selector)
 }
 END_TEST
 
-static struct ml_cluster_dns_pods
+static struct ml_workload_pods
 pods(const char *text)
 {
 	struct json_object *o = parse(text);
-	struct ml_cluster_dns_pods p;
+	struct ml_workload_pods p;
 
-	ml_cluster_dns_read_pods(o, 0, &p);
+	ml_workload_read_pods(o, 0, &p);
 	json_object_put(o);
 	return p;
 }
@@ -67,7 +67,7 @@ START_TEST(test_cluster_dns_read_pods_bad_types)
 		"{\"items\":{\"a\":1}}",
 		"{\"items\":\"pods\"}",
 	};
-	struct ml_cluster_dns_pods p;
+	struct ml_workload_pods p;
 
 	for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++) {
 		p = pods(none[i]);

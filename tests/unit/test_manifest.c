@@ -122,6 +122,45 @@ START_TEST(test_manifest_document_text)
 }
 END_TEST
 
+/* metadata.labels as written: the object's own, not its pod template's,
+ * scalar values only. */
+START_TEST(test_manifest_labels)
+{
+	static const char text[] =
+		"apiVersion: apps/v1\n"
+		"kind: Deployment\n"
+		"metadata:\n"
+		"  name: web\n"
+		"  labels:\n"
+		"    a: \"1\"\n"
+		"    nested: {x: y}\n"
+		"    b: two\n"
+		"spec:\n"
+		"  template:\n"
+		"    metadata: {labels: {c: three}}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: ConfigMap\n"
+		"metadata: {name: c, labels: {minilaunch.io/addon: x}}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: ConfigMap\n"
+		"metadata: {name: d}\n";
+	struct ml_manifest *m = parse_ok(text);
+
+	ck_assert_uint_eq(m->n, 3);
+	ck_assert_str_eq(ml_manifest_doc_label(&m->docs[0], "a"), "1");
+	ck_assert_str_eq(ml_manifest_doc_label(&m->docs[0], "b"), "two");
+	ck_assert_ptr_null(ml_manifest_doc_label(&m->docs[0], "nested"));
+	ck_assert_ptr_null(ml_manifest_doc_label(&m->docs[0], "c"));
+	ck_assert_str_eq(ml_manifest_doc_label(&m->docs[1],
+					       "minilaunch.io/addon"),
+			 "x");
+	ck_assert_ptr_null(ml_manifest_doc_label(&m->docs[2], "a"));
+	ml_manifest_free(m);
+}
+END_TEST
+
 START_TEST(test_manifest_empty)
 {
 	const char *const empties[] = { "", "# nothing\n", "---\n",
@@ -294,6 +333,7 @@ manifest_suite(void)
 	tcase_add_test(tc, test_manifest_splits_documents);
 	tcase_add_test(tc, test_manifest_document_text);
 	tcase_add_test(tc, test_manifest_empty);
+	tcase_add_test(tc, test_manifest_labels);
 	tcase_add_test(tc, test_manifest_paths);
 	tcase_add_test(tc, test_manifest_resource_table);
 	tcase_add_test(tc, test_manifest_errors_name_file_and_line);
