@@ -135,8 +135,8 @@ ml_paths_addons_catalogue(void)
 }
 
 /* The directories of a home; anything else in it is foreign. */
-static const char *const home_dirs[] = { "certs", "cache", "profiles",
-					 "tmp", "addons" };
+static const char *const home_dirs[] = { "certs", "cache", "profiles", "tmp",
+					 "addons" };
 
 /* True when every entry of dir is a directory (not a link to one). */
 static int
