@@ -93,8 +93,8 @@ kubectl delete pod nopull neverpull --wait=false >/dev/null 2>&1
 # a pod; `image load` puts a saved image where imagePullPolicy Never finds it
 t_run -p $P addons list -o json
 t_eq "addons: list -o json exits 0" 0 "$T_RC"
-t_eq "addons: the defaults are on, the registry off" "default-storageclass=true registry=false storage-provisioner=true" \
-	"$(jq -r '.[] | "\(.name)=\(.enabled)"' "$T_TMP/out" | grep -E '^(default-storageclass|registry|storage-provisioner)=' | sort | xargs)"
+t_eq "addons: the defaults are on, the registry off" "default-storageclass=enabled registry=disabled storage-provisioner=enabled" \
+	"$(jq -r 'to_entries[] | "\(.key)=\(.value.status)"' "$T_TMP/out" | grep -E '^(default-storageclass|registry|storage-provisioner)=' | sort | xargs)"
 t_eq "addons: StorageClass standard is the default" true \
 	"$(kubectl get storageclass standard -o jsonpath='{.metadata.annotations.storageclass\.kubernetes\.io/is-default-class}')"
 t_eq "addons: the provisioner is available" 1 \
