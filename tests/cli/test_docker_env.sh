@@ -9,12 +9,17 @@ export MINILAUNCH_HOME="$weird/.minilaunch"
 mkdir -p "$MINILAUNCH_HOME"
 certs="$MINILAUNCH_HOME/profiles/dev/certs/docker"
 
+# The profiles' Docker ports: free ones, as make check runs tests side by
+# side (the first must have nothing listening until t_listen).
+DEV=$(t_free_port)
+PROD=$DEV
+while [ "$PROD" = "$DEV" ]; do PROD=$(t_free_port); done
 # failures first: nothing on stdout, so `eval` does no harm
 t_run -p dev docker-env
 t_eq "missing profile: exit 1" 1 "$T_RC"
 t_eq "missing profile: no stdout" "" "$T_OUT"
 t_check "missing profile: named" grep -q "profile 'dev' not found" "$T_TMP/err"
-"$ML_FIXTURE" "$MINILAUNCH_HOME" dev Stopped 42376 48443
+"$ML_FIXTURE" "$MINILAUNCH_HOME" dev Stopped $DEV 48443
 t_run -p dev docker-env
 t_eq "stopped profile: exit 1" 1 "$T_RC"
 t_eq "stopped profile: no stdout" "" "$T_OUT"
@@ -22,17 +27,17 @@ t_check "stopped profile: says so" grep -q "is not running (status: Stopped)" "$
 t_run -p dev docker-env --shell klingon
 t_eq "unknown shell: usage error" 64 "$T_RC"
 
-"$ML_FIXTURE" "$MINILAUNCH_HOME" dev Running 42376 48443
+"$ML_FIXTURE" "$MINILAUNCH_HOME" dev Running $DEV 48443
 t_run -p dev docker-env
 t_eq "running in the state but nothing on the port: exit 1" 1 "$T_RC"
-t_check "dead VM: says nothing answers" grep -q "nothing answers on 127.0.0.1:42376" "$T_TMP/err"
+t_check "dead VM: says nothing answers" grep -q "nothing answers on 127.0.0.1:$DEV" "$T_TMP/err"
 t_eq "dead VM: no stdout" "" "$T_OUT"
-t_listen 42376
+t_listen $DEV
 t_check "client certs verify against the CA" openssl verify -CAfile "$certs/ca.pem" "$certs/cert.pem"
 t_eq "client key mode" 600 "$(stat -c %a "$certs/key.pem")"
 
 want="DOCKER_CERT_PATH=$certs
-DOCKER_HOST=tcp://127.0.0.1:42376
+DOCKER_HOST=tcp://127.0.0.1:$DEV
 DOCKER_TLS_VERIFY=1
 MINILAUNCH_ACTIVE_DOCKERD=dev"
 showenv='/usr/bin/env | grep -E "^(DOCKER_|MINILAUNCH_)" | grep -v "^MINILAUNCH_HOME=" | sort'
@@ -51,7 +56,7 @@ t_eq "shell detected from \$SHELL" "set -gx DOCKER_TLS_VERIFY '1';" "$got"
 # the usual unquoted form, with a home holding single spaces only
 spaced="$T_TMP/my home"
 mkdir -p "$spaced"
-"$ML_FIXTURE" "$spaced" dev Running 42376 48443
+"$ML_FIXTURE" "$spaced" dev Running $DEV 48443
 got=$(MINILAUNCH_HOME=$spaced bash -c "eval \$('$MINILAUNCH' -p dev docker-env); printf %s \"\$DOCKER_CERT_PATH\"")
 t_eq "eval \$(...) unquoted" "$spaced/profiles/dev/certs/docker" "$got"
 
@@ -59,7 +64,7 @@ t_run -p dev docker-env --shell bash
 t_check "hint line, quoted" grep -qx "# eval \"\$(minilaunch -p dev docker-env --shell bash)\"" "$T_TMP/out"
 t_run -p dev docker-env --shell none
 t_eq "none: bare lines" "DOCKER_TLS_VERIFY=1
-DOCKER_HOST=tcp://127.0.0.1:42376
+DOCKER_HOST=tcp://127.0.0.1:$DEV
 DOCKER_CERT_PATH=$certs
 MINILAUNCH_ACTIVE_DOCKERD=dev" "$T_OUT"
 
@@ -86,20 +91,20 @@ MINILAUNCH_EXISTING_DOCKER_TLS_VERIFY=1" "$(sed -n '1,/^---$/p' <<<"$out" | sed 
 done
 
 # switching profiles keeps the user's settings, not the first profile's
-"$ML_FIXTURE" "$MINILAUNCH_HOME" prod Running 52376 58443
-t_listen 52376
+"$ML_FIXTURE" "$MINILAUNCH_HOME" prod Running $PROD 58443
+t_listen $PROD
 got=$(DOCKER_HOST=tcp://mine.invalid:1 bash -c "eval \"\$('$MINILAUNCH' -p dev docker-env)\"; eval \"\$('$MINILAUNCH' -p prod docker-env)\"; $showenv")
-t_check "second profile active" grep -qx "DOCKER_HOST=tcp://127.0.0.1:52376" <<<"$got"
+t_check "second profile active" grep -qx "DOCKER_HOST=tcp://127.0.0.1:$PROD" <<<"$got"
 t_check "user's host still kept" grep -qx "MINILAUNCH_EXISTING_DOCKER_HOST=tcp://mine.invalid:1" <<<"$got"
 
 # other shells' syntax, checked where no interpreter is at hand
 t_run -p dev docker-env --shell powershell
-t_check "powershell" grep -qx "\$Env:DOCKER_HOST = 'tcp://127.0.0.1:42376'" "$T_TMP/out"
+t_check "powershell" grep -qx "\$Env:DOCKER_HOST = 'tcp://127.0.0.1:$DEV'" "$T_TMP/out"
 t_run -p dev docker-env --shell cmd
-t_check "cmd" grep -qx 'SET "DOCKER_HOST=tcp://127.0.0.1:42376"' "$T_TMP/out"
+t_check "cmd" grep -qx "SET \"DOCKER_HOST=tcp://127.0.0.1:$DEV\"" "$T_TMP/out"
 t_run -p dev docker-env --shell emacs
-t_check "emacs" grep -qx '(setenv "DOCKER_HOST" "tcp://127.0.0.1:42376")' "$T_TMP/out"
+t_check "emacs" grep -qx "(setenv \"DOCKER_HOST\" \"tcp://127.0.0.1:$DEV\")" "$T_TMP/out"
 t_run -p dev docker-env --shell tcsh
-t_check "tcsh" grep -qx "setenv DOCKER_HOST 'tcp://127.0.0.1:42376';" "$T_TMP/out"
+t_check "tcsh" grep -qx "setenv DOCKER_HOST 'tcp://127.0.0.1:$DEV';" "$T_TMP/out"
 
 t_summary
