@@ -175,6 +175,9 @@ t_check "registry addon: the pod is Ready" kubectl wait --for=condition=Ready po
 t_check "registry addon: the kubelet pulled it" \
 	bash -c "kubectl get events --field-selector involvedObject.name=regapp -o jsonpath='{.items[*].reason}' | grep -qw Pulled"
 kubectl delete pod regapp --wait=false >/dev/null 2>&1
+# what the addons cost, printed for the record: each container's memory
+docker stats --no-stream --format '{{.Name}} {{.MemUsage}}' 2>/dev/null |
+	grep -E '^k8s_(storage-provisioner|registry)_' | sed 's/^/  addon memory: /'
 t_check "registry addon: the push is on the node's disk" \
 	bash -c "'$MINILAUNCH' -p $P ssh -- sudo test -d /var/lib/minilaunch/registry/docker/registry/v2/repositories/e2e/app"
 t_check "registry addon: disable" ml addons disable registry
