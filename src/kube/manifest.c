@@ -176,11 +176,34 @@ scalar(const struct parse *p)
 }
 
 /*
- * Reads the pairs of the mapping whose start is the current event, ending
- * on its end. For each key in keys (NULL-terminated) with a scalar value,
- * stores a copy in the matching vals slot; a key "metadata" with a mapping
- * value recurses with sub_keys into sub_vals.
+ * Steps to the next pair of the mapping being read: returns 0 on the
+ * mapping's end, else 1 with the current event the pair's value and *key
+ * its key (NULL when the key is not a scalar, which is skipped; caller
+ * frees).
  */
+static int
+next_pair(struct parse *p, char **key)
+{
+	int r = next(p);
+
+	*key = NULL;
+	if (r < 0)
+		return r;
+	if (p->ev.type == YAML_MAPPING_END_EVENT)
+		return 0;
+	if (p->ev.type == YAML_SCALAR_EVENT)
+		*key = ml_xstrdup(scalar(p));
+	else if ((r = skip_node(p)) < 0)
+		return r;
+	r = next(p);
+	if (r < 0) {
+		free(*key);
+		*key = NULL;
+		return r;
+	}
+	return 1;
+}
+
 /*
  * Reads the labels mapping whose start is the current event, ending on its
  * end: each pair with scalar key and value appended to *labels (key,
@@ -195,18 +218,9 @@ read_labels(struct parse *p, char ***labels)
 		n++;
 	for (;;) {
 		ml_autofree char *key = NULL;
-		int r = next(p);
+		int r = next_pair(p, &key);
 
-		if (r < 0)
-			return r;
-		if (p->ev.type == YAML_MAPPING_END_EVENT)
-			return 0;
-		if (p->ev.type == YAML_SCALAR_EVENT)
-			key = ml_xstrdup(scalar(p));
-		else if ((r = skip_node(p)) < 0)
-			return r;
-		r = next(p);
-		if (r < 0)
+		if (r <= 0)
 			return r;
 		if (!key || p->ev.type != YAML_SCALAR_EVENT) {
 			r = skip_node(p);
@@ -222,24 +236,22 @@ read_labels(struct parse *p, char ***labels)
 	}
 }
 
+/*
+ * Reads the pairs of the mapping whose start is the current event, ending
+ * on its end. For each key in keys (NULL-terminated) with a scalar value,
+ * stores a copy in the matching vals slot; a key "metadata" with a mapping
+ * value recurses with sub_keys into sub_vals, and there a key "labels"
+ * with a mapping value is read into *labels (read_labels).
+ */
 static int
 read_mapping(struct parse *p, const char *const *keys, char **vals,
 	     const char *const *sub_keys, char **sub_vals, char ***labels)
 {
 	for (;;) {
 		ml_autofree char *key = NULL;
-		int r = next(p);
+		int r = next_pair(p, &key);
 
-		if (r < 0)
-			return r;
-		if (p->ev.type == YAML_MAPPING_END_EVENT)
-			return 0;
-		if (p->ev.type == YAML_SCALAR_EVENT)
-			key = ml_xstrdup(scalar(p));
-		else if ((r = skip_node(p)) < 0)
-			return r;
-		r = next(p);
-		if (r < 0)
+		if (r <= 0)
 			return r;
 		if (key && p->ev.type == YAML_SCALAR_EVENT) {
 			for (size_t i = 0; keys[i]; i++) {
