@@ -374,9 +374,9 @@ t_check "docker-only boot: ML-NODE-OUT is jumped to first" vm_wait 30 egress_fir
 # test gives the two ranges that route for a moment; ML-NODE-OUT must
 # reject both packets in the node.
 n_range0=$(range_rejected)
-vm_ssh 'sudo ip route add 10.96.0.0/12 via 10.0.2.2 && sudo ip route add 10.244.0.0/16 via 10.0.2.2 &&
-	{ echo x >/dev/udp/10.96.255.254/53; echo x >/dev/udp/10.244.200.9/53; }
-	sudo ip route del 10.96.0.0/12; sudo ip route del 10.244.0.0/16' >/dev/null 2>&1
+vm_ssh 'for r in 10.96.0.0/12 10.244.0.0/16; do sudo ip route replace $r via 10.0.2.2; done
+	echo x >/dev/udp/10.96.255.254/53; echo x >/dev/udp/10.244.200.9/53
+	for r in 10.96.0.0/12 10.244.0.0/16; do sudo ip route del $r; done' >/dev/null 2>&1
 t_eq "docker-only boot: the node's packets to the service and pod ranges rejected in the node" \
 	$((n_range0 + 2)) "$(range_rejected)"
 vm_ssh 'ip route; sudo iptables -w -L ML-NODE-OUT -n -v -x' 2>&1 | sed 's/^/#   /'
