@@ -54,10 +54,159 @@ next_entry(struct archive *a, const char *iso_path, size_t *count,
 	return 1;
 }
 
+#define SECTOR 2048
+#define FIRST_DESCRIPTOR 16 /* after the system area */
+#define MAX_DESCRIPTORS 64
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[0] << 24;
+}
+
+/*
+ * A directory record's extent and length, when both byte orders of each
+ * agree and the extent of a non-empty one lies inside the file.
+ */
+static bool
+record_ok(const unsigned char *r, uint64_t size, uint32_t *ext, uint32_t *len)
+{
+	*ext = le32(r + 2);
+	*len = le32(r + 10);
+	/* libarchive gives an empty file the extent 0xfffffff0 */
+	return *ext == be32(r + 6) && *len == be32(r + 14) &&
+	       (*len == 0 || (uint64_t)*ext * SECTOR + *len <= size);
+}
+
+struct walk {
+	int fd;
+	uint64_t size;
+	uint32_t *ext, *len; /* the directories to read, in order */
+	size_t n, done, records;
+};
+
+/* Queues a directory; one met twice is a loop. */
+static bool
+walk_push(struct walk *w, uint32_t ext, uint32_t len)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->ext[i] == ext)
+			return false;
+	w->ext = ml_xrealloc(w->ext, (w->n + 1) * sizeof(*w->ext));
+	w->len = ml_xrealloc(w->len, (w->n + 1) * sizeof(*w->len));
+	w->ext[w->n] = ext;
+	w->len[w->n++] = len;
+	return true;
+}
+
+/* Checks the records of one directory and queues its subdirectories. */
+static bool
+walk_dir(struct walk *w, uint32_t ext, uint32_t len)
+{
+	unsigned char s[SECTOR];
+
+	for (uint64_t off = 0; off < len; off += SECTOR) {
+		if (pread(w->fd, s, SECTOR,
+			  (off_t)(ext * (uint64_t)SECTOR + off)) != SECTOR)
+			return false;
+		for (size_t pos = 0; pos < SECTOR && off + pos < len;) {
+			unsigned dl = s[pos], nl;
+			uint32_t e, l;
+
+			if (dl == 0) /* the rest of the sector is padding */
+				break;
+			if (dl < 34 || pos + dl > SECTOR ||
+			    !record_ok(s + pos, w->size, &e, &l))
+				return false;
+			nl = s[pos + 32];
+			if (33 + nl > dl || ++w->records > MAX_ENTRIES)
+				return false;
+			/* a directory other than "." (0) and ".." (1) */
+			if ((s[pos + 25] & 2) &&
+			    !(nl == 1 && s[pos + 33] <= 1) &&
+			    !walk_push(w, e, l))
+				return false;
+			pos += dl;
+		}
+	}
+	return true;
+}
+
+/*
+ * Checks what libarchive would trust before it reads the image: the volume
+ * descriptors and every directory record (both byte orders of each number
+ * agree, each extent lies in the file, no directory twice, at most
+ * MAX_ENTRIES records). libarchive reads one byte order only, so one
+ * damaged byte in a length once had it allocate a gigabyte.
+ */
+static int
+check_layout(const char *iso_path)
+{
+	struct walk w = { .fd = open(iso_path, O_RDONLY | O_CLOEXEC) };
+	unsigned char s[SECTOR];
+	struct stat st;
+	bool ok = true, primary = false;
+
+	if (w.fd < 0)
+		return ml_err(
+			-errno,
+			"cannot read node image '%s': %s: check the path or rebuild it with 'make iso'",
+			iso_path, strerror(errno));
+	if (fstat(w.fd, &st) < 0) {
+		close(w.fd);
+		return ml_err(-EIO, "cannot read node image '%s': %s", iso_path,
+			      strerror(errno));
+	}
+	w.size = (uint64_t)st.st_size;
+	for (int i = FIRST_DESCRIPTOR; ok; i++) {
+		uint32_t e, l;
+
+		ok = i < FIRST_DESCRIPTOR + MAX_DESCRIPTORS &&
+		     pread(w.fd, s, SECTOR, (off_t)i * SECTOR) == SECTOR &&
+		     memcmp(s + 1, "CD001", 5) == 0;
+		if (!ok || s[0] == 255) /* the set's terminator */
+			break;
+		if (s[0] != 1 && s[0] != 2) /* primary, supplementary */
+			continue;
+		primary = primary || s[0] == 1;
+		ok = s[128] == (SECTOR & 0xff) && s[129] == SECTOR >> 8 &&
+		     s[130] == SECTOR >> 8 && s[131] == (SECTOR & 0xff) &&
+		     le32(s + 80) == be32(s + 84) &&
+		     record_ok(s + 156, w.size, &e, &l) && walk_push(&w, e, l);
+	}
+	ok = ok && primary;
+	while (ok && w.done < w.n) {
+		ok = walk_dir(&w, w.ext[w.done], w.len[w.done]);
+		w.done++;
+	}
+	close(w.fd);
+	free(w.ext);
+	free(w.len);
+	if (!ok)
+		return ml_err(
+			-EBADMSG,
+			"node image '%s' is damaged (its ISO9660 directories do not hold together): rebuild it with 'make iso'",
+			iso_path);
+	return 0;
+}
+
 static struct archive *
 open_iso(const char *iso_path, int *ret)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
+
+	*ret = check_layout(iso_path);
+	if (*ret < 0)
+		return NULL;
+	a = archive_read_new();
 
 	archive_read_support_format_iso9660(a);
 	if (archive_read_open_filename(a, iso_path, 64 * 1024) != ARCHIVE_OK) {
