@@ -498,6 +498,24 @@ ml_json_get(struct json_object *o, const char *path)
 	return o;
 }
 
+struct json_object *
+ml_json_key(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+const char *
+ml_json_key_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = ml_json_key(o, key);
+
+	return json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
 const char *
 ml_json_str(struct json_object *o, const char *path)
 {

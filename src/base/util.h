@@ -144,5 +144,12 @@ struct json_object;
 struct json_object *ml_json_get(struct json_object *o, const char *path);
 /* ml_json_get() when the value is a string, else NULL. Borrowed. */
 const char *ml_json_str(struct json_object *o, const char *path);
+/*
+ * o's member key, taken whole (an annotation's key has dots), or NULL when
+ * o is not an object or lacks it; ml_json_key_str() when it is a string.
+ * Borrowed.
+ */
+struct json_object *ml_json_key(struct json_object *o, const char *key);
+const char *ml_json_key_str(struct json_object *o, const char *key);
 
 #endif

@@ -20,32 +20,11 @@ struct ip {
 	char text[INET6_ADDRSTRLEN];
 };
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, key, &v))
-		return v;
-	return NULL;
-}
-
-static const char *
-jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	return v && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 /* The array at key, or NULL; *n its length. */
 static struct json_object *
 jarray(struct json_object *o, const char *key, size_t *n)
 {
-	struct json_object *v = jget(o, key);
+	struct json_object *v = ml_json_key(o, key);
 
 	if (!v || !json_object_is_type(v, json_type_array)) {
 		*n = 0;
@@ -211,9 +190,9 @@ add_srvs(struct ml_dns_records *set, const char *fqdn, unsigned ttl,
 {
 	for (size_t i = 0; i < nports; i++) {
 		struct json_object *p = json_object_array_get_idx(ports, i);
-		const char *name = jstr(p, "name");
-		const char *proto = jstr(p, "protocol");
-		struct json_object *num = jget(p, "port");
+		const char *name = ml_json_key_str(p, "name");
+		const char *proto = ml_json_key_str(p, "protocol");
+		struct json_object *num = ml_json_key(p, "port");
 		const char *lproto;
 		int port;
 
@@ -246,7 +225,7 @@ headless_records(struct ml_dns_records *set, const char *fqdn, unsigned ttl,
 		 struct json_object *spec, struct json_object *eps)
 {
 	struct json_object *subsets,
-		*pub = jget(spec, "publishNotReadyAddresses");
+		*pub = ml_json_key(spec, "publishNotReadyAddresses");
 	bool not_ready = pub && json_object_get_boolean(pub);
 	size_t nsubsets;
 	bool any = false;
@@ -268,12 +247,14 @@ headless_records(struct ml_dns_records *set, const char *fqdn, unsigned ttl,
 			for (size_t a = 0; a < naddrs; a++) {
 				struct json_object *addr =
 					json_object_array_get_idx(addrs, a);
-				const char *host = jstr(addr, "hostname");
+				const char *host =
+					ml_json_key_str(addr, "hostname");
 				ml_autofree char *dash = NULL;
 				ml_autofree char *target = NULL;
 				struct ip ip;
 
-				if (!parse_ip(jstr(addr, "ip"), &ip)) {
+				if (!parse_ip(ml_json_key_str(addr, "ip"),
+					      &ip)) {
 					ml_log_debug("ignoring an address of "
 						     "%s: not an IP",
 						     fqdn);
@@ -299,10 +280,12 @@ service_records(struct ml_dns_records *set, const char *domain, unsigned ttl,
 		const char *key, struct json_object *svc,
 		struct json_object *endpoints)
 {
-	struct json_object *meta = jget(svc, "metadata");
-	struct json_object *spec = jget(svc, "spec");
-	const char *name = jstr(meta, "name"), *ns = jstr(meta, "namespace");
-	const char *type = jstr(spec, "type"), *cip = jstr(spec, "clusterIP");
+	struct json_object *meta = ml_json_key(svc, "metadata");
+	struct json_object *spec = ml_json_key(svc, "spec");
+	const char *name = ml_json_key_str(meta, "name"),
+		   *ns = ml_json_key_str(meta, "namespace");
+	const char *type = ml_json_key_str(spec, "type"),
+		   *cip = ml_json_key_str(spec, "clusterIP");
 	struct json_object *ips, *ports, *eps = NULL;
 	ml_autofree char *fqdn = NULL;
 	size_t nips, nports;
@@ -314,7 +297,7 @@ service_records(struct ml_dns_records *set, const char *domain, unsigned ttl,
 	}
 	fqdn = ml_xasprintf("%s.%s.svc.%s.", name, ns, domain);
 	if (type && strcmp(type, "ExternalName") == 0) {
-		const char *ext = jstr(spec, "externalName");
+		const char *ext = ml_json_key_str(spec, "externalName");
 		ml_autofree char *target = ext ? ml_xstrdup(ext) : NULL;
 		size_t n = target ? strlen(target) : 0;
 
@@ -383,34 +366,6 @@ ml_dns_records_build(const char *domain, unsigned ttl,
 	ml_dns_records_release(ret);
 	*ret = set;
 	return n;
-}
-
-char *
-ml_dns_object_key(struct json_object *obj)
-{
-	struct json_object *meta = jget(obj, "metadata");
-	const char *name = jstr(meta, "name"), *ns = jstr(meta, "namespace");
-
-	if (!name || !ns)
-		return NULL;
-	return ml_xasprintf("%s/%s", ns, name);
-}
-
-struct json_object *
-ml_dns_index_from_list(struct json_object *list)
-{
-	struct json_object *idx = json_object_new_object();
-	size_t n;
-	struct json_object *items = jarray(list, "items", &n);
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *item = json_object_array_get_idx(items, i);
-		ml_autofree char *key = ml_dns_object_key(item);
-
-		if (key)
-			json_object_object_add(idx, key, json_object_get(item));
-	}
-	return idx;
 }
 
 /* --- diff ----------------------------------------------------------------- */

@@ -50,20 +50,8 @@ struct ml_dns_records {
 void ml_dns_records_release(struct ml_dns_records *set);
 
 /*
- * The index key of a Service or Endpoints object, "NAMESPACE/NAME", or NULL
- * when it lacks either. Caller frees.
- */
-char *ml_dns_object_key(struct json_object *obj);
-
-/*
- * A new index (a JSON object mapping keys to the objects, each referenced)
- * of the items of list (a List as the API returns it; NULL or one without
- * items gives an empty index). Caller puts.
- */
-struct json_object *ml_dns_index_from_list(struct json_object *list);
-
-/*
- * Computes every record for services and endpoints (indexes as above) in
+ * Computes every record for services and endpoints (indexes
+ * as ml_k8s_index_from_list() makes them, kube/informer.h) in
  * zone domain ("cluster.local", no trailing dot) with ttl into *ret, which
  * is replaced (released first: zero it before the first call). Returns the
  * number of services that gave records, or -EINVAL with a message when

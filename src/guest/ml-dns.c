@@ -21,6 +21,7 @@
 #include "guest/dns_records.h"
 #include "guest/unbound_ctl.h"
 
+#include "kube/informer.h"
 #include "kube/k8s.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -90,17 +91,6 @@ struct flags {
 
 struct dns;
 
-/* What one watch (services or endpoints) holds. */
-struct store {
-	struct dns *dns;
-	const char *what; /* "services" */
-	const char *path; /* "/api/v1/services" */
-	struct json_object *index;
-	struct ml_k8s_watch *watch;
-	bool listed; /* a whole list arrived */
-	bool lost;   /* disconnected (said once in the log) */
-};
-
 struct dns {
 	struct flags f;
 	char *domain; /* lowercase, no trailing dot */
@@ -108,13 +98,13 @@ struct dns {
 	pid_t unbound;
 	struct ml_unbound_upstreams up;
 	struct ml_k8s *k8s;
-	struct store services, endpoints;
+	struct ml_store services, endpoints;
+	struct ml_store *stores[2];
+	struct ml_informer inf;
 	struct ml_dns_records pushed;
 	bool dirty, ready, stop;
 	int exit_code;
-	int64_t push_at, watch_at;
-	int watch_backoff;
-	bool watch_warned;
+	int64_t push_at;
 	int epfd, sigfd, health_fd, ready_fd;
 };
 
@@ -484,89 +474,13 @@ push(struct dns *d)
 /* --- watches -------------------------------------------------------------- */
 
 static void
-on_event(const struct ml_k8s_event *ev, void *ud)
+on_change(struct ml_store *s, enum ml_store_change change, const char *key,
+	  void *ud)
 {
-	struct store *s = ud;
-	struct dns *d = s->dns;
-	ml_autofree char *key = NULL;
+	struct dns *d = ud;
 
-	switch (ev->type) {
-	case ML_K8S_RELISTED:
-		json_object_put(s->index);
-		s->index = ml_dns_index_from_list(ev->obj);
-		s->listed = true;
-		d->dirty = true;
-		ml_log_debug("listed %d %s",
-			     json_object_object_length(s->index), s->what);
-		break;
-	case ML_K8S_ADDED:
-	case ML_K8S_MODIFIED:
-		key = ml_dns_object_key(ev->obj);
-		if (key) {
-			json_object_object_add(s->index, key,
-					       json_object_get(ev->obj));
-			d->dirty = true;
-		}
-		break;
-	case ML_K8S_DELETED:
-		key = ml_dns_object_key(ev->obj);
-		if (key) {
-			json_object_object_del(s->index, key);
-			d->dirty = true;
-		}
-		break;
-	case ML_K8S_DISCONNECTED:
-		if (!s->lost)
-			ml_log_warn("lost the watch of %s (%s); answering with "
-				    "the %zu records held until it is back",
-				    s->what, ev->text ? ev->text : "",
-				    d->pushed.n);
-		s->lost = true;
-		break;
-	case ML_K8S_CONNECTED:
-		if (s->lost)
-			ml_log_info("watching %s again", s->what);
-		s->lost = false;
-		break;
-	default:
-		break;
-	}
-}
-
-/* Starts the watches not running yet; on failure, again after a backoff. */
-static void
-start_watches(struct dns *d)
-{
-	struct store *stores[] = { &d->services, &d->endpoints };
-
-	if (ml_now_ms() < d->watch_at)
-		return;
-	for (size_t i = 0; i < ML_ARRAY_SIZE(stores); i++) {
-		struct store *s = stores[i];
-		int r;
-
-		if (s->watch)
-			continue;
-		r = ml_k8s_watch(d->k8s, s->path, false, on_event, s,
-				 &s->watch);
-		if (r < 0) {
-			if (!d->watch_warned)
-				ml_log_warn("cannot list %s: %s; retrying",
-					    s->what, ml_err_msg());
-			d->watch_warned = true;
-			d->watch_at = ml_now_ms() + d->watch_backoff;
-			d->watch_backoff = d->watch_backoff * 2 >
-							   WATCH_RETRY_MAX_MS
-						   ? WATCH_RETRY_MAX_MS
-						   : d->watch_backoff * 2;
-			return;
-		}
-		ml_log_debug("watching %s", s->path);
-	}
-	if (d->watch_warned)
-		ml_log_info("listed services and endpoints");
-	d->watch_warned = false;
-	d->watch_backoff = WATCH_RETRY_MIN_MS;
+	(void)s, (void)change, (void)key;
+	d->dirty = true;
 }
 
 /* --- HTTP: /health and /ready --------------------------------------------- */
@@ -748,7 +662,7 @@ handle_fds(struct dns *d)
 static bool
 push_due(const struct dns *d)
 {
-	return d->dirty && d->services.listed && d->endpoints.listed;
+	return d->dirty && ml_informer_synced(&d->inf);
 }
 
 static int
@@ -756,8 +670,8 @@ next_timeout(const struct dns *d)
 {
 	int64_t now = ml_now_ms(), t = now + IDLE_MS;
 
-	if ((!d->services.watch || !d->endpoints.watch) && d->watch_at < t)
-		t = d->watch_at;
+	if (ml_informer_next_try(&d->inf) < t)
+		t = ml_informer_next_try(&d->inf);
 	if (push_due(d) && d->push_at < t)
 		t = d->push_at;
 	return t > now ? (int)(t - now) : 0;
@@ -774,7 +688,7 @@ run(struct dns *d)
 		handle_fds(d);
 		if (d->stop)
 			break;
-		start_watches(d);
+		ml_informer_start(&d->inf);
 		if (push_due(d) && ml_now_ms() >= d->push_at)
 			push(d);
 	}
@@ -800,6 +714,8 @@ setup(struct dns *d)
 	if (r < 0)
 		return r;
 	ml_k8s_set_timeout(d->k8s, API_TIMEOUT_MS);
+	ml_informer_init(&d->inf, d->k8s, d->stores, ML_ARRAY_SIZE(d->stores),
+			 on_change, d, WATCH_RETRY_MIN_MS, WATCH_RETRY_MAX_MS);
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
@@ -834,11 +750,10 @@ setup(struct dns *d)
 static void
 teardown(struct dns *d)
 {
-	/* The client first: no callback may touch the stores after this. */
+	/* The watches first: no callback may touch the stores after this. */
+	ml_informer_release(&d->inf);
 	d->k8s = ml_k8s_free(d->k8s);
 	stop_unbound(d);
-	json_object_put(d->services.index);
-	json_object_put(d->endpoints.index);
 	ml_dns_records_release(&d->pushed);
 	ml_unbound_upstreams_release(&d->up);
 	ml_unbound_hosts_release(&d->f.hosts);
@@ -869,7 +784,9 @@ main(int argc, char **argv)
 		       .health_port = 8080,
 		       .ready_port = 8181 },
 		.exit_code = EXIT_SUCCESS,
-		.watch_backoff = WATCH_RETRY_MIN_MS,
+		.services = { .what = "services", .path = "/api/v1/services" },
+		.endpoints = { .what = "endpoints",
+			       .path = "/api/v1/endpoints" },
 		.epfd = -1,
 		.sigfd = -1,
 		.health_fd = -1,
@@ -878,14 +795,8 @@ main(int argc, char **argv)
 	size_t n;
 	int r;
 
-	d.services = (struct store){ .dns = &d,
-				     .what = "services",
-				     .path = "/api/v1/services",
-				     .index = json_object_new_object() };
-	d.endpoints = (struct store){ .dns = &d,
-				      .what = "endpoints",
-				      .path = "/api/v1/endpoints",
-				      .index = json_object_new_object() };
+	d.stores[0] = &d.services;
+	d.stores[1] = &d.endpoints;
 	r = parse_flags(argc, argv, &d.f);
 	if (r > 0)
 		r = 0, d.stop = true;

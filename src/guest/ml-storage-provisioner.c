@@ -24,6 +24,7 @@
 
 #include "guest/provisioner.h"
 
+#include "kube/informer.h"
 #include "kube/k8s.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -63,26 +64,18 @@ struct flags {
 
 struct prov;
 
-/* What one watch holds. */
-struct store {
-	struct prov *p;
-	const char *what; /* "persistentvolumeclaims" */
-	const char *path;
-	struct json_object *index;
-	struct ml_k8s_watch *watch;
-	bool listed, lost;
-};
-
 struct prov {
 	struct flags f;
 	char *root; /* --root, absolute, no trailing '/' */
 	struct ml_k8s *k8s;
-	struct store claims, volumes, classes;
+	struct ml_store claims, volumes, classes;
+	struct ml_store *stores[3];
+	struct ml_informer inf;
 	/* Volumes whose Retain was said, and failures said, by name: each
 	 * once, not at every pass. */
 	struct json_object *said;
-	bool dirty, stop, watch_warned;
-	int64_t retry_at, watch_at;
+	bool dirty, stop;
+	int64_t retry_at;
 	int sigfd;
 };
 
@@ -348,89 +341,15 @@ reconcile(struct prov *p)
 /* --- watches -------------------------------------------------------------- */
 
 static void
-on_event(const struct ml_k8s_event *ev, void *ud)
+on_change(struct ml_store *s, enum ml_store_change change, const char *key,
+	  void *ud)
 {
-	struct store *s = ud;
-	struct prov *p = s->p;
-	ml_autofree char *key = NULL;
+	struct prov *p = ud;
 
-	switch (ev->type) {
-	case ML_K8S_RELISTED:
-		json_object_put(s->index);
-		s->index = ml_prov_index_from_list(ev->obj);
-		s->listed = true;
-		p->dirty = true;
-		ml_log_debug("listed %d %s",
-			     json_object_object_length(s->index), s->what);
-		break;
-	case ML_K8S_ADDED:
-	case ML_K8S_MODIFIED:
-		key = ml_prov_object_key(ev->obj);
-		if (key) {
-			json_object_object_add(s->index, key,
-					       json_object_get(ev->obj));
-			p->dirty = true;
-		}
-		break;
-	case ML_K8S_DELETED:
-		key = ml_prov_object_key(ev->obj);
-		if (key) {
-			json_object_object_del(s->index, key);
-			forget(p, key);
-			p->dirty = true;
-		}
-		break;
-	case ML_K8S_DISCONNECTED:
-		if (!s->lost)
-			ml_log_warn("lost the watch of %s (%s); waiting for it",
-				    s->what, ev->text ? ev->text : "");
-		s->lost = true;
-		break;
-	case ML_K8S_CONNECTED:
-		if (s->lost)
-			ml_log_info("watching %s again", s->what);
-		s->lost = false;
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-start_watches(struct prov *p)
-{
-	struct store *stores[] = { &p->classes, &p->volumes, &p->claims };
-
-	if (ml_now_ms() < p->watch_at)
-		return;
-	for (size_t i = 0; i < ML_ARRAY_SIZE(stores); i++) {
-		struct store *s = stores[i];
-
-		if (s->watch)
-			continue;
-		if (ml_k8s_watch(p->k8s, s->path, false, on_event, s,
-				 &s->watch) < 0) {
-			/* Said once until it works: the API may be down for
-			 * minutes while the node starts. */
-			if (!p->watch_warned)
-				ml_log_warn("cannot list %s: %s; retrying",
-					    s->what, ml_err_msg());
-			ml_err_clear();
-			p->watch_warned = true;
-			p->watch_at = ml_now_ms() + RETRY_MS;
-			return;
-		}
-		ml_log_debug("watching %s", s->path);
-	}
-	if (p->watch_warned)
-		ml_log_info("listed claims, volumes and classes");
-	p->watch_warned = false;
-}
-
-static bool
-all_listed(const struct prov *p)
-{
-	return p->claims.listed && p->volumes.listed && p->classes.listed;
+	(void)s;
+	if (change == ML_STORE_DELETED)
+		forget(p, key);
+	p->dirty = true;
 }
 
 /* --- the loop ------------------------------------------------------------- */
@@ -454,6 +373,8 @@ next_timeout(const struct prov *p)
 
 	if (p->dirty && p->retry_at < t)
 		t = p->retry_at;
+	if (ml_informer_next_try(&p->inf) < t)
+		t = ml_informer_next_try(&p->inf);
 	return t > now ? (int)(t - now) : 0;
 }
 
@@ -468,8 +389,9 @@ run(struct prov *p)
 		on_signal(p);
 		if (p->stop)
 			break;
-		start_watches(p);
-		if (p->dirty && all_listed(p) && ml_now_ms() >= p->retry_at)
+		ml_informer_start(&p->inf);
+		if (p->dirty && ml_informer_synced(&p->inf) &&
+		    ml_now_ms() >= p->retry_at)
 			reconcile(p);
 	}
 	return 0;
@@ -498,6 +420,8 @@ setup(struct prov *p)
 	if (r < 0)
 		return r;
 	ml_k8s_set_timeout(p->k8s, API_TIMEOUT_MS);
+	ml_informer_init(&p->inf, p->k8s, p->stores, ML_ARRAY_SIZE(p->stores),
+			 on_change, p, RETRY_MS, RETRY_MS);
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
@@ -510,7 +434,7 @@ setup(struct prov *p)
 			      strerror(errno));
 	ml_log_info("provisioning %s volumes of class %s in %s", ML_PROV_NAME,
 		    ML_PROV_CLASS, p->root);
-	start_watches(p);
+	ml_informer_start(&p->inf);
 	return 0;
 }
 
@@ -519,25 +443,21 @@ main(int argc, char **argv)
 {
 	struct prov p = {
 		.f = { .root = ML_PROV_ROOT },
+		.claims = { .what = "persistentvolumeclaims",
+			    .path = "/api/v1/persistentvolumeclaims" },
+		.volumes = { .what = "persistentvolumes",
+			     .path = "/api/v1/persistentvolumes" },
+		.classes = { .what = "storageclasses",
+			     .path = "/apis/storage.k8s.io/v1/storageclasses" },
 		.sigfd = -1,
 	};
 	int exit_code = EXIT_SUCCESS;
 	size_t n;
 	int r;
 
-	p.claims = (struct store){ .p = &p,
-				   .what = "persistentvolumeclaims",
-				   .path = "/api/v1/persistentvolumeclaims",
-				   .index = json_object_new_object() };
-	p.volumes = (struct store){ .p = &p,
-				    .what = "persistentvolumes",
-				    .path = "/api/v1/persistentvolumes",
-				    .index = json_object_new_object() };
-	p.classes = (struct store){ .p = &p,
-				    .what = "storageclasses",
-				    .path = "/apis/storage.k8s.io/v1/"
-					    "storageclasses",
-				    .index = json_object_new_object() };
+	p.stores[0] = &p.claims;
+	p.stores[1] = &p.volumes;
+	p.stores[2] = &p.classes;
 	p.said = json_object_new_object();
 	r = parse_flags(argc, argv, &p.f);
 	if (r > 0)
@@ -557,10 +477,8 @@ main(int argc, char **argv)
 		       ml_err_msg() ? ml_err_msg() : strerror(-r));
 		exit_code = r == -ML_EUSAGE ? EXIT_USAGE : EXIT_FAILURE;
 	}
+	ml_informer_release(&p.inf);
 	p.k8s = ml_k8s_free(p.k8s);
-	json_object_put(p.claims.index);
-	json_object_put(p.volumes.index);
-	json_object_put(p.classes.index);
 	json_object_put(p.said);
 	if (p.sigfd >= 0)
 		close(p.sigfd);

@@ -19,27 +19,6 @@
 
 #define ANN_DEFAULT_CLASS "storageclass.kubernetes.io/is-default-class"
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *
-jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	return v && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 static bool
 is_alnum(char c)
 {
@@ -63,7 +42,7 @@ ml_prov_valid_name(const char *s)
 bool
 ml_prov_class_is_ours(struct json_object *class)
 {
-	const char *p = jstr(class, "provisioner");
+	const char *p = ml_json_key_str(class, "provisioner");
 
 	return !class || (p && strcmp(p, ML_PROV_NAME) == 0);
 }
@@ -71,8 +50,10 @@ ml_prov_class_is_ours(struct json_object *class)
 bool
 ml_prov_class_is_default(struct json_object *class)
 {
-	const char *v = jstr(jget(jget(class, "metadata"), "annotations"),
-			     ANN_DEFAULT_CLASS);
+	const char *v =
+		ml_json_key_str(ml_json_key(ml_json_key(class, "metadata"),
+					    "annotations"),
+				ANN_DEFAULT_CLASS);
 
 	return v && strcmp(v, "true") == 0;
 }
@@ -80,7 +61,7 @@ ml_prov_class_is_default(struct json_object *class)
 const char *
 ml_prov_class_reclaim_policy(struct json_object *class)
 {
-	const char *p = jstr(class, "reclaimPolicy");
+	const char *p = ml_json_key_str(class, "reclaimPolicy");
 
 	return p && *p ? p : "Delete";
 }
@@ -88,13 +69,14 @@ ml_prov_class_reclaim_policy(struct json_object *class)
 bool
 ml_prov_wants_claim(struct json_object *claim, bool standard_is_default)
 {
-	struct json_object *spec = jget(claim, "spec");
-	struct json_object *meta = jget(claim, "metadata");
-	struct json_object *cls = jget(spec, "storageClassName");
-	const char *phase = jstr(jget(claim, "status"), "phase");
-	const char *vol = jstr(spec, "volumeName");
+	struct json_object *spec = ml_json_key(claim, "spec");
+	struct json_object *meta = ml_json_key(claim, "metadata");
+	struct json_object *cls = ml_json_key(spec, "storageClassName");
+	const char *phase =
+		ml_json_key_str(ml_json_key(claim, "status"), "phase");
+	const char *vol = ml_json_key_str(spec, "volumeName");
 
-	if (!spec || jget(meta, "deletionTimestamp"))
+	if (!spec || ml_json_key(meta, "deletionTimestamp"))
 		return false;
 	if (phase && strcmp(phase, "Pending") != 0)
 		return false;
@@ -114,7 +96,8 @@ ml_prov_wants_claim(struct json_object *claim, bool standard_is_default)
 char *
 ml_prov_volume_name(struct json_object *claim)
 {
-	const char *uid = jstr(jget(claim, "metadata"), "uid");
+	const char *uid =
+		ml_json_key_str(ml_json_key(claim, "metadata"), "uid");
 
 	return uid && *uid ? ml_xasprintf("pvc-%s", uid) : NULL;
 }
@@ -122,8 +105,9 @@ ml_prov_volume_name(struct json_object *claim)
 int
 ml_prov_claim_path(const char *root, struct json_object *claim, char **ret)
 {
-	struct json_object *meta = jget(claim, "metadata");
-	const char *ns = jstr(meta, "namespace"), *name = jstr(meta, "name");
+	struct json_object *meta = ml_json_key(claim, "metadata");
+	const char *ns = ml_json_key_str(meta, "namespace"),
+		   *name = ml_json_key_str(meta, "name");
 
 	if (!ml_prov_valid_name(ns) || !ml_prov_valid_name(name))
 		return ml_err(-EINVAL,
@@ -144,15 +128,18 @@ int
 ml_prov_volume_for_claim(struct json_object *claim, const char *root,
 			 const char *policy, struct json_object **ret)
 {
-	struct json_object *meta = jget(claim, "metadata");
-	struct json_object *spec = jget(claim, "spec");
-	struct json_object *modes = jget(spec, "accessModes");
-	const char *ns = jstr(meta, "namespace"), *name = jstr(meta, "name");
-	const char *uid = jstr(meta, "uid");
+	struct json_object *meta = ml_json_key(claim, "metadata");
+	struct json_object *spec = ml_json_key(claim, "spec");
+	struct json_object *modes = ml_json_key(spec, "accessModes");
+	const char *ns = ml_json_key_str(meta, "namespace"),
+		   *name = ml_json_key_str(meta, "name");
+	const char *uid = ml_json_key_str(meta, "uid");
 	const char *size =
-		jstr(jget(jget(spec, "resources"), "requests"), "storage");
-	const char *mode = jstr(spec, "volumeMode");
-	const char *cls = jstr(spec, "storageClassName");
+		ml_json_key_str(ml_json_key(ml_json_key(spec, "resources"),
+					    "requests"),
+				"storage");
+	const char *mode = ml_json_key_str(spec, "volumeMode");
+	const char *cls = ml_json_key_str(spec, "storageClassName");
 	ml_autofree char *path = NULL, *pvname = NULL;
 	struct json_object *pv, *m, *s, *o;
 	int r;
@@ -223,8 +210,10 @@ ml_prov_volume_for_claim(struct json_object *claim, const char *root,
 bool
 ml_prov_owns_volume(struct json_object *volume)
 {
-	const char *by = jstr(jget(jget(volume, "metadata"), "annotations"),
-			      ML_PROV_ANN_BY);
+	const char *by =
+		ml_json_key_str(ml_json_key(ml_json_key(volume, "metadata"),
+					    "annotations"),
+				ML_PROV_ANN_BY);
 
 	return by && strcmp(by, ML_PROV_NAME) == 0;
 }
@@ -232,13 +221,14 @@ ml_prov_owns_volume(struct json_object *volume)
 enum ml_prov_release
 ml_prov_release_action(struct json_object *volume)
 {
-	const char *phase = jstr(jget(volume, "status"), "phase");
-	const char *policy =
-		jstr(jget(volume, "spec"), "persistentVolumeReclaimPolicy");
+	const char *phase =
+		ml_json_key_str(ml_json_key(volume, "status"), "phase");
+	const char *policy = ml_json_key_str(ml_json_key(volume, "spec"),
+					     "persistentVolumeReclaimPolicy");
 
 	if (!ml_prov_owns_volume(volume) ||
-	    jget(jget(volume, "metadata"), "deletionTimestamp") || !phase ||
-	    strcmp(phase, "Released") != 0)
+	    ml_json_key(ml_json_key(volume, "metadata"), "deletionTimestamp") ||
+	    !phase || strcmp(phase, "Released") != 0)
 		return ML_PROV_KEEP;
 	/* The API defaults a volume's policy to Retain. */
 	return policy && strcmp(policy, "Delete") == 0 ? ML_PROV_DELETE
@@ -249,8 +239,12 @@ int
 ml_prov_volume_dir(struct json_object *volume, const char *root,
 		   char **ret_path, char **ret_ns, char **ret_name)
 {
-	const char *vname = jstr(jget(volume, "metadata"), "name");
-	const char *path = jstr(jget(jget(volume, "spec"), "hostPath"), "path");
+	const char *vname =
+		ml_json_key_str(ml_json_key(volume, "metadata"), "name");
+	const char *path =
+		ml_json_key_str(ml_json_key(ml_json_key(volume, "spec"),
+					    "hostPath"),
+				"path");
 	size_t rl = strlen(root);
 	ml_autofree char *ns = NULL, *name = NULL;
 	const char *rest, *slash;
@@ -471,36 +465,4 @@ ml_prov_remove_dir(const char *root, const char *ns, const char *name)
 		(void)unlinkat(rfd, ns, AT_REMOVEDIR);
 	close(rfd);
 	return r;
-}
-
-/* --- indexes -------------------------------------------------------------- */
-
-char *
-ml_prov_object_key(struct json_object *obj)
-{
-	struct json_object *meta = jget(obj, "metadata");
-	const char *name = jstr(meta, "name"), *ns = jstr(meta, "namespace");
-
-	if (!name)
-		return NULL;
-	return ns ? ml_xasprintf("%s/%s", ns, name) : ml_xstrdup(name);
-}
-
-struct json_object *
-ml_prov_index_from_list(struct json_object *list)
-{
-	struct json_object *idx = json_object_new_object();
-	struct json_object *items = jget(list, "items");
-	size_t n = items && json_object_is_type(items, json_type_array)
-			   ? json_object_array_length(items)
-			   : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *item = json_object_array_get_idx(items, i);
-		ml_autofree char *key = ml_prov_object_key(item);
-
-		if (key)
-			json_object_object_add(idx, key, json_object_get(item));
-	}
-	return idx;
 }

@@ -122,13 +122,4 @@ int ml_prov_remove_dir(const char *root, const char *ns, const char *name);
 /* Whether s is a valid Kubernetes object name (DNS-1123 subdomain). */
 bool ml_prov_valid_name(const char *s);
 
-/*
- * An index (a JSON object mapping "NAMESPACE/NAME", or "NAME" for
- * cluster-scoped objects, to each item, referenced) of list's items.
- * Caller puts. ml_prov_object_key(): an object's key, caller frees (NULL
- * without a name).
- */
-struct json_object *ml_prov_index_from_list(struct json_object *list);
-char *ml_prov_object_key(struct json_object *obj);
-
 #endif

@@ -272,7 +272,7 @@ prov_start
 sleep "$(t_scaled 5)"
 t_eq "API down: one warning however many retries" 1 "$(grep -c "cannot list" "$LOG")"
 "$CP" start-apiserver "$CP_DIR" >/dev/null 2>&1
-t_check "API back: listed" wait_until 60 grep -q "listed claims, volumes and classes" "$LOG"
+t_check "API back: listed" wait_until 60 grep -q "listed persistentvolumeclaims, persistentvolumes, storageclasses" "$LOG"
 claim web late
 t_check "API back: provisions" wait_until 30 bound web late
 prov_stop

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "guest/dns_records.h"
+#include "kube/informer.h"
 #include "base/util.h"
 #include "check_run.h"
 
@@ -40,7 +41,7 @@ index_of(const char *array_text)
 	struct json_object *idx;
 
 	json_object_object_add(list, "items", js(array_text));
-	idx = ml_dns_index_from_list(list);
+	idx = ml_k8s_index_from_list(list);
 	json_object_put(list);
 	return idx;
 }
@@ -341,23 +342,6 @@ START_TEST(test_dns_records_domain)
 }
 END_TEST
 
-START_TEST(test_dns_records_index_keys)
-{
-	struct json_object *idx = index_of(
-		"[{'metadata':{'name':'a','namespace':'x'}},"
-		"{'metadata':{'name':'b','namespace':'y'}},{'metadata':{}}]");
-	struct json_object *v;
-
-	ck_assert_int_eq(json_object_object_length(idx), 2);
-	ck_assert(json_object_object_get_ex(idx, "x/a", &v));
-	ck_assert(json_object_object_get_ex(idx, "y/b", &v));
-	json_object_put(idx);
-	idx = ml_dns_index_from_list(NULL);
-	ck_assert_int_eq(json_object_object_length(idx), 0);
-	json_object_put(idx);
-}
-END_TEST
-
 /*
  * unbound's semantics, simulated: remove drops every record of a name,
  * add adds one record (a duplicate is ignored).
@@ -624,7 +608,6 @@ main(void)
 	tcase_add_test(tc, test_dns_records_invalid_objects_skipped);
 	tcase_add_test(tc, test_dns_records_empty_set);
 	tcase_add_test(tc, test_dns_records_domain);
-	tcase_add_test(tc, test_dns_records_index_keys);
 	tcase_add_test(tc, test_dns_records_diff_scale_down);
 	tcase_add_test(tc, test_dns_records_diff_scale_up_adds_only);
 	tcase_add_test(tc, test_dns_records_diff_deletions);

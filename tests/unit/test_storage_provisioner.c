@@ -433,18 +433,8 @@ START_TEST(test_storage_provisioner_links_refused)
 }
 END_TEST
 
-START_TEST(test_storage_provisioner_index)
+START_TEST(test_storage_provisioner_valid_name)
 {
-	struct json_object *list =
-		js("{'items':[{'metadata':{'name':'a','namespace':'web'}},"
-		   "{'metadata':{'name':'pvc-1'}},{'metadata':{}}]}");
-	struct json_object *idx = ml_prov_index_from_list(list);
-
-	ck_assert_int_eq(json_object_object_length(idx), 2);
-	ck_assert(json_object_object_get_ex(idx, "web/a", NULL));
-	ck_assert(json_object_object_get_ex(idx, "pvc-1", NULL));
-	json_object_put(idx);
-	json_object_put(list);
 	ck_assert(ml_prov_valid_name("kube-system"));
 	ck_assert(ml_prov_valid_name("data.v1"));
 	ck_assert(!ml_prov_valid_name("."));
@@ -508,7 +498,7 @@ main(void)
 	tcase_add_test(tc, test_storage_provisioner_paths_removed_and_refused);
 	tcase_add_test(tc, test_storage_provisioner_make_and_remove_dir);
 	tcase_add_test(tc, test_storage_provisioner_links_refused);
-	tcase_add_test(tc, test_storage_provisioner_index);
+	tcase_add_test(tc, test_storage_provisioner_valid_name);
 	tcase_add_test(tc, test_storage_provisioner_incluster_config);
 	suite_add_tcase(s, tc);
 	return ml_check_run(s);

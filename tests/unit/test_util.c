@@ -185,6 +185,23 @@ START_TEST(test_util_json_get_follows_dots)
 }
 END_TEST
 
+START_TEST(test_util_json_key_takes_the_key_whole)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"pv.kubernetes.io/x\":\"yes\",\"pv\":{\"kubernetes\":1},"
+		"\"n\":2}");
+
+	ck_assert_str_eq(ml_json_key_str(o, "pv.kubernetes.io/x"), "yes");
+	ck_assert_ptr_null(ml_json_get(o, "pv.kubernetes.io/x"));
+	ck_assert_ptr_nonnull(ml_json_key(o, "n"));
+	ck_assert_ptr_null(ml_json_key_str(o, "n"));
+	ck_assert_ptr_null(ml_json_key(ml_json_key(o, "n"), "x"));
+	ck_assert_ptr_null(ml_json_key(NULL, "n"));
+	ck_assert_ptr_null(ml_json_key_str(NULL, "n"));
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_util_now_ms_is_monotonic)
 {
 	int64_t a = ml_now_ms();
@@ -211,6 +228,7 @@ main(void)
 	tcase_add_test(tc, test_util_strings);
 	tcase_add_test(tc, test_util_buf_and_base64);
 	tcase_add_test(tc, test_util_json_get_follows_dots);
+	tcase_add_test(tc, test_util_json_key_takes_the_key_whole);
 	tcase_add_test(tc, test_util_now_ms_is_monotonic);
 	suite_add_tcase(s, tc);
 	return ml_check_run(s);
