@@ -166,6 +166,14 @@ check_layout(const char *iso_path)
 			      strerror(errno));
 	}
 	w.size = (uint64_t)st.st_size;
+	if (pread(w.fd, s, SECTOR, FIRST_DESCRIPTOR * SECTOR) != SECTOR ||
+	    memcmp(s + 1, "CD001", 5) != 0) {
+		close(w.fd);
+		return ml_err(
+			-EIO,
+			"cannot read node image '%s': it is not an ISO 9660 image: check the path or rebuild it with 'make iso'",
+			iso_path);
+	}
 	for (int i = FIRST_DESCRIPTOR; ok; i++) {
 		uint32_t e, l;
 

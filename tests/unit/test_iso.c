@@ -114,6 +114,14 @@ START_TEST(test_iso_extract_and_errors)
 	ck_assert_int_lt(ml_iso_read_file("/nonexistent.iso", "x", &data, NULL),
 			 0);
 	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "/nonexistent.iso"));
+	/* a file that is no image at all, short or long, is said to be so */
+	ck_assert_int_eq(ml_write_file_atomic(path, "not an image\n", 13, 0600),
+			 0);
+	ck_assert_int_eq(ml_iso_read_file(path, "x", &data, NULL), -EIO);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "not an ISO 9660 image"));
+	ck_assert_int_eq(truncate(path, 64 * 1024), 0);
+	ck_assert_int_eq(ml_iso_extract(path, want, outdir), -EIO);
+	ck_assert_ptr_nonnull(strstr(ml_err_msg(), "not an ISO 9660 image"));
 }
 END_TEST
 
