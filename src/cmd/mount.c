@@ -16,6 +16,7 @@
 #include "base/util.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -368,6 +369,66 @@ check_not_mounted(const struct ml_globals *g, int sport, const char *guest)
 	return 0;
 }
 
+/* True when the connection fd comes from a socket of process pid: its
+ * peer's inode (/proc/net/tcp, the entry whose local end is the peer's
+ * port) among pid's descriptors. Only our ssh may talk to the server: any
+ * local user can connect to 127.0.0.1. */
+static bool
+peer_is(int fd, pid_t pid)
+{
+	struct sockaddr_in peer, self;
+	socklen_t plen = sizeof(peer), slen = sizeof(self);
+	unsigned long inode = 0;
+	char line[512], want[64];
+	bool found = false;
+	FILE *f;
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&self, &slen) < 0 ||
+	    !(f = fopen("/proc/net/tcp", "re")))
+		return false;
+	/* "sl local rem st ...": local = the peer's end, remote = ours */
+	snprintf(want, sizeof(want), "0100007F:%04X 0100007F:%04X",
+		 ntohs(peer.sin_port), ntohs(self.sin_port));
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+		unsigned long ino;
+
+		if (!p || strncmp(p + 2, want, strlen(want)))
+			continue;
+		/* st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(p + 2 + strlen(want),
+			   " %*x %*x:%*x %*x:%*x %*x %*u %*u %lu", &ino) == 1)
+			inode = ino;
+		break;
+	}
+	fclose(f);
+	if (!inode)
+		return false;
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	{
+		ml_autofree char *dir = ml_xasprintf("/proc/%d/fd", (int)pid);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		while (d && !found && (e = readdir(d))) {
+			char link[64];
+			ssize_t n;
+			ml_autofree char *path =
+				ml_xasprintf("%s/%s", dir, e->d_name);
+
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0) {
+				link[n] = '\0';
+				found = !strcmp(link, want);
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	return found;
+}
+
 /* The loop: accept the node's one connection, serve it, watch the session
  * and the signals; Ctrl-C starts the unmount. */
 struct loop {
@@ -484,6 +545,12 @@ run_loop(struct loop *l)
 		}
 		if (p[2].fd >= 0 && p[2].revents && l->conn < 0) {
 			l->conn = accept4(l->lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (l->conn >= 0 && !peer_is(l->conn, l->ses.pid)) {
+				ml_log_warn(
+					"a connection to the mount's port from another process than its ssh, refused");
+				close(l->conn);
+				l->conn = -1;
+			}
 			/* one connection per mount: nobody else gets in */
 			if (l->conn >= 0) {
 				close(l->lfd);
