@@ -22,6 +22,7 @@ extern const struct ml_command ml_cmd_delete;
 extern const struct ml_command ml_cmd_status;
 extern const struct ml_command ml_cmd_ip;
 extern const struct ml_command ml_cmd_ssh;
+extern const struct ml_command ml_cmd_mount;
 extern const struct ml_command ml_cmd_logs;
 extern const struct ml_command ml_cmd_service;
 extern const struct ml_command ml_cmd_kubectl;
@@ -56,6 +57,7 @@ const struct ml_command *const ml_commands[] = {
 	CORE(ml_cmd_addons)
 	CORE(ml_cmd_ip)
 	CORE(ml_cmd_ssh)
+	CORE(ml_cmd_mount)
 	CORE(ml_cmd_logs)
 	CORE(ml_cmd_service)
 	CORE(ml_cmd_kubectl)
