@@ -21,7 +21,25 @@ CP_DIR="$T_TMP/cp"
 for tool in kubectl socat jq curl; do
 	command -v "$tool" >/dev/null || {
 		t_fail "$tool is not installed (scripts/lib.sh lists the packages)"
-		t_summary
+		# --- tunnel: one per profile ---------------------------------------------------------
+t_run tunnel extra
+t_eq "tunnel with an argument: usage error" 64 "$T_RC"
+# another tunnel: the lock held by a process of its own
+(exec 9>"$prof/tunnel.lock" && flock 9 && exec sleep "$(t_scaled 20)") &
+held=$!
+for _ in $(seq 1 50); do
+	flock -n "$prof/tunnel.lock" true || break
+	sleep 0.1
+done
+t_run tunnel
+t_eq "second tunnel: refused" 1 "$T_RC"
+t_check "second tunnel: says one runs" grep -q "a tunnel already runs for profile 'minilaunch'" "$T_TMP/err"
+t_run tunnel --cleanup
+t_eq "cleanup while a tunnel runs: refused" 1 "$T_RC"
+kill "$held" 2>/dev/null
+wait "$held" 2>/dev/null
+
+t_summary
 		exit 1
 	}
 done
@@ -52,7 +70,25 @@ t_check "bad --wait-timeout is named" grep -q "invalid --wait-timeout 'soon'" "$
 # --- the fixture and a profile pointing at it -------------------------------------
 KC=$("$CP" start "$CP_DIR" 2>"$T_TMP/cp.log") || {
 	t_fail "control plane did not start: $(tail -5 "$T_TMP/cp.log")"
-	t_summary
+	# --- tunnel: one per profile ---------------------------------------------------------
+t_run tunnel extra
+t_eq "tunnel with an argument: usage error" 64 "$T_RC"
+# another tunnel: the lock held by a process of its own
+(exec 9>"$prof/tunnel.lock" && flock 9 && exec sleep "$(t_scaled 20)") &
+held=$!
+for _ in $(seq 1 50); do
+	flock -n "$prof/tunnel.lock" true || break
+	sleep 0.1
+done
+t_run tunnel
+t_eq "second tunnel: refused" 1 "$T_RC"
+t_check "second tunnel: says one runs" grep -q "a tunnel already runs for profile 'minilaunch'" "$T_TMP/err"
+t_run tunnel --cleanup
+t_eq "cleanup while a tunnel runs: refused" 1 "$T_RC"
+kill "$held" 2>/dev/null
+wait "$held" 2>/dev/null
+
+t_summary
 	exit 1
 }
 . "$CP_DIR/env"
@@ -156,5 +192,23 @@ t_check "list -n: that namespace only" jq -es '.[0] | all(.namespace == "kube-sy
 t_run service nope
 t_eq "unknown service: exits 1" 1 "$T_RC"
 t_check "unknown service: says where to look" grep -q "service 'nope' not found in namespace 'default'" "$T_TMP/err"
+
+# --- tunnel: one per profile ---------------------------------------------------------
+t_run tunnel extra
+t_eq "tunnel with an argument: usage error" 64 "$T_RC"
+# another tunnel: the lock held by a process of its own
+(exec 9>"$prof/tunnel.lock" && flock 9 && exec sleep "$(t_scaled 20)") &
+held=$!
+for _ in $(seq 1 50); do
+	flock -n "$prof/tunnel.lock" true || break
+	sleep 0.1
+done
+t_run tunnel
+t_eq "second tunnel: refused" 1 "$T_RC"
+t_check "second tunnel: says one runs" grep -q "a tunnel already runs for profile 'minilaunch'" "$T_TMP/err"
+t_run tunnel --cleanup
+t_eq "cleanup while a tunnel runs: refused" 1 "$T_RC"
+kill "$held" 2>/dev/null
+wait "$held" 2>/dev/null
 
 t_summary
