@@ -408,6 +408,7 @@ run_cluster_ip(struct ctx *x, const struct ml_args *a, const char *ns,
 	char *fwds[16];
 	int hosts[16], zero[16] = { 0 }, r;
 	size_t n = 0;
+	bool reaped = false;
 	pid_t pid;
 
 	if (!cip || !*cip || strcmp(cip, "None") == 0)
@@ -482,15 +483,24 @@ run_cluster_ip(struct ctx *x, const struct ml_args *a, const char *ns,
 		fprintf(stderr,
 			"service '%s' is of type ClusterIP: reached through an ssh forward into the node (ssh -L); keep this running, Ctrl-C to stop\n",
 			name);
-		while (!got_signal && waitpid(pid, NULL, WNOHANG) == 0)
-			pause();
+		/* until Ctrl-C, or ssh ends (killed, or the node gone) */
+		while (!got_signal && !reaped) {
+			reaped = waitpid(pid, NULL, WNOHANG) == pid;
+			if (!reaped)
+				usleep(200 * 1000);
+		}
 		if (!got_signal)
 			r = ml_err(-EIO,
 				   "the ssh forward to service '%s' ended",
 				   name);
+	} else {
+		/* -1 (ECHILD): wait_answer reaped an ssh that exited early */
+		reaped = waitpid(pid, NULL, WNOHANG) != 0;
 	}
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	if (!reaped) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
 out:
 	for (size_t i = 0; i < n; i++)
 		free(fwds[i]);

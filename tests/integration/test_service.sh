@@ -189,6 +189,15 @@ t_check "list -o json: URLs and types" jq -es --arg u "http://127.0.0.1:$HOSTPOR
 	(map(select(.name == "kubernetes"))[0] | .urls == [] and .namespace == "default")' "$T_TMP/out"
 t_run service list -n kube-system -o json
 t_check "list -n: that namespace only" jq -es '.[0] | all(.namespace == "kube-system")' "$T_TMP/out"
+# ClusterIP goes through ssh into the node: a headless one has nothing to
+# forward to; without the node's ssh port (this profile has none) it says so
+k create service clusterip headless --clusterip=None --tcp=80:80 >/dev/null
+t_run service headless
+t_eq "headless: exits 1" 1 "$T_RC"
+t_check "headless: says so" grep -q "service 'headless' is headless (no cluster IP)" "$T_TMP/err"
+t_run service kubernetes --url
+t_eq "ClusterIP without the node's ssh: exits 1" 1 "$T_RC"
+t_check "ClusterIP without the node's ssh: names the fix" grep -q "profile 'minilaunch' has no ssh port in its state" "$T_TMP/err"
 t_run service nope
 t_eq "unknown service: exits 1" 1 "$T_RC"
 t_check "unknown service: says where to look" grep -q "service 'nope' not found in namespace 'default'" "$T_TMP/err"
