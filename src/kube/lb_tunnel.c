@@ -41,6 +41,7 @@ struct ml_lb_tunnel {
 	size_t nfwds;
 	struct owned *owned;
 	size_t nowned;
+	int64_t last_retry_ms;
 };
 
 static void line(FILE *out, const char *fmt, ...) ML_PRINTF(2, 3);
@@ -439,10 +440,12 @@ reconcile(struct ml_lb_tunnel *t, struct json_object *svc)
 	uid = uid ? uid : "";
 	nwant = wanted_ports(svc, want, MAX_PORTS);
 	/* a Service of the same name made anew is another one */
-	for (size_t i = t->nfwds; i-- > 0;)
+	for (size_t i = 0; i < t->nfwds; i++)
 		if (same_svc(t->fwds[i].ns, t->fwds[i].name, ns, name) &&
-		    strcmp(t->fwds[i].uid, uid) != 0)
+		    strcmp(t->fwds[i].uid, uid) != 0) {
 			changed |= forget_svc(t, ns, name);
+			break;
+		}
 	o = owned_find(t, ns, name);
 	if (o >= 0 && strcmp(t->owned[o].uid, uid) != 0) {
 		owned_drop(t, (size_t)o);
@@ -610,9 +613,62 @@ ml_lb_tunnel_new(struct ml_k8s *c, const struct ml_lb_forwarder *fw,
 	return 0;
 }
 
+/* Ports reported taken: forwarded once they are free (the report is not
+ * repeated while they stay taken). */
+static void
+retry_taken(struct ml_lb_tunnel *t)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < t->nfwds; i++) {
+		struct fwd *f = &t->fwds[i];
+		bool taken = false;
+
+		if (f->active)
+			continue;
+		for (size_t j = 0; j < t->nfwds; j++)
+			taken |= t->fwds[j].active &&
+				 t->fwds[j].port == f->port;
+		if (taken || host_port_taken(f->port))
+			continue;
+		if (t->fw.add(t->fw.ud, f->port, f->node_port) < 0) {
+			ml_err_clear();
+			continue;
+		}
+		f->active = true;
+		changed = true;
+		line(t->out,
+		     "forwarding 127.0.0.1:%d to service %s/%s (node port %d): the port is free now",
+		     f->port, f->ns, f->name, f->node_port);
+		if (owned_find(t, f->ns, f->name) >= 0)
+			continue;
+		if (set_status(t->c, f->ns, f->name, true) < 0) {
+			line(t->out,
+			     "cannot set the status of service %s/%s: %s, ignoring",
+			     f->ns, f->name, ml_err_msg());
+			continue;
+		}
+		t->owned = ml_xrealloc(t->owned,
+				       (t->nowned + 1) * sizeof(*t->owned));
+		t->owned[t->nowned++] = (struct owned){
+			.ns = ml_xstrdup(f->ns),
+			.name = ml_xstrdup(f->name),
+			.uid = ml_xstrdup(f->uid),
+		};
+	}
+	if (changed && save_state(t) < 0)
+		line(t->out, "%s, ignoring", ml_err_msg());
+}
+
 int
 ml_lb_tunnel_poll(struct ml_lb_tunnel *t, int timeout_ms, int extra_fd)
 {
+	int64_t now = ml_now_ms();
+
+	if (now - t->last_retry_ms >= ML_LB_TUNNEL_RETRY_MS) {
+		t->last_retry_ms = now;
+		retry_taken(t);
+	}
 	return ml_k8s_poll(t->c, timeout_ms, extra_fd);
 }
 
@@ -650,8 +706,12 @@ ml_lb_tunnel_stop(struct ml_lb_tunnel *t, bool api)
 		}
 		fwd_drop(t, t->nfwds - 1);
 	}
-	if (!api)
-		return first ? first : save_state(t);
+	/* the VM is gone, and its forwards with it: keep the statuses in
+	 * the file for a cleanup on the next boot */
+	if (!api) {
+		r = save_state(t);
+		return first ? first : r;
+	}
 	while (t->nowned > 0) {
 		struct owned *o = &t->owned[t->nowned - 1];
 

@@ -60,6 +60,10 @@ int ml_lb_tunnel_new(struct ml_k8s *c, const struct ml_lb_forwarder *fw,
 		     const char *state_path, FILE *out,
 		     struct ml_lb_tunnel **ret);
 
+/* How often a port reported taken is tried again: once it is free it is
+ * forwarded, saying so, without a second report while it stays taken. */
+#define ML_LB_TUNNEL_RETRY_MS 5000
+
 /*
  * Runs the watch for at most timeout_ms (returning early on events or when
  * extra_fd, -1 for none, is readable), acting on what it delivers.

@@ -368,11 +368,28 @@ START_TEST(test_lb_tunnel_port_clash)
 		ml_lb_tunnel_poll(t, 200, -1);
 	fflush(out);
 	ck_assert_ptr_eq(strstr(strstr(buf, want_line2) + 1, want_line2), NULL);
+
+	/* the other program lets the port go: forwarded now, said once */
+	close(fd);
+	{
+		struct want held_w = { c, "lb-held", "127.0.0.1", &rec, 2, 0 };
+		ml_autofree char *free_line = ml_xasprintf(
+			"forwarding 127.0.0.1:%d to service default/lb-held",
+			held);
+
+		ck_assert_msg(poll_until(t, has_ip, &held_w),
+			      "lb-held never got its port once it was free");
+		ck_assert(poll_until(t, recorded, &held_w));
+		ck_assert_int_eq(rec.adds[1][0], held);
+		fflush(out);
+		ck_assert_ptr_nonnull(strstr(buf, free_line));
+		ck_assert_uint_eq(events_of(c, "lb-held", "PortInUse"), 1);
+	}
 	ck_assert_int_eq(ml_lb_tunnel_stop(t, true), 0);
+	ck_assert_uint_eq(rec.nremoves, 2);
 	ml_lb_tunnel_free(t);
 	fclose(out);
 	free(buf);
-	close(fd);
 	delete_svc(c, "lb-held");
 	delete_svc(c, "lb-first");
 	delete_svc(c, "lb-second");
