@@ -25,6 +25,7 @@ extern const struct ml_command ml_cmd_ssh;
 extern const struct ml_command ml_cmd_mount;
 extern const struct ml_command ml_cmd_logs;
 extern const struct ml_command ml_cmd_service;
+extern const struct ml_command ml_cmd_tunnel;
 extern const struct ml_command ml_cmd_kubectl;
 extern const struct ml_command ml_cmd_completion;
 extern const struct ml_command ml_cmd_version;
@@ -60,6 +61,7 @@ const struct ml_command *const ml_commands[] = {
 	CORE(ml_cmd_mount)
 	CORE(ml_cmd_logs)
 	CORE(ml_cmd_service)
+	CORE(ml_cmd_tunnel)
 	CORE(ml_cmd_kubectl)
 	CORE(ml_cmd_completion)
 	CORE(ml_cmd_version)

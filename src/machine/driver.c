@@ -144,6 +144,13 @@ ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
 	return d->ops->forward(d->priv, name, host_port, guest_port);
 }
 
+int
+ml_driver_unforward(struct ml_driver *d, const char *name, int host_port)
+{
+	SLOT(d, unforward);
+	return d->ops->unforward(d->priv, name, host_port);
+}
+
 const char *
 ml_machine_state_name(enum ml_machine_state s)
 {

@@ -82,6 +82,9 @@ struct ml_driver_ops {
 	 * machine. */
 	int (*forward)(void *priv, const char *name, int host_port,
 		       int guest_port);
+	/* Removes the TCP forward of 127.0.0.1:host_port from a running
+	 * machine; a forward that is not there is not an error. */
+	int (*unforward)(void *priv, const char *name, int host_port);
 };
 
 /*
@@ -109,6 +112,7 @@ int ml_driver_state(struct ml_driver *d, const char *name,
 		    enum ml_machine_state *ret);
 int ml_driver_forward(struct ml_driver *d, const char *name, int host_port,
 		      int guest_port);
+int ml_driver_unforward(struct ml_driver *d, const char *name, int host_port);
 
 const char *ml_machine_state_name(enum ml_machine_state s);
 
@@ -127,5 +131,16 @@ char *ml_driver_owner_key(const char *home);
  */
 char *ml_driver_libvirt_domain_xml(const char *home,
 				   const struct ml_machine_spec *spec);
+
+/*
+ * For tests: the QEMU monitor (HMP) command the libvirt driver sends to add
+ * (guest_port > 0) or remove (guest_port 0) the forward of
+ * 127.0.0.1:host_port, and how it reads the monitor's reply to a removal:
+ * 0 when removed or not there, -EIO with the reply as message otherwise.
+ * Caller frees the command.
+ */
+char *ml_driver_libvirt_hostfwd_cmd(int host_port, int guest_port);
+int ml_driver_libvirt_read_hostfwd_remove(const char *name, int host_port,
+					  const char *reply);
 
 #endif

@@ -966,13 +966,59 @@ lv_state(void *priv, const char *name, enum ml_machine_state *ret)
 	return 0;
 }
 
+char *
+ml_driver_libvirt_hostfwd_cmd(int host_port, int guest_port)
+{
+	if (guest_port > 0)
+		return ml_xasprintf("hostfwd_add " NETDEV_ID
+				    " tcp:127.0.0.1:%d-:%d",
+				    host_port, guest_port);
+	return ml_xasprintf("hostfwd_remove " NETDEV_ID " tcp:127.0.0.1:%d",
+			    host_port);
+}
+
+int
+ml_driver_libvirt_read_hostfwd_remove(const char *name, int host_port,
+				      const char *reply)
+{
+	/* QEMU answers "host forwarding rule for tcp:... removed" or "...
+	 * not found"; anything else (a syntax error) is a failure */
+	if (reply && (strstr(reply, " removed") || strstr(reply, " not found")))
+		return 0;
+	return ml_err(-EIO,
+		      "QEMU did not remove forward 127.0.0.1:%d of '%s': %s",
+		      host_port, name, reply && *reply ? reply : "no answer");
+}
+
+static int
+lv_unforward(void *priv, const char *name, int host_port)
+{
+	struct lv *lv = priv;
+	ml_autofree char *cmd = ml_driver_libvirt_hostfwd_cmd(host_port, 0);
+	char *result = NULL;
+	virDomainPtr dom;
+	int r = with_domain(lv, name, &dom);
+
+	if (r < 0)
+		return r;
+	if (virDomainQemuMonitorCommand(dom, cmd, &result,
+					VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) <
+	    0)
+		r = lv_err(-EIO, "remove a port forward from", name);
+	else
+		r = ml_driver_libvirt_read_hostfwd_remove(name, host_port,
+							  result);
+	free(result);
+	virDomainFree(dom);
+	return r;
+}
+
 static int
 lv_forward(void *priv, const char *name, int host_port, int guest_port)
 {
 	struct lv *lv = priv;
-	ml_autofree char *cmd = ml_xasprintf("hostfwd_add " NETDEV_ID
-					     " tcp:127.0.0.1:%d-:%d",
-					     host_port, guest_port);
+	ml_autofree char *cmd =
+		ml_driver_libvirt_hostfwd_cmd(host_port, guest_port);
 	char *result = NULL;
 	virDomainPtr dom;
 	int r = with_domain(lv, name, &dom);
@@ -1005,4 +1051,5 @@ const struct ml_driver_ops ml_driver_libvirt = {
 	.remove = lv_remove,
 	.state = lv_state,
 	.forward = lv_forward,
+	.unforward = lv_unforward,
 };
