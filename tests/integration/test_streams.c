@@ -181,7 +181,10 @@ serve_exec(struct sconn *s, const char *target)
 		}
 		status_exit(s, 0);
 	} else if (strcmp(argv[0], "winsize") == 0) {
-		while (s_recv(s, &m) == 1) {
+		/* prints the first N resize messages (winsize N; default 1) */
+		int left = argc > 1 ? atoi(argv[1]) : 1;
+
+		while (left > 0 && s_recv(s, &m) == 1) {
 			if (m.len >= 1 && m.data[0] == 4) {
 				char out[256];
 				struct json_object *o;
@@ -199,7 +202,7 @@ serve_exec(struct sconn *s, const char *target)
 							 o, "Height")));
 				json_object_put(o);
 				s_send(s, ML_WS_BINARY, 1, out, strlen(out));
-				break;
+				left--;
 			}
 		}
 		status_exit(s, 0);
@@ -342,13 +345,17 @@ standin_start(void)
 
 	snprintf(crt, sizeof(crt), "%s/pki/apiserver.crt", fixture_dir);
 	snprintf(key, sizeof(key), "%s/pki/apiserver.key", fixture_dir);
-	standin_ctx = SSL_CTX_new(TLS_server_method());
-	ck_assert(standin_ctx);
-	ck_assert_int_eq(SSL_CTX_use_certificate_chain_file(standin_ctx, crt),
-			 1);
-	ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(standin_ctx, key,
-						     SSL_FILETYPE_PEM),
-			 1);
+	/* one for the process (CK_FORK=no runs every case in it) */
+	if (!standin_ctx) {
+		standin_ctx = SSL_CTX_new(TLS_server_method());
+		ck_assert(standin_ctx);
+		ck_assert_int_eq(SSL_CTX_use_certificate_chain_file(standin_ctx,
+								    crt),
+				 1);
+		ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(standin_ctx, key,
+							     SSL_FILETYPE_PEM),
+				 1);
+	}
 	standin_fd = socket(AF_INET, SOCK_STREAM, 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(standin_fd, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -367,6 +374,7 @@ static char pod[64];
 static void
 setup(void)
 {
+	static int serial; /* unique names with CK_FORK=no too */
 	char node[64];
 	ml_autofree char *nbody = NULL, *pbody = NULL;
 	int r;
@@ -375,8 +383,9 @@ setup(void)
 	signal(SIGPIPE, SIG_IGN);
 	standin_start();
 	client = fixture_client("fixture");
-	snprintf(node, sizeof(node), "standin-%d", (int)getpid());
-	snprintf(pod, sizeof(pod), "shell-%d", (int)getpid());
+	serial++;
+	snprintf(node, sizeof(node), "standin-%d-%d", (int)getpid(), serial);
+	snprintf(pod, sizeof(pod), "shell-%d-%d", (int)getpid(), serial);
 	/* Nodes take their status at creation. */
 	nbody = ml_xasprintf(
 		"{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\"},"
@@ -574,6 +583,54 @@ START_TEST(test_streams_exec_tty_resize)
 }
 END_TEST
 
+/* A window size change (SIGWINCH) mid-session reaches the kubelet: the
+ * pty is resized from the background until the second size arrives. */
+START_TEST(test_streams_exec_tty_sigwinch)
+{
+	ml_autofree char *cmd = NULL, *log = NULL, *o = NULL;
+
+	log = ml_xasprintf("%s/winch.out", fixture_dir);
+	cmd = ml_xasprintf(
+		"script -qec \"stty cols 91 rows 27; "
+		"(for i in 1 2 3 4 5 6 7 8; do sleep 0.5; stty cols 1\\${i}0 rows 40 < /dev/tty; done) & "
+		"'%s' exec -i -t --context fixture --kubeconfig '%s' %s -- winsize 2; "
+		"echo rc=\\$?\" /dev/null < /dev/null > '%s' 2>&1",
+		ml_bin(), fixture_kubeconfig, pod, log);
+	sh(cmd);
+	ck_assert_int_eq(ml_read_file(log, &o, NULL), 0);
+	ck_assert_msg(strstr(o, "size 91x27"), "output: %s", o);
+	ck_assert_msg(strstr(o, "0x40"), "output: %s", o);
+	ck_assert_msg(strstr(o, "rc=0"), "output: %s", o);
+}
+END_TEST
+
+/* SIGTERM in a terminal session: the terminal comes back as it was, and
+ * the command says why it ended, exit 1. */
+START_TEST(test_streams_exec_tty_signal_restores)
+{
+	ml_autofree char *cmd = NULL, *log = NULL, *o = NULL, *before = NULL,
+			 *after = NULL, *bf = NULL, *af = NULL;
+
+	log = ml_xasprintf("%s/term.out", fixture_dir);
+	bf = ml_xasprintf("%s/term.before", fixture_dir);
+	af = ml_xasprintf("%s/term.after", fixture_dir);
+	cmd = ml_xasprintf(
+		"script -qec \"stty cols 91 rows 27; stty -g > '%s'; "
+		"'%s' exec -i -t --context fixture --kubeconfig '%s' %s -- winsize 99 < /dev/tty & "
+		"p=\\$!; sleep 2; kill -TERM \\$p; wait \\$p; echo rc=\\$?; "
+		"stty -g > '%s'\" /dev/null < /dev/null > '%s' 2>&1",
+		bf, ml_bin(), fixture_kubeconfig, pod, af, log);
+	sh(cmd);
+	ck_assert_int_eq(ml_read_file(log, &o, NULL), 0);
+	ck_assert_msg(strstr(o, "size 91x27"), "output: %s", o);
+	ck_assert_msg(strstr(o, "ended by signal 15"), "output: %s", o);
+	ck_assert_msg(strstr(o, "rc=1"), "output: %s", o);
+	ck_assert_int_eq(ml_read_file(bf, &before, NULL), 0);
+	ck_assert_int_eq(ml_read_file(af, &after, NULL), 0);
+	ck_assert_str_eq(before, after);
+}
+END_TEST
+
 /* --- port-forward --------------------------------------------------------- */
 
 static int
@@ -675,6 +732,8 @@ streams_suite(void)
 	tcase_add_test(tc, test_streams_exec_stdin_eof);
 	tcase_add_test(tc, test_streams_exec_cli_status);
 	tcase_add_test(tc, test_streams_exec_tty_resize);
+	tcase_add_test(tc, test_streams_exec_tty_sigwinch);
+	tcase_add_test(tc, test_streams_exec_tty_signal_restores);
 	tcase_add_test(tc, test_streams_portforward_two_connections);
 	tcase_add_test(tc, test_streams_portforward_port_taken);
 	suite_add_tcase(s, tc);
