@@ -35,7 +35,7 @@ static const struct ml_option exec_options[] = {
 	[OPT_STDIN] = { "stdin", 'i', NULL,
 			"pass standard input to the command", NULL },
 	[OPT_TTY] = { "tty", 't', NULL,
-		      "a terminal for the command, when standard input is one",
+		      "with -i: a terminal for the command, when standard input is one",
 		      NULL },
 	[OPT_CONTEXT] = { "context", 0, "NAME",
 			  "kubeconfig context to use (default: the profile's, named after it)",
@@ -96,9 +96,9 @@ run_exec(const struct ml_globals *g, const struct ml_args *a)
 		o.container = a->opt[OPT_CONTAINER];
 		o.argv = a->argc > 1 ? a->argv + 1 : NULL;
 		o.in = a->opt[OPT_STDIN] != NULL;
-		/* as kubectl: a terminal only when there is one to hand over */
-		o.tty = a->opt[OPT_TTY] && isatty(0);
-		if (a->opt[OPT_TTY] && !o.tty)
+		/* as kubectl: a terminal only with -i and one to hand over */
+		o.tty = a->opt[OPT_TTY] && o.in && isatty(0);
+		if (a->opt[OPT_TTY] && o.in && !o.tty)
 			fprintf(stderr,
 				"minilaunch: warning: standard input is not a terminal, ignoring --tty\n");
 		o.in_fd = 0;
@@ -122,7 +122,7 @@ const struct ml_command ml_cmd_exec = {
 	.description =
 		"Runs CMD (default: sh) in the container of POD over the API server's\n"
 		"exec stream, as `kubectl exec` does: -i passes standard input, -t\n"
-		"gives the command a terminal when standard input is one (raw mode\n"
+		"with -i gives it a terminal when standard input is one (raw mode\n"
 		"for the session, its size followed, restored on exit). The exit\n"
 		"status is the command's. Without --context it uses the profile's\n"
 		"context, and the profile must be running.",

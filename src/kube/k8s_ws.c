@@ -356,6 +356,8 @@ handshake(struct ml_k8s *c, struct ml_ws *ws, const char *auth,
 {
 	const char *server = ml_k8s_server(c);
 	const char *host = strstr(server, "://");
+	ml_autofree char *authority = NULL;
+	const char *prefix; /* a server URL's path, as in https://h/k8s/x */
 	uint8_t rnd[16];
 	ml_autofree char *key = NULL, *expect = NULL, *offer = NULL,
 			 *req = NULL, *accept = NULL, *proto = NULL;
@@ -365,6 +367,8 @@ handshake(struct ml_k8s *c, struct ml_ws *ws, const char *auth,
 	int r;
 
 	host = host ? host + 3 : server;
+	authority = ml_xstrndup(host, strcspn(host, "/"));
+	prefix = host + strlen(authority);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return ml_err(-EIO, "cannot draw a WebSocket key");
 	key = base64_encode(rnd, sizeof(rnd));
@@ -375,7 +379,7 @@ handshake(struct ml_k8s *c, struct ml_ws *ws, const char *auth,
 		free(offer);
 		offer = o;
 	}
-	req = ml_xasprintf("GET %s HTTP/1.1\r\n"
+	req = ml_xasprintf("GET %s%s HTTP/1.1\r\n"
 			   "Host: %s\r\n"
 			   "User-Agent: minilaunch/" PACKAGE_VERSION "\r\n"
 			   "Connection: Upgrade\r\n"
@@ -385,7 +389,7 @@ handshake(struct ml_k8s *c, struct ml_ws *ws, const char *auth,
 			   "%s%s%s"
 			   "%s%s"
 			   "\r\n",
-			   ws->path, host, key,
+			   prefix, ws->path, authority, key,
 			   offer ? "Sec-WebSocket-Protocol: " : "",
 			   offer ? offer : "", offer ? "\r\n" : "",
 			   auth ? auth : "", auth ? "\r\n" : "");

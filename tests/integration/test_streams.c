@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -54,6 +55,8 @@ static const char *standin_protos[4] = { "v4.channel.k8s.io", "channel.k8s.io",
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static char seen_target[4096];	/* the last request line's target */
 static char seen_protocol[128]; /* the protocol it chose */
+/* made by "winsize" once it has a size, when set */
+static char winch_ready[PATH_MAX];
 
 struct sconn {
 	SSL *ssl;
@@ -203,6 +206,9 @@ serve_exec(struct sconn *s, const char *target)
 				json_object_put(o);
 				s_send(s, ML_WS_BINARY, 1, out, strlen(out));
 				left--;
+				if (winch_ready[0])
+					close(open(winch_ready,
+						   O_WRONLY | O_CREAT, 0600));
 			}
 		}
 		status_exit(s, 0);
@@ -584,22 +590,27 @@ START_TEST(test_streams_exec_tty_resize)
 END_TEST
 
 /* A window size change (SIGWINCH) mid-session reaches the kubelet: the
- * pty is resized from the background until the second size arrives. */
+ * pty is resized once the stand-in has the first size (its ready file),
+ * so that the change comes while the session runs. */
 START_TEST(test_streams_exec_tty_sigwinch)
 {
 	ml_autofree char *cmd = NULL, *log = NULL, *o = NULL;
 
 	log = ml_xasprintf("%s/winch.out", fixture_dir);
+	snprintf(winch_ready, sizeof(winch_ready), "%s/winch.ready",
+		 fixture_dir);
+	unlink(winch_ready);
 	cmd = ml_xasprintf(
 		"script -qec \"stty cols 91 rows 27; "
-		"(for i in 1 2 3 4 5 6 7 8; do sleep 0.5; stty cols 1\\${i}0 rows 40 < /dev/tty; done) & "
+		"(for i in \\$(seq 300); do [ -e '%s' ] && break; sleep 0.1; done; "
+		"stty cols 110 rows 40 < /dev/tty) & "
 		"'%s' exec -i -t --context fixture --kubeconfig '%s' %s -- winsize 2; "
-		"echo rc=\\$?\" /dev/null < /dev/null > '%s' 2>&1",
-		ml_bin(), fixture_kubeconfig, pod, log);
+		"echo rc=\\$?; wait\" /dev/null < /dev/null > '%s' 2>&1",
+		winch_ready, ml_bin(), fixture_kubeconfig, pod, log);
 	sh(cmd);
 	ck_assert_int_eq(ml_read_file(log, &o, NULL), 0);
 	ck_assert_msg(strstr(o, "size 91x27"), "output: %s", o);
-	ck_assert_msg(strstr(o, "0x40"), "output: %s", o);
+	ck_assert_msg(strstr(o, "size 110x40"), "output: %s", o);
 	ck_assert_msg(strstr(o, "rc=0"), "output: %s", o);
 }
 END_TEST
@@ -628,6 +639,54 @@ START_TEST(test_streams_exec_tty_signal_restores)
 	ck_assert_int_eq(ml_read_file(bf, &before, NULL), 0);
 	ck_assert_int_eq(ml_read_file(af, &after, NULL), 0);
 	ck_assert_str_eq(before, after);
+}
+END_TEST
+
+/* A server URL with a path (a proxy's, as https://h/k8s/clusters/x): the
+ * upgrade keeps it, as every other call does; the fixture has no such
+ * path, so the API server answers 404 where the path were dropped the
+ * exec would reach the pod. */
+START_TEST(test_streams_exec_server_path_kept)
+{
+	char *argv[] = { "echo", "hi", NULL };
+	struct ml_k8s_config *cfg = NULL;
+	struct ml_k8s *c = NULL;
+	char *server;
+	int status = -1;
+
+	ck_assert_int_eq(ml_k8s_config_load(fixture_kubeconfig, "fixture",
+					    &cfg),
+			 0);
+	server = ml_xasprintf("%s/no/such/prefix", cfg->server);
+	free(cfg->server);
+	cfg->server = server;
+	ck_assert_int_eq(ml_k8s_new(cfg, &c), 0);
+	struct ml_exec_opts opts = {
+		.pod = pod, .argv = argv, .in_fd = 0, .out_fd = 1, .err_fd = 2
+	};
+	ck_assert_int_eq(ml_exec_run(c, &opts, &status), -ENOENT);
+	ck_assert_msg(strstr(ml_err_msg(), "404"), "message: %s", ml_err_msg());
+	ck_assert_int_eq(status, -1);
+	ml_k8s_free(c);
+	ml_k8s_config_free(cfg);
+}
+END_TEST
+
+/* -t without -i: no terminal, as kubectl (even on a terminal). */
+START_TEST(test_streams_exec_tty_needs_stdin)
+{
+	ml_autofree char *cmd = NULL;
+	char target[4096], proto[128];
+
+	cmd = ml_xasprintf("script -qec \"'%s' exec -t --context fixture "
+			   "--kubeconfig '%s' %s -- echo hi\" /dev/null "
+			   "< /dev/null > /dev/null 2>&1",
+			   ml_bin(), fixture_kubeconfig, pod);
+	sh(cmd);
+	seen(target, sizeof(target), proto, sizeof(proto));
+	ck_assert_msg(strstr(target, "command=echo"), "kubelet saw %s", target);
+	ck_assert_msg(!strstr(target, "tty=") && !strstr(target, "input="),
+		      "kubelet saw %s", target);
 }
 END_TEST
 
@@ -734,6 +793,8 @@ streams_suite(void)
 	tcase_add_test(tc, test_streams_exec_tty_resize);
 	tcase_add_test(tc, test_streams_exec_tty_sigwinch);
 	tcase_add_test(tc, test_streams_exec_tty_signal_restores);
+	tcase_add_test(tc, test_streams_exec_server_path_kept);
+	tcase_add_test(tc, test_streams_exec_tty_needs_stdin);
 	tcase_add_test(tc, test_streams_portforward_two_connections);
 	tcase_add_test(tc, test_streams_portforward_port_taken);
 	suite_add_tcase(s, tc);
