@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static char err_buf[1024];
-static bool err_set;
+/* Per thread: a port-forward's connections fail in its own thread
+ * (kube/portforward.h) without touching the caller's message. */
+static _Thread_local char err_buf[1024];
+static _Thread_local bool err_set;
 
 void
 ml_oom(void)

@@ -27,6 +27,8 @@ extern const struct ml_command ml_cmd_logs;
 extern const struct ml_command ml_cmd_service;
 extern const struct ml_command ml_cmd_tunnel;
 extern const struct ml_command ml_cmd_kubectl;
+extern const struct ml_command ml_cmd_exec;
+extern const struct ml_command ml_cmd_port_forward;
 extern const struct ml_command ml_cmd_completion;
 extern const struct ml_command ml_cmd_version;
 extern const struct ml_command ml_cmd_help;
@@ -63,6 +65,8 @@ const struct ml_command *const ml_commands[] = {
 	CORE(ml_cmd_service)
 	CORE(ml_cmd_tunnel)
 	CORE(ml_cmd_kubectl)
+	CORE(ml_cmd_exec)
+	CORE(ml_cmd_port_forward)
 	CORE(ml_cmd_completion)
 	CORE(ml_cmd_version)
 	CORE(ml_cmd_help)

@@ -1608,3 +1608,42 @@ ml_k8s_read_watch(const char *data, size_t len, bool logs, ml_k8s_event_fn fn,
 	ml_k8s_stream_release(&w.stream);
 	return r < 0 ? r : n;
 }
+
+/* --- for the upgraded streams (kube/k8s_ws.c) ------------------------------
+ */
+
+const char *
+ml_k8s_setup_curl(struct ml_k8s *c, void *e, const char *path, char *errbuf)
+{
+	ml_autofree char *url = make_url(c, path, NULL);
+
+	setup_easy(c, e, url, errbuf);
+	return c->auth;
+}
+
+const char *
+ml_k8s_server(const struct ml_k8s *c)
+{
+	return c->base;
+}
+
+int
+ml_k8s_fail(const struct ml_k8s *c, const char *method, const char *path,
+	    int curlcode, const char *errbuf, long status, const char *body,
+	    size_t len)
+{
+	ml_autofree char *text = NULL;
+	struct ml_buf b = { 0 };
+	int r;
+
+	if (curlcode != CURLE_OK) {
+		r = curl_failure(c, (CURLcode)curlcode, errbuf,
+				 CONNECT_TIMEOUT_MS, &text);
+		return ml_err(r, "%s %s: %s", method, path, text);
+	}
+	if (len)
+		ml_buf_add(&b, body, len);
+	text = http_failure(status, &b);
+	ml_buf_release(&b);
+	return ml_err(status_errno(status), "%s %s: %s", method, path, text);
+}

@@ -251,4 +251,30 @@ int ml_k8s_read_list(const char *const *pages, size_t n,
 int ml_k8s_read_watch(const char *data, size_t len, bool logs,
 		      ml_k8s_event_fn fn, void *ud);
 
+/*
+ * --- for the upgraded streams (kube/k8s_ws.c: exec, port-forward) ---
+ *
+ * ml_k8s_setup_curl(): sets up e (a libcurl easy handle) as the client sets
+ * up every request of its own: the URL (the server and path), TLS
+ * verification with the context's CA, its client certificate and key, the
+ * proxy rules and the connect timeout. Returns the "Authorization: Bearer
+ * ..." header line, or NULL when the context has no token (borrowed: lives
+ * as long as c). errbuf: CURL_ERROR_SIZE bytes, kept by e.
+ *
+ * ml_k8s_server(): "https://HOST:PORT" without a trailing '/' (borrowed).
+ *
+ * ml_k8s_fail(): sets the message of a failed METHOD PATH as the client's
+ * own calls do and returns its -errno: for a transfer that failed
+ * (curlcode != 0) or an HTTP status with its body (a Status or text).
+ *
+ * These read only what ml_k8s_new() fixed, so another thread may call
+ * them while the owner of c makes calls of its own.
+ */
+const char *ml_k8s_setup_curl(struct ml_k8s *c, void *e, const char *path,
+			      char *errbuf);
+const char *ml_k8s_server(const struct ml_k8s *c);
+int ml_k8s_fail(const struct ml_k8s *c, const char *method, const char *path,
+		int curlcode, const char *errbuf, long status, const char *body,
+		size_t len);
+
 #endif

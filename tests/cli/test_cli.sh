@@ -30,6 +30,14 @@ t_run config set cpus
 one_line_error "missing argument" 64
 t_run --home '' version
 one_line_error "empty home" 64
+# exec and port-forward: their usage errors come before "not running"
+t_run exec
+one_line_error "exec without a pod" 64
+t_run port-forward web
+one_line_error "port-forward without a port" 64
+t_run port-forward web 8080:http
+one_line_error "port-forward with a bad mapping" 64
+t_check "the bad mapping is named" grep -q "'8080:http'" "$T_TMP/err"
 
 t_run version
 t_eq "version exits 0" 0 "$T_RC"
