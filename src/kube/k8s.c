@@ -36,7 +36,7 @@
 #define BACKOFF_MAX_MS 5000
 /* The server ends a watch after this long; we then resume from its rv. */
 #define WATCH_SERVER_TIMEOUT_S 300
-/* Page size of the lists behind a watch. */
+/* Page size of the lists behind a watch that merges its pages. */
 #define RELIST_PAGE 500
 #define FIELD_MANAGER "minilaunch"
 #define TABLE_ACCEPT \
@@ -62,6 +62,7 @@ struct ml_k8s {
 	CURL *easy;
 	CURLM *multi;
 	long timeout_ms;
+	long page_size; /* > 0: watches deliver their lists page by page */
 	struct ml_k8s_watch *watches;
 	int in_poll;
 };
@@ -86,11 +87,13 @@ struct ml_k8s_watch {
 	struct ml_k8s_stream stream;
 	int stream_err; /* the stream was not JSON */
 
-	char *rv;		 /* where the watch resumes */
-	struct json_object *acc; /* the relist so far */
-	char *cont;		 /* its next page's continue token */
-	bool gone;		 /* a 410 ERROR event came */
-	char *watch_error;	 /* another ERROR event came */
+	char *rv;		  /* where the watch resumes */
+	struct json_object *acc;  /* merged: the relist so far */
+	struct json_object *page; /* the list page parsed as it streams */
+	bool first_page;	  /* the next page delivered is RELISTED */
+	char *cont;		  /* its next page's continue token */
+	bool gone;		  /* a 410 ERROR event came */
+	char *watch_error;	  /* another ERROR event came */
 
 	bool connected;
 	bool ever_failed;
@@ -573,6 +576,19 @@ ml_k8s_set_timeout(struct ml_k8s *c, long timeout_ms)
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
 }
 
+void
+ml_k8s_set_page_size(struct ml_k8s *c, long page_size)
+{
+	c->page_size = page_size > 0 ? page_size : 0;
+}
+
+/* The limit of each list page of a watch of c. */
+static long
+watch_page_size(const struct ml_k8s *c)
+{
+	return c->page_size > 0 ? c->page_size : RELIST_PAGE;
+}
+
 static void watch_destroy(struct ml_k8s_watch *w);
 
 struct ml_k8s *
@@ -968,33 +984,6 @@ merge_page(struct json_object **acc, struct json_object *page)
 		json_object_object_del(meta, "continue");
 }
 
-/* Every page of path. */
-static int
-list_all(struct ml_k8s *c, const char *path, bool table,
-	 struct json_object **ret)
-{
-	struct json_object *acc = NULL, *page;
-	ml_autofree char *cont = NULL;
-	int r;
-
-	do {
-		const char *next;
-
-		r = ml_k8s_list(c, path, table, RELIST_PAGE, cont, &page);
-		if (r < 0) {
-			if (acc)
-				json_object_put(acc);
-			return r;
-		}
-		next = jstr(jget(page, "metadata"), "continue");
-		set_str(&cont, next && *next ? next : NULL);
-		merge_page(&acc, page);
-		json_object_put(page);
-	} while (cont);
-	*ret = acc;
-	return 0;
-}
-
 /* --- streams -----------------------------------------------------------------
  */
 
@@ -1051,6 +1040,8 @@ watch_destroy(struct ml_k8s_watch *w)
 	ml_k8s_stream_release(&w->stream);
 	if (w->acc)
 		json_object_put(w->acc);
+	if (w->page)
+		json_object_put(w->page);
 	free(w->cont);
 	free(w->rv);
 	free(w->watch_error);
@@ -1119,6 +1110,18 @@ on_stream_item(struct json_object *obj, const char *text, void *ud)
 		enqueue(w, ML_K8S_BOOKMARK, o, NULL);
 }
 
+/* The one object of a list page's body. */
+static void
+on_list_page(struct json_object *obj, const char *text, void *ud)
+{
+	struct ml_k8s_watch *w = ud;
+
+	(void)text;
+	if (w->page)
+		json_object_put(w->page);
+	w->page = json_object_get(obj);
+}
+
 static size_t
 stream_write(char *p, size_t size, size_t n, void *ud)
 {
@@ -1137,8 +1140,21 @@ stream_write(char *p, size_t size, size_t n, void *ud)
 		}
 		return len;
 	}
-	/* A list page, or an error body (kept short). */
-	if (w->state == W_LISTING || w->body.len < 64 * 1024)
+	if (w->state == W_LISTING && w->status == 200) {
+		/*
+		 * A list page: parsed chunk by chunk as it arrives, so that
+		 * its text is never held whole next to its tree.
+		 */
+		if (!w->stream_err && ml_k8s_stream_feed(&w->stream, p, len,
+							 on_list_page, w) < 0) {
+			w->stream_err = 1;
+			set_str(&w->watch_error, ml_err_msg());
+			return 0;
+		}
+		return len;
+	}
+	/* An error body (kept short). */
+	if (w->body.len < 64 * 1024)
 		ml_buf_add(&w->body, p, len);
 	return len;
 }
@@ -1178,6 +1194,9 @@ start_transfer(struct ml_k8s_watch *w, enum wstate state, const char *url,
 	w->gone = false;
 	free(w->watch_error);
 	w->watch_error = NULL;
+	if (w->page)
+		json_object_put(w->page);
+	w->page = NULL;
 	ml_buf_clear(&w->body);
 	ml_k8s_stream_reset(&w->stream);
 	w->started_ms = ml_now_ms();
@@ -1206,7 +1225,8 @@ start_transfer(struct ml_k8s_watch *w, enum wstate state, const char *url,
 static int
 start_list_page(struct ml_k8s_watch *w)
 {
-	ml_autofree char *q = list_query(w->c, w->table, RELIST_PAGE, w->cont);
+	ml_autofree char *q =
+		list_query(w->c, w->table, watch_page_size(w->c), w->cont);
 	ml_autofree char *url = make_url(w->c, w->path, "%s", q);
 
 	return start_transfer(w, W_LISTING, url,
@@ -1220,6 +1240,7 @@ start_relist(struct ml_k8s_watch *w)
 	if (w->acc)
 		json_object_put(w->acc);
 	w->acc = NULL;
+	w->first_page = true;
 	set_str(&w->cont, NULL);
 	return start_list_page(w);
 }
@@ -1272,14 +1293,49 @@ start_or_fail(struct ml_k8s_watch *w, int (*start)(struct ml_k8s_watch *))
 		fail(w, ml_err_msg());
 }
 
+/*
+ * Takes page, one page of w's list: delivers it (paged) or adds it to the
+ * relist (merged), then asks for the next page or, after the last one,
+ * starts watching from its resourceVersion.
+ */
+static void
+list_page_take(struct ml_k8s_watch *w, struct json_object *page)
+{
+	const char *next = jstr(jget(page, "metadata"), "continue");
+
+	set_str(&w->cont, next && *next ? next : NULL);
+	if (!w->cont)
+		set_str(&w->rv,
+			jstr(jget(page, "metadata"), "resourceVersion"));
+	if (w->c->page_size > 0) {
+		enqueue(w, w->first_page ? ML_K8S_RELISTED : ML_K8S_LISTED_MORE,
+			page, NULL);
+		w->first_page = false;
+	} else {
+		merge_page(&w->acc, page);
+	}
+	json_object_put(page);
+	if (w->cont) {
+		start_or_fail(w, start_list_page);
+		return;
+	}
+	if (w->acc) {
+		enqueue(w, ML_K8S_RELISTED, w->acc, NULL);
+		json_object_put(w->acc);
+		w->acc = NULL;
+	}
+	enqueue(w, ML_K8S_LIST_DONE, NULL, NULL);
+	start_or_fail(w, start_watch);
+}
+
 static void
 list_page_done(struct ml_k8s_watch *w)
 {
-	struct json_object *page =
-		parse_json(w->body.p ? w->body.p : "", w->body.len);
-	const char *next;
+	struct json_object *page = w->page;
 
-	if (!json_object_is_type(page, json_type_object)) {
+	w->page = NULL;
+	if (ml_k8s_stream_finish(&w->stream, NULL, NULL) < 0 ||
+	    !json_object_is_type(page, json_type_object)) {
 		ml_autofree char *why = ml_xasprintf(
 			"list %s: the answer from %s is not a JSON object",
 			w->path, w->c->base);
@@ -1288,19 +1344,7 @@ list_page_done(struct ml_k8s_watch *w)
 		fail(w, why);
 		return;
 	}
-	next = jstr(jget(page, "metadata"), "continue");
-	set_str(&w->cont, next && *next ? next : NULL);
-	merge_page(&w->acc, page);
-	json_object_put(page);
-	if (w->cont) {
-		start_or_fail(w, start_list_page);
-		return;
-	}
-	set_str(&w->rv, jstr(jget(w->acc, "metadata"), "resourceVersion"));
-	enqueue(w, ML_K8S_RELISTED, w->acc, NULL);
-	json_object_put(w->acc);
-	w->acc = NULL;
-	start_or_fail(w, start_watch);
+	list_page_take(w, page);
 }
 
 /* A transfer of w ended with rc. */
@@ -1411,20 +1455,29 @@ int
 ml_k8s_watch(struct ml_k8s *c, const char *path, bool table, ml_k8s_event_fn fn,
 	     void *ud, struct ml_k8s_watch **ret)
 {
-	struct json_object *list;
+	struct json_object *page;
 	struct ml_k8s_watch *w;
 	int r;
 
-	r = list_all(c, path, table, &list);
+	/* The first page, synchronously: a bad path is this call's error. */
+	r = ml_k8s_list(c, path, table, watch_page_size(c), NULL, &page);
 	if (r < 0)
 		return r;
 	w = watch_new(c, path, table, false, fn, ud);
 	w->connected = true;
+	w->first_page = true;
 	enqueue(w, ML_K8S_CONNECTED, NULL, NULL);
-	enqueue(w, ML_K8S_RELISTED, list, NULL);
-	set_str(&w->rv, jstr(jget(list, "metadata"), "resourceVersion"));
-	json_object_put(list);
-	return watch_begin(w, ret);
+	/* Starts the next page's transfer, or the watch after the last. */
+	list_page_take(w, page);
+	if (w->state == W_BACKOFF) {
+		/* Not even started: as before, the caller hears of it. */
+		r = ml_err(-EIO, "cannot start watching %s", path);
+		watch_destroy(w);
+		return r;
+	}
+	if (ret)
+		*ret = w;
+	return 0;
 }
 
 int

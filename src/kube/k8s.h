@@ -36,6 +36,9 @@
  * - ml_k8s_get_text(): a GET whose answer is not JSON (/readyz).
  * - ml_k8s_config_incluster(): a pod's own configuration, for the
  *   programs of src/guest/.
+ * - ml_k8s_set_page_size(): a watch's list delivered page by page
+ *   (RELISTED, LISTED_MORE..., LIST_DONE) as each page arrives; LIST_DONE
+ *   follows every list, paged or not.
  */
 #ifndef ML_K8S_H
 #define ML_K8S_H
@@ -97,6 +100,16 @@ struct ml_k8s *ml_k8s_free(struct ml_k8s *c); /* closes its watches too */
 /* Request timeout in ms for non-watch calls (default 10000). */
 void ml_k8s_set_timeout(struct ml_k8s *c, long timeout_ms);
 
+/*
+ * page_size > 0: the lists behind this client's watches come in pages of
+ * page_size objects, each delivered as soon as it has arrived (see
+ * ml_k8s_watch()), so that no list is ever held whole. 0 (the default):
+ * a watch fetches its list in pages of 500 but delivers it merged, as one
+ * RELISTED, for consumers that want the whole list at once (the programs
+ * of src/guest/).
+ */
+void ml_k8s_set_page_size(struct ml_k8s *c, long page_size);
+
 /* GET path as JSON. *ret is the parsed body (caller puts). */
 int ml_k8s_get(struct ml_k8s *c, const char *path, struct json_object **ret);
 
@@ -155,6 +168,10 @@ enum ml_k8s_event_type {
 	ML_K8S_CONNECTED,    /* the stream is (re)established */
 	ML_K8S_DISCONNECTED, /* the stream broke: text holds the reason;
 			      * the client reconnects with backoff by itself */
+	ML_K8S_LISTED_MORE,  /* paged: a later page of the list (obj, a List
+			      * or Table); add or update its rows */
+	ML_K8S_LIST_DONE,    /* the list is complete (obj NULL); watch events
+			      * follow from its resourceVersion */
 };
 
 struct ml_k8s_event {
@@ -167,7 +184,9 @@ typedef void (*ml_k8s_event_fn)(const struct ml_k8s_event *ev, void *ud);
 
 /*
  * Lists path (as ml_k8s_list with table, all pages), delivers the result as
- * one ML_K8S_RELISTED event, then watches from its resourceVersion with
+ * one ML_K8S_RELISTED event (paged, see ml_k8s_set_page_size(): the first
+ * page as RELISTED, each later one as LISTED_MORE), then LIST_DONE, then
+ * watches from the last page's resourceVersion with
  * allowWatchBookmarks, delivering each event as it arrives (the stream is
  * parsed incrementally, one JSON object per line, chunks split anywhere).
  * On 410 Gone (the HTTP status, or an ERROR event whose Status has code
@@ -175,12 +194,17 @@ typedef void (*ml_k8s_event_fn)(const struct ml_k8s_event *ev, void *ud);
  * reconnects with exponential backoff (250 ms to 5 s) and relists. Events
  * are delivered only from inside ml_k8s_poll().
  *
- * The first list is synchronous: its failure is this function's error and
- * no watch is made. Events then come in this order: CONNECTED, RELISTED,
- * then ADDED/MODIFIED/DELETED/BOOKMARK as they happen (with table, each
- * event's obj is a one-row Table). After 410: RELISTED alone. On an
+ * The first page is synchronous: its failure is this function's error and
+ * no watch is made; later pages are fetched from ml_k8s_poll(), each one
+ * parsed as it streams in. Events then come in this order: CONNECTED,
+ * RELISTED, LISTED_MORE per later page (paged), LIST_DONE, then
+ * ADDED/MODIFIED/DELETED/BOOKMARK as they happen (with table, each
+ * event's obj is a one-row Table). After 410 (also one for an expired
+ * continue token in the middle of the pages): the list again from its
+ * first page, RELISTED, LISTED_MORE..., LIST_DONE. On an
  * outage: one DISCONNECTED (text: the reason) however many retries fail,
- * then CONNECTED and RELISTED once the server answers again. The server
+ * then CONNECTED, RELISTED (LISTED_MORE...) and LIST_DONE once the server
+ * answers again. The server
  * ends every watch after some minutes; it resumes from the last
  * resourceVersion without any event. *ret (may be NULL) is borrowed: it
  * lives until ml_k8s_watch_stop() or ml_k8s_free().

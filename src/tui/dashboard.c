@@ -370,10 +370,11 @@ on_view_event(const struct ml_k8s_event *ev, void *ud)
 
 	switch (ev->type) {
 	case ML_K8S_RELISTED:
+		/* the first page: on screen at once; "loading" until the
+		 * last one is in */
 		if (ml_tui_table_replace(d->table, ev->obj) < 0)
 			break;
-		d->loaded = true;
-		d->relisted = true;
+		d->loaded = false;
 		if (d->stale) {
 			d->stale = false;
 			d->body_dirty = true;
@@ -381,9 +382,15 @@ on_view_event(const struct ml_k8s_event *ev, void *ud)
 		set_up(d, &d->view_up, true, NULL);
 		d->title_dirty = true;
 		break;
+	case ML_K8S_LISTED_MORE:
 	case ML_K8S_ADDED:
 	case ML_K8S_MODIFIED:
 		ml_tui_table_apply(d->table, ev->obj, false);
+		break;
+	case ML_K8S_LIST_DONE:
+		d->loaded = true;
+		d->relisted = true;
+		d->title_dirty = true;
 		break;
 	case ML_K8S_DELETED:
 		ml_tui_table_apply(d->table, ev->obj, true);
@@ -1834,6 +1841,25 @@ retry_watches(struct dash *d)
 		open_nodes_watch(d);
 }
 
+/* Screen updates are coalesced to one per frame: an event waits at most
+ * this long for its row to be drawn. */
+#define FRAME_MS 16
+#define PAGE_SIZE 500
+
+/* Objects per list page: MINILAUNCH_DASHBOARD_PAGE_SIZE (tests), else 500. */
+static long
+page_size(void)
+{
+	const char *e = getenv("MINILAUNCH_DASHBOARD_PAGE_SIZE");
+	char *end;
+	long n;
+
+	if (!e || !*e)
+		return PAGE_SIZE;
+	n = strtol(e, &end, 10);
+	return *end || n <= 0 ? PAGE_SIZE : n;
+}
+
 int
 ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 {
@@ -1842,6 +1868,8 @@ ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 			  .profile = o->profile,
 			  .offline = o->offline };
 	int r, ep, pipefd[2] = { -1, -1 };
+	long long next_frame = 0;
+	bool due = false;
 
 	d.view = view_by_name(o->view ? o->view : "pods");
 	if (!d.view)
@@ -1884,18 +1912,26 @@ ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 		init_pair(PAIR_ERROR, COLOR_RED, -1);
 	}
 	ep = wake_fd_open(pipefd);
+	/* the list comes in pages, each on screen as soon as it is in */
+	ml_k8s_set_page_size(c, page_size());
 	open_nodes_watch(&d);
 	open_view(&d);
 	resize_cache(&d);
 	d.full = true;
 	render(&d);
 
+	next_frame = now_ms() + FRAME_MS;
 	while (!d.quit) {
 		int ch;
-
+		long long now = now_ms();
 		char drain[64];
 
-		r = ml_k8s_poll(c, 1000, ep >= 0 ? ep : 0);
+		/* a frame is due: wait no longer than its start */
+		r = ml_k8s_poll(c,
+				due ? (int)(next_frame > now ? next_frame - now
+							     : 0)
+				    : 1000,
+				ep >= 0 ? ep : 0);
 		if (r < 0 && r != -EINTR) {
 			note_error(&d, "poll");
 			napms(100);
@@ -1915,7 +1951,12 @@ ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 		while ((ch = getch()) != ERR && !d.quit)
 			handle_key(&d, ch);
 		retry_watches(&d);
-		render(&d);
+		now = now_ms();
+		due = now < next_frame;
+		if (!due) {
+			render(&d);
+			next_frame = now + FRAME_MS;
+		}
 	}
 
 	wake_fd_close(ep, pipefd);

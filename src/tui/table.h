@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* Colour class of a row, from its STATUS (or READY, or event TYPE) cell. */
 enum ml_tui_status {
@@ -33,6 +34,8 @@ struct ml_tui_row {
 	char *ns;	   /* metadata.namespace or NULL; owned */
 	char *name;	   /* metadata.name; owned */
 	char **cells;	   /* ncols strings, owned */
+	time_t created;	   /* metadata.creationTimestamp, or 0 when absent:
+			    * what live ages are counted from */
 	unsigned long gen; /* unique per row version within its table */
 	enum ml_tui_status status;
 };
@@ -63,7 +66,8 @@ struct ml_tui_table *ml_tui_table_new(bool with_ns);
 struct ml_tui_table *ml_tui_table_free(struct ml_tui_table *t);
 
 /*
- * Replaces every row with those of a Table (the RELISTED event), taking
+ * Replaces every row with those of a Table (the RELISTED event: a whole
+ * list, or the first page of a paged one), taking
  * its columnDefinitions (priority 0 only, as `kubectl get` without -o
  * wide). A plain List (items, no rows) yields rows with a NAME column only.
  * Returns 0 or -EBADMSG when obj is neither.
@@ -72,8 +76,9 @@ int ml_tui_table_replace(struct ml_tui_table *t, struct json_object *obj);
 
 /*
  * Applies one watch event: deleted false adds or updates the rows in obj
- * (a Table with rows, or a single object with metadata), deleted true
- * removes them. Returns the number of rows changed.
+ * (a Table with rows, or a single object with metadata; also a later page
+ * of a paged list, LISTED_MORE), deleted true removes them. Returns the
+ * number of rows changed.
  */
 int ml_tui_table_apply(struct ml_tui_table *t, struct json_object *obj,
 		       bool deleted);
@@ -112,6 +117,10 @@ enum ml_tui_status ml_tui_table_row_status(const struct ml_tui_table *t,
  * integers as numbers, anything else case-insensitively.
  */
 int ml_tui_cell_compare(const char *a, const char *b);
+
+/* An RFC 3339 UTC time as the API writes it ("2026-12-02T09:20:53Z") in
+ * seconds since the epoch; 0 when s is NULL or not one. */
+time_t ml_tui_time_parse(const char *s);
 
 /* Seconds in an age such as "3m20s", "2d4h", "5y"; -1 when s is not one. */
 long long ml_tui_age_seconds(const char *s);

@@ -818,7 +818,8 @@ START_TEST(test_k8s_poll_returns_on_extra_fd)
 	ck_assert_int_eq(ml_k8s_watch(c, "/api/v1/namespaces", false, record,
 				      &s, &w),
 			 0);
-	ck_assert_int_eq(ml_k8s_poll(c, 2000, -1), 2); /* CONNECTED, RELISTED */
+	/* CONNECTED, RELISTED, LIST_DONE */
+	ck_assert_int_eq(ml_k8s_poll(c, 2000, -1), 3);
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(write(p[1], "k", 1), 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -894,6 +895,230 @@ START_TEST(test_k8s_watch_survives_apiserver_restart)
 	create_cm(c, "after-restart", "{}");
 	ck_assert_int_ge(await(c, &s, rel, ML_K8S_ADDED, "after-restart", 5000),
 			 0);
+	ml_k8s_free(c);
+}
+END_TEST
+
+/* --- paged lists behind a watch ------------------------------------------- */
+
+#define PAGED_PATH \
+	"/api/v1/namespaces/default/configmaps?labelSelector=paged%3D"
+
+/* What a paged watch delivered: the events, and each object's name. */
+struct paged {
+	int n;
+	enum ml_k8s_event_type type[MAX_EVENTS];
+	int rows[MAX_EVENTS]; /* objects in each list event */
+	char names[MAX_EVENTS][64];
+	int nnames;
+};
+
+static void
+record_paged(const struct ml_k8s_event *ev, void *ud)
+{
+	struct paged *p = ud;
+	struct json_object *arr = NULL;
+	size_t n = 0;
+
+	ck_assert_int_lt(p->n, MAX_EVENTS);
+	p->type[p->n] = ev->type;
+	if (ev->type == ML_K8S_RELISTED)
+		p->nnames = 0; /* a relist replaces what came before */
+	if (ev->obj && !json_object_object_get_ex(ev->obj, "rows", &arr))
+		json_object_object_get_ex(ev->obj, "items", &arr);
+	if (arr && json_object_is_type(arr, json_type_array))
+		n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *name = ml_json_str(o, "object.metadata.name");
+
+		if (!name)
+			name = ml_json_str(o, "metadata.name");
+		ck_assert_int_lt(p->nnames, MAX_EVENTS);
+		snprintf(p->names[p->nnames++], sizeof(p->names[0]), "%s",
+			 name ? name : "");
+	}
+	p->rows[p->n++] = (int)n;
+}
+
+static int
+paged_find(const struct paged *p, int from, enum ml_k8s_event_type type)
+{
+	for (int i = from; i < p->n; i++)
+		if (p->type[i] == type)
+			return i;
+	return -1;
+}
+
+static int
+paged_await(struct ml_k8s *c, const struct paged *p, int from,
+	    enum ml_k8s_event_type type, long timeout_ms)
+{
+	struct timespec t0;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((i = paged_find(p, from, type)) < 0 &&
+	       elapsed_ms(&t0) < timeout_ms)
+		ck_assert_msg(ml_k8s_poll(c, 200, -1) >= 0, "poll: %s",
+			      ml_err_msg());
+	return i;
+}
+
+/* Creates configmaps PREFIX-0..n-1 labelled paged=LABEL. */
+static void
+create_paged(struct ml_k8s *c, const char *prefix, const char *label, int n)
+{
+	for (int i = 0; i < n; i++) {
+		ml_autofree char *body = ml_xasprintf(
+			"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s-%d\",\"labels\":{\"paged\":\"%s\"}}}",
+			prefix, i, label);
+
+		ck_assert_msg(ml_k8s_create(c,
+					    "/api/v1/namespaces/default/configmaps",
+					    body, NULL) == 0,
+			      "%s", ml_err_msg());
+	}
+}
+
+/* Every one of PREFIX-0..n-1 once among names, and nothing else. */
+static void
+assert_each_once(const struct paged *p, const char *prefix, int n)
+{
+	ck_assert_int_eq(p->nnames, n);
+	for (int i = 0; i < n; i++) {
+		char want[64];
+		int seen = 0;
+
+		snprintf(want, sizeof(want), "%s-%d", prefix, i);
+		for (int j = 0; j < p->nnames; j++)
+			seen += strcmp(p->names[j], want) == 0;
+		ck_assert_msg(seen == 1, "%s delivered %d times", want, seen);
+	}
+}
+
+START_TEST(test_k8s_watch_pages_then_events)
+{
+	struct ml_k8s *c = client();
+	struct ml_k8s_watch *w = NULL;
+	struct paged p = { 0 };
+	int done, i;
+
+	create_paged(c, "pg", "pages", 7);
+	ml_k8s_set_page_size(c, 3);
+	ck_assert_msg(ml_k8s_watch(c, PAGED_PATH "pages", true, record_paged,
+				   &p, &w) == 0,
+		      "%s", ml_err_msg());
+	done = paged_await(c, &p, 0, ML_K8S_LIST_DONE, 5000);
+	ck_assert_msg(done >= 0, "no LIST_DONE (%d events)", p.n);
+	/* 7 objects in pages of 3: CONNECTED, RELISTED, 2 LISTED_MORE */
+	ck_assert_int_eq(done, 4);
+	ck_assert_int_eq(p.type[0], ML_K8S_CONNECTED);
+	ck_assert_int_eq(p.type[1], ML_K8S_RELISTED);
+	ck_assert_int_eq(p.type[2], ML_K8S_LISTED_MORE);
+	ck_assert_int_eq(p.type[3], ML_K8S_LISTED_MORE);
+	ck_assert_int_eq(p.rows[1], 3);
+	ck_assert_int_eq(p.rows[2], 3);
+	ck_assert_int_eq(p.rows[3], 1);
+	assert_each_once(&p, "pg", 7);
+	/* the watch goes on from the last page */
+	create_paged(c, "pg-late", "pages", 1);
+	i = paged_await(c, &p, done, ML_K8S_ADDED, 5000);
+	ck_assert_msg(i > done, "no ADDED after LIST_DONE");
+	ck_assert_str_eq(p.names[p.nnames - 1], "pg-late-0");
+	ck_assert_int_eq(paged_find(&p, 0, ML_K8S_DISCONNECTED), -1);
+	ml_k8s_free(c);
+}
+END_TEST
+
+START_TEST(test_k8s_watch_unpaged_is_one_relist)
+{
+	struct ml_k8s *c = client();
+	struct ml_k8s_watch *w = NULL;
+	struct paged p = { 0 };
+	int done;
+
+	/* No page size set: the pages come merged (src/guest/ wants that). */
+	create_paged(c, "up", "unpaged", 3);
+	ck_assert_int_eq(ml_k8s_watch(c, PAGED_PATH "unpaged", false,
+				      record_paged, &p, &w),
+			 0);
+	done = paged_await(c, &p, 0, ML_K8S_LIST_DONE, 5000);
+	ck_assert_int_eq(done, 2);
+	ck_assert_int_eq(p.type[1], ML_K8S_RELISTED);
+	assert_each_once(&p, "up", 3);
+	ml_k8s_free(c);
+}
+END_TEST
+
+/* The etcd revision now, from etcd's JSON gateway (plain HTTP, loopback). */
+static long long
+etcd_post(const char *what, const char *body)
+{
+	ml_autofree char *env = ml_xasprintf("%s/env", fixture_dir);
+	ml_autofree char *cmd = ml_xasprintf(
+		". '%s' && curl -sf --max-time 5 -X POST -d '%s' \"http://127.0.0.1:$ETCD_PORT/v3/kv/%s\"",
+		env, body, what);
+	char out[4096] = "";
+	FILE *f = popen(cmd, "r");
+	size_t n;
+	struct json_object *o;
+	const char *rev;
+	long long r;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	ck_assert_msg(pclose(f) == 0, "%s: %s", cmd, out);
+	o = json_tokener_parse(out);
+	ck_assert_msg(o, "etcd %s: %s", what, out);
+	rev = ml_json_str(o, "header.revision");
+	r = rev ? atoll(rev) : -1;
+	json_object_put(o);
+	return r;
+}
+
+START_TEST(test_k8s_watch_continue_expired_relists)
+{
+	struct ml_k8s *c = client();
+	struct ml_k8s_watch *w = NULL;
+	struct paged p = { 0 };
+	long long rev;
+	int rel, done;
+
+	create_paged(c, "ex", "expired", 5);
+	ml_k8s_set_page_size(c, 2);
+	ck_assert_int_eq(ml_k8s_watch(c, PAGED_PATH "expired", true,
+				      record_paged, &p, &w),
+			 0);
+	/*
+	 * The first page is in and the second one not asked for yet (that
+	 * happens inside ml_k8s_poll()): a write moves etcd's revision on,
+	 * and compacting at it makes the first page's continue token too
+	 * old, so the API server answers the second page with 410 Gone.
+	 */
+	create_paged(c, "ex-other", "other", 1);
+	rev = etcd_post("range", "{\"key\":\"Lw==\"}");
+	ck_assert_int_gt(rev, 0);
+	{
+		ml_autofree char *body =
+			ml_xasprintf("{\"revision\":\"%lld\",\"physical\":true}",
+				     rev);
+
+		etcd_post("compaction", body);
+	}
+	done = paged_await(c, &p, 0, ML_K8S_LIST_DONE, 10000);
+	ck_assert_msg(done >= 0, "no LIST_DONE (%d events)", p.n);
+	/* RELISTED (the first page), then the 410, then RELISTED again */
+	rel = paged_find(&p, 2, ML_K8S_RELISTED);
+	ck_assert_msg(rel > 1, "no second RELISTED after the 410");
+	ck_assert_int_eq(p.type[1], ML_K8S_RELISTED);
+	ck_assert_int_eq(paged_find(&p, 2, ML_K8S_LISTED_MORE), rel + 1);
+	ck_assert_int_eq(done, rel + 3); /* 5 in pages of 2 */
+	assert_each_once(&p, "ex", 5);
+	ck_assert_int_eq(paged_find(&p, 0, ML_K8S_DISCONNECTED), -1);
+	create_paged(c, "ex-late", "expired", 1);
+	ck_assert_int_gt(paged_await(c, &p, done, ML_K8S_ADDED, 5000), done);
 	ml_k8s_free(c);
 }
 END_TEST
@@ -977,6 +1202,9 @@ k8s_suite(void)
 	tcase_add_test(tc, test_k8s_watch_table);
 	tcase_add_test(tc, test_k8s_watch_stop_inside_callback);
 	tcase_add_test(tc, test_k8s_poll_returns_on_extra_fd);
+	tcase_add_test(tc, test_k8s_watch_pages_then_events);
+	tcase_add_test(tc, test_k8s_watch_unpaged_is_one_relist);
+	tcase_add_test(tc, test_k8s_watch_continue_expired_relists);
 	suite_add_tcase(s, tc);
 
 	/* These restart kube-apiserver: last. */

@@ -241,4 +241,48 @@ tui_wait "^stty-done" 5
 t_check "terminal sane: echo and icanon on" \
 	sh -c "grep -Eq '(^| )echo( |$)' '$T_TMP/stty' && grep -Eq '(^| )icanon( |$)' '$T_TMP/stty' && grep -Eq '(^| )icrnl( |$)' '$T_TMP/stty'"
 
+# paged lists: the first screen comes from the first page. A loopback TCP
+# relay (socat, 127.0.0.1 only) stands between the dashboard and the real
+# API server; TLS runs through it end to end. It passes the first
+# connection at once (the client's own: /version and each watch's first
+# page) and holds every later one for 3 s before connecting it (the pages
+# after the first, fetched from the watch's connection), so the last page
+# arrives seconds after the first screen is up.
+k create namespace paged >/dev/null
+for i in $(seq -w 0 11); do echo "apiVersion: v1
+kind: ConfigMap
+metadata: {name: pg-$i, namespace: paged}
+---"; done | k create -f - >/dev/null
+# the controller manager adds kube-root-ca.crt to every namespace
+for _ in $(seq 20); do
+	k -n paged get configmap kube-root-ca.crt >/dev/null 2>&1 && break
+	sleep 0.25
+done
+paged_n=$(k -n paged get configmaps -o name | wc -l)
+api_port=$(sed -n 's|^ *server: https://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$KC" | head -1)
+relay_port=$(t_free_port)
+# one relay process per connection: the first mkdir wins the fast path
+cat >"$T_TMP/relay.sh" <<EOF
+#!/bin/sh
+mkdir '$T_TMP/relay-first' 2>/dev/null || sleep 3
+exec socat - TCP:127.0.0.1:$api_port
+EOF
+chmod +x "$T_TMP/relay.sh"
+socat "TCP-LISTEN:$relay_port,bind=127.0.0.1,reuseaddr,fork" EXEC:"$T_TMP/relay.sh" &
+relay_pid=$!
+trap 'kill $relay_pid 2>/dev/null; tui_cleanup' EXIT
+sed "s|https://127\.0\.0\.1:$api_port|https://127.0.0.1:$relay_port|" "$KC" >"$T_TMP/relay.kubeconfig"
+tui_shell || t_fail "tmux shell did not start"
+tui_type "MINILAUNCH_DASHBOARD_PAGE_SIZE=5 $MINILAUNCH dashboard --context fixture --kubeconfig $T_TMP/relay.kubeconfig -n paged --view configmaps"
+tui_send Enter
+t_screen "paged: the first page's rows on screen" "^ pg-00 " 10
+first=$(tui_screen)
+t_check "paged: the title says loading while pages come" grep -Eq "^ configmaps \(loading\) " <<<"$first"
+no_last_row() { ! grep -q '^ pg-11 ' <<<"$first"; }
+t_check "paged: the last page not there yet" no_last_row
+t_screen "paged: the last page's rows follow" "^ pg-11 " 15
+t_screen "paged: the full count once the list is complete" "^ configmaps \($paged_n\) " 5
+tui_send Q
+kill "$relay_pid" 2>/dev/null
+
 t_summary

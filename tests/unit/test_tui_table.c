@@ -329,6 +329,63 @@ START_TEST(test_tui_table_watch_updates)
 }
 END_TEST
 
+START_TEST(test_tui_table_created_from_metadata)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"kind\":\"Table\",\"columnDefinitions\":[{\"name\":\"Name\",\"type\":\"string\",\"priority\":0}],"
+		"\"rows\":[{\"cells\":[\"a\"],\"object\":{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\",\"creationTimestamp\":\"2026-12-02T09:20:53Z\"}}},"
+		"{\"cells\":[\"b\"],\"object\":{\"metadata\":{\"name\":\"b\",\"namespace\":\"n\"}}}]}");
+	struct ml_tui_table *t = ml_tui_table_new(true);
+
+	ck_assert_int_eq(ml_tui_table_replace(t, o), 0);
+	ck_assert_int_eq((long long)ml_tui_table_find(t, "n/a")->created,
+			 1796203253LL);
+	ck_assert_int_eq((long long)ml_tui_table_find(t, "n/b")->created, 0);
+	json_object_put(o);
+	ml_tui_table_free(t);
+
+	ck_assert_int_eq((long long)ml_tui_time_parse("1970-01-01T00:00:00Z"),
+			 0);
+	ck_assert_int_eq((long long)ml_tui_time_parse("2000-02-29T23:59:59Z"),
+			 951868799LL);
+	ck_assert_int_eq((long long)ml_tui_time_parse(NULL), 0);
+	ck_assert_int_eq((long long)ml_tui_time_parse("2026-12-02"), 0);
+	ck_assert_int_eq((long long)ml_tui_time_parse("2026-13-02T09:20:53Z"),
+			 0);
+	ck_assert_int_eq((long long)ml_tui_time_parse("2026-12-02T09:20:53Zx"),
+			 0);
+}
+END_TEST
+
+/* A paged list: the first page replaces, later ones add to it. */
+START_TEST(test_tui_table_pages_add_up)
+{
+	static const char *const p1[] = { "default a 1/1 Running 0 5m",
+					  "default b 1/1 Running 0 5m" };
+	static const char *const p2[] = { "default c 1/1 Running 0 5m" };
+	static const char *const again[] = { "default b 1/1 Running 0 5m" };
+	struct ml_tui_table *t = ml_tui_table_new(true);
+	struct json_object *o;
+
+	o = pod_table(p1, 2, true);
+	ck_assert_int_eq(ml_tui_table_replace(t, o), 0);
+	json_object_put(o);
+	o = pod_table(p2, 1, true); /* each page repeats the columns */
+	ck_assert_int_eq(ml_tui_table_apply(t, o, false), 1);
+	json_object_put(o);
+	ck_assert_uint_eq(t->nrows, 3);
+	ck_assert_uint_eq(t->ncols, 6);
+	ck_assert_ptr_nonnull(ml_tui_table_find(t, "default/a"));
+	ck_assert_ptr_nonnull(ml_tui_table_find(t, "default/c"));
+	/* a relist's first page replaces every row */
+	o = pod_table(again, 1, true);
+	ck_assert_int_eq(ml_tui_table_replace(t, o), 0);
+	json_object_put(o);
+	ck_assert_uint_eq(t->nrows, 1);
+	ml_tui_table_free(t);
+}
+END_TEST
+
 START_TEST(test_tui_table_widths_follow_rows)
 {
 	struct ml_tui_table *t = sample(false);
@@ -398,6 +455,8 @@ tui_table_suite(void)
 	tcase_add_test(tc, test_tui_table_compare_cells);
 	tcase_add_test(tc, test_tui_table_filter);
 	tcase_add_test(tc, test_tui_table_watch_updates);
+	tcase_add_test(tc, test_tui_table_created_from_metadata);
+	tcase_add_test(tc, test_tui_table_pages_add_up);
 	tcase_add_test(tc, test_tui_table_widths_follow_rows);
 	tcase_add_test(tc, test_tui_table_layout);
 	tcase_add_test(tc, test_tui_table_text_width);
