@@ -6,6 +6,8 @@
 #   two starts at once -> the second fails cleanly
 #   start -> use-context -> docker-env -> docker build -> deployment
 #   (imagePullPolicy: Never) -> NodePort -> service --url -> curl -> logs, exec
+#   -> minilaunch exec and port-forward -> service --url answering at once,
+#   tunnel (LoadBalancer), service for every type -> mount (9p over ssh -R)
 #   -> cluster DNS (names, headless, NXDOMAIN, re-created, --dns=false/true)
 #   -> a log bundle -> delete: no domain, pool, volume, context or profile left
 # Its cluster is the one online (docs/networking.md), guarded: the node
@@ -148,7 +150,211 @@ done
 t_eq "curl gets the page through the NodePort" "hello from minilaunch" "$page"
 t_check "kubectl logs shows the request" bash -c "kubectl logs deploy/hello | grep -q 'response:200'"
 t_eq "kubectl exec runs in the pod" "hi" "$(kubectl exec deploy/hello -- /bin/busybox echo hi)"
+# --- exec and port-forward against the real kubelet (kube/exec.h,
+# kube/portforward.h)
+hello_pod=$(kubectl get pods -l app=hello -o jsonpath='{.items[0].metadata.name}')
+t_check "exec: the hello pod is named" test -n "$hello_pod"
+t_eq "exec: echo hi prints hi" "hi" "$(ml exec "$hello_pod" -- /bin/busybox echo hi)"
+ml exec "$hello_pod" -- /bin/busybox echo hi >/dev/null
+t_eq "exec: echo hi exits 0" 0 "$?"
+ml exec "$hello_pod" -- /bin/busybox sh -c 'exit 3'
+t_eq "exec: exit 3 gives 3" 3 "$?"
+ml exec -c hello "$hello_pod" -- /bin/busybox sh -c 'echo out; echo err >&2' >"$T_TMP/exec.out" 2>"$T_TMP/exec.err"
+t_eq "exec: stdout apart" "out" "$(cat "$T_TMP/exec.out")"
+t_eq "exec: stderr apart" "err" "$(cat "$T_TMP/exec.err")"
+# stdin reaches the shell (the kubelet speaks v4: the script ends itself)
+t_eq "exec -i: stdin reaches the command" "in" \
+	"$(printf 'echo in\nexit 4\n' | ml exec -i "$hello_pod" -- /bin/busybox sh)"
+printf 'exit 4\n' | ml exec -i "$hello_pod" -- /bin/busybox sh
+t_eq "exec -i: its exit status" 4 "$?"
+# a terminal: under script's pty, the size reaches the container's tty
+t_check "exec -it: the container's terminal has our size" bash -c \
+	"script -qec \"stty cols 91 rows 27; '$MINILAUNCH' -p $P exec -i -t '$hello_pod' -- /bin/busybox sh -c 'sleep 1; /bin/busybox stty size'\" /dev/null </dev/null | grep -q '27 91'"
+
+pf_port=$(t_free_port)
+ml port-forward "$hello_pod" "$pf_port:8080" >"$T_TMP/pf.out" 2>"$T_TMP/pf.err" &
+pf_pid=$!
+for _ in $(seq 1 $((50 * LF))); do
+	grep -q "Forwarding from 127.0.0.1:$pf_port -> 8080" "$T_TMP/pf.out" 2>/dev/null && break
+	sleep 0.2
+done
+t_check "port-forward: says where it listens" grep -qx "Forwarding from 127.0.0.1:$pf_port -> 8080" "$T_TMP/pf.out"
+t_eq "port-forward: curl on 127.0.0.1 gets the page" "hello from minilaunch" \
+	"$(curl -s --max-time $((10 * LF)) "http://127.0.0.1:$pf_port/index.html")"
+t_eq "port-forward: and again, on a new connection" "hello from minilaunch" \
+	"$(curl -s --max-time $((10 * LF)) "http://127.0.0.1:$pf_port/index.html")"
+t_eq "port-forward: listens on 127.0.0.1 only" "127.0.0.1:$pf_port" \
+	"$(ss -Hltn "sport = :$pf_port" | awk '{print $4}')"
+ml port-forward "$hello_pod" "$pf_port:8080" >/dev/null 2>"$T_TMP/pf2.err"
+t_eq "port-forward: a taken port exits 1" 1 "$?"
+t_check "port-forward: a taken port is one line" test "$(wc -l <"$T_TMP/pf2.err")" = 1
+kill -TERM "$pf_pid"
+wait "$pf_pid"
+t_eq "port-forward: SIGTERM ends it cleanly" 0 "$?"
 t_check "ssh runs a command" bash -c "'$MINILAUNCH' -p $P ssh -- docker images --format '{{.Repository}}:{{.Tag}}' | grep -qx hello:1"
+
+# --- service --url right after kubectl expose: its first curl answers (it
+# printed a URL that reset connections for 12-16 s under TCG before)
+t_check "fresh: a Deployment of hello:1" kubectl create deployment fresh --image=hello:1
+t_check "fresh: exposed as NodePort" kubectl expose deployment fresh --type=NodePort --port=8080
+t0=$(date +%s%3N)
+url=$(ml service fresh --url --wait-timeout $((300 * LF)))
+echo "service --url: printed after $(($(date +%s%3N) - t0)) ms"
+t_check "fresh: service --url gives a 127.0.0.1 URL" grep -Eq '^http://127\.0\.0\.1:[0-9]+$' <<<"$url"
+t_eq "fresh: the first curl answers" "hello from minilaunch" "$(curl -sS --max-time 10 "$url/index.html")"
+
+# --- tunnel: a LoadBalancer answers on 127.0.0.1:PORT while it runs
+LBPORT=$(t_free_port)
+"$MINILAUNCH" -p $P tunnel >"$T_TMP/tunnel.out" 2>"$T_TMP/tunnel.err" &
+TPID=$!
+sleep 2
+t_check "tunnel: running" kill -0 $TPID
+t0=$(date +%s%3N)
+t_check "tunnel: a LoadBalancer service" kubectl expose deployment hello --name=hello-lb \
+	--type=LoadBalancer --port=$LBPORT --target-port=8080
+page=
+for _ in $(seq 1 $((600 * LF))); do
+	page=$(curl -s --max-time 2 "http://127.0.0.1:$LBPORT/index.html") && [ -n "$page" ] && break
+	sleep 0.2
+done
+lb_ms=$(($(date +%s%3N) - t0))
+echo "LoadBalancer: from the service's creation to its first answer on 127.0.0.1:$LBPORT: $lb_ms ms"
+t_eq "tunnel: curl on 127.0.0.1:PORT" "hello from minilaunch" "$page"
+t_eq "tunnel: status ingress 127.0.0.1" 127.0.0.1 \
+	"$(kubectl get svc hello-lb -o jsonpath='{.status.loadBalancer.ingress[0].ip}')"
+t_check "tunnel: says what it forwards" grep -q "forwarding 127.0.0.1:$LBPORT to service default/hello-lb" "$T_TMP/tunnel.out"
+t_run -p $P service list
+t_check "service list: the LoadBalancer's URL" grep -qE "^default +hello-lb +$LBPORT +http://127.0.0.1:$LBPORT\$" "$T_TMP/out"
+t_run -p $P service list -o json
+t_check "service list -o json: the NodePort's URL" \
+	jq -es '.[0] | map(select(.name == "fresh"))[0].urls[0] | startswith("http://127.0.0.1:")' "$T_TMP/out"
+
+# --- a port clash: reported on the service and by the tunnel, never moved
+CLASH=$(t_free_port)
+t_check "clash: something holds the port" t_listen $CLASH
+t_check "clash: a LoadBalancer on it" kubectl expose deployment hello --name=hello-clash \
+	--type=LoadBalancer --port=$CLASH --target-port=8080
+for _ in $(seq 1 $((60 * LF))); do
+	grep -q "service default/hello-clash: port $CLASH is taken" "$T_TMP/tunnel.out" && break
+	sleep 0.5
+done
+t_check "clash: one line on the terminal" test "$(grep -c "service default/hello-clash: port $CLASH is taken" "$T_TMP/tunnel.out")" = 1
+t_check "clash: a PortInUse event on the service" bash -c \
+	"kubectl get events --field-selector involvedObject.name=hello-clash,reason=PortInUse -o name | grep -q ."
+t_eq "clash: its status stays pending" "" "$(kubectl get svc hello-clash -o jsonpath='{.status.loadBalancer.ingress}')"
+kubectl delete svc hello-clash >/dev/null
+
+# --- one tunnel per profile
+t_run -p $P tunnel
+t_eq "second tunnel: refused" 1 "$T_RC"
+t_check "second tunnel: says one runs" grep -q "a tunnel already runs for profile '$P'" "$T_TMP/err"
+
+# --- Ctrl-C: the forward goes, the status back to pending, exit 0
+kill -INT $TPID
+wait $TPID
+t_eq "tunnel: SIGINT exits 0" 0 $?
+t_check "tunnel: says it cleaned up" grep -q "tunnel stopped: forwards removed, statuses cleared" "$T_TMP/tunnel.err"
+t_check "tunnel: 127.0.0.1:PORT no longer answers" bash -c "! curl -s --max-time 5 http://127.0.0.1:$LBPORT/index.html"
+t_eq "tunnel: status back to pending" "" "$(kubectl get svc hello-lb -o jsonpath='{.status.loadBalancer.ingress}')"
+t_check "tunnel: kubectl shows <pending>" bash -c "kubectl get svc hello-lb | grep -q '<pending>'"
+
+# --- kill -9, then tunnel --cleanup removes what it left
+"$MINILAUNCH" -p $P tunnel >"$T_TMP/tunnel2.out" 2>&1 &
+TPID=$!
+for _ in $(seq 1 $((120 * LF))); do
+	[ "$(kubectl get svc hello-lb -o jsonpath='{.status.loadBalancer.ingress[0].ip}')" = 127.0.0.1 ] && break
+	sleep 0.5
+done
+kill -9 $TPID
+wait $TPID 2>/dev/null
+t_eq "killed tunnel: its status stays" 127.0.0.1 "$(kubectl get svc hello-lb -o jsonpath='{.status.loadBalancer.ingress[0].ip}')"
+t_run -p $P tunnel --cleanup
+t_eq "tunnel --cleanup: exits 0" 0 "$T_RC"
+t_check "tunnel --cleanup: says it cleaned up" grep -q "tunnel of profile '$P' cleaned up" "$T_TMP/out"
+t_check "tunnel --cleanup: the forward is gone" bash -c "! curl -s --max-time 5 http://127.0.0.1:$LBPORT/index.html"
+t_eq "tunnel --cleanup: status pending" "" "$(kubectl get svc hello-lb -o jsonpath='{.status.loadBalancer.ingress}')"
+
+# --- service for every type: NodePort (fresh, above), LoadBalancer, ClusterIP
+url=$(ml service hello-lb --url)
+t_eq "service: LoadBalancer URL answers" "hello from minilaunch" "$(curl -sS --max-time 10 "$url/index.html")"
+t_check "ClusterIP service" kubectl expose deployment hello --name=hello-cip --port=8080
+"$MINILAUNCH" -p $P service hello-cip --url >"$T_TMP/cip.out" 2>"$T_TMP/cip.err" &
+CPID=$!
+for _ in $(seq 1 $((120 * LF))); do
+	grep -q '^http://' "$T_TMP/cip.out" && break
+	sleep 0.5
+done
+url=$(head -1 "$T_TMP/cip.out")
+t_check "service: ClusterIP gives a 127.0.0.1 URL" grep -Eq '^http://127\.0\.0\.1:[0-9]+$' <<<"$url"
+t_eq "service: ClusterIP URL answers" "hello from minilaunch" "$(curl -sS --max-time 10 "$url/index.html")"
+t_check "service: ClusterIP says it is an ssh forward" grep -q "ssh forward into the node (ssh -L)" "$T_TMP/cip.err"
+kill -INT $CPID
+wait $CPID
+t_eq "service: ClusterIP forward ends with Ctrl-C, exit 0" 0 $?
+t_check "service: ClusterIP URL closed" bash -c "! curl -s --max-time 5 '$url/index.html'"
+kubectl delete svc fresh hello-lb hello-cip >/dev/null
+kubectl delete deployment fresh >/dev/null
+
+
+# --- minilaunch mount (docs/mount.md): a host directory on /data/share in
+# the node, seen by a hostPath pod both ways; SIGINT unmounts
+SHARE=$T_TMP/share
+mkdir -p "$SHARE"
+echo "written on the host" >"$SHARE/from-host.txt"
+"$MINILAUNCH" -p $P mount "$SHARE:/data/share" >"$T_TMP/mount.out" 2>"$T_TMP/mount.err" &
+MOUNT_PID=$!
+T_PIDS="$T_PIDS $MOUNT_PID"
+for _ in $(seq 1 $((60 * LF))); do
+	grep -q "^Mounted '$SHARE' on '/data/share'" "$T_TMP/mount.out" && break
+	kill -0 $MOUNT_PID 2>/dev/null || break
+	sleep 1
+done
+t_check "mount: says it is mounted" grep -q "^Mounted '$SHARE' on '/data/share'" "$T_TMP/mount.out"
+t_eq "mount: a 9p mount in the node" 9p "$(ml ssh -- findmnt -n -o FSTYPE /data/share | tr -d '\r')"
+t_eq "mount: the node reads the host's file" "written on the host" \
+	"$(ml ssh -- cat /data/share/from-host.txt | tr -d '\r')"
+t_run -p $P mount "$T_TMP:/data/share"
+t_eq "mount: a second mount of the same dir fails" 1 "$T_RC"
+t_check "mount: ... saying it is mounted already" grep -q "already a mount point" "$T_TMP/err"
+t_check "mount: ... and the first still serves" \
+	bash -c "'$MINILAUNCH' -p $P ssh -- cat /data/share/from-host.txt | grep -q 'written on the host'"
+cat >"$T_TMP/share-pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: share}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: share
+    image: hello:1
+    imagePullPolicy: Never
+    command: ["/bin/busybox", "sh", "-c",
+      "/bin/busybox cat /share/from-host.txt && echo 'written by the pod' > /share/from-pod.txt && /bin/busybox sleep 3600"]
+    volumeMounts: [{name: share, mountPath: /share}]
+  volumes:
+  - name: share
+    hostPath: {path: /data/share, type: Directory}
+YAML
+t_check "mount: a pod with a hostPath volume on it" kubectl apply -f "$T_TMP/share-pod.yaml"
+t_check "mount: the pod is Ready" kubectl wait --for=condition=Ready pod/share --timeout=$((300 * LF))s
+for _ in $(seq 1 $((30 * LF))); do
+	[ -s "$SHARE/from-pod.txt" ] && break
+	sleep 1
+done
+t_eq "mount: the pod read the host's file" "written on the host" "$(kubectl logs share)"
+t_eq "mount: the host sees the pod's file" "written by the pod" "$(cat "$SHARE/from-pod.txt" 2>/dev/null)"
+kubectl delete pod share --wait=true --timeout=$((120 * LF))s >/dev/null 2>&1
+kill -INT $MOUNT_PID
+rc=
+for _ in $(seq 1 $((60 * LF))); do
+	kill -0 $MOUNT_PID 2>/dev/null || { wait $MOUNT_PID; rc=$?; break; }
+	sleep 1
+done
+t_eq "mount: SIGINT ends it with 0" 0 "$rc"
+t_check "mount: ... saying it unmounted" grep -q "^Unmounted '/data/share'" "$T_TMP/mount.out"
+t_eq "mount: no longer a 9p mount in the node" "" \
+	"$(ml ssh -- findmnt -n -o FSTYPE /data/share | tr -d '\r')"
+t_check "mount: the host's files stay" test -s "$SHARE/from-host.txt"
 
 # --- nothing of the VM listens beyond 127.0.0.1: ssh, Docker, the API
 # server and the NodePort's forward, all on the loopback (docs/security.md)
@@ -254,7 +460,19 @@ t_eq "egress guard: nothing else tried (REJECT packets)" 0 \
 
 # --- stop: libvirt gives back what it relabeled for writing (the data
 # disk), and the kernel and initrd; the read-only images stay its user's
+# --- a tunnel ends by itself when the VM stops, saying so
+"$MINILAUNCH" -p $P tunnel >"$T_TMP/tunnel3.out" 2>"$T_TMP/tunnel3.err" &
+TPID=$!
+sleep 2
 t_check "stop" ml stop
+for _ in $(seq 1 $((120 * LF))); do
+	kill -0 $TPID 2>/dev/null || break
+	sleep 0.5
+done
+t_check "tunnel: exited when the VM stopped" bash -c "! kill -0 $TPID 2>/dev/null"
+wait $TPID
+t_eq "tunnel: exit 0 on a stopped VM" 0 $?
+t_check "tunnel: says the VM stopped" grep -q "the VM of profile '$P' stopped: tunnel exiting" "$T_TMP/tunnel3.err"
 for f in data.qcow2 vmlinuz initrd.img; do
 	t_eq "stopped: $f is root's again" 0 "$(stat -c %u "$VM_DIR/$f" 2>&1)"
 done
