@@ -19,11 +19,6 @@
 
 enum { OPT_CONTEXT, OPT_KUBECONFIG, OPT_NAMESPACE, OPT_ALL, OPT_VIEW };
 
-static const char *const view_words[] = {
-	"pods",	   "deployments", "replicasets", "services", "configmaps",
-	"secrets", "nodes",	  "namespaces",	 "events",   NULL,
-};
-
 static const struct ml_option dashboard_options[] = {
 	[OPT_CONTEXT] = { "context", 0, "NAME",
 			  "kubeconfig context to open (default: the profile's, named after it)",
@@ -37,8 +32,8 @@ static const struct ml_option dashboard_options[] = {
 	[OPT_ALL] = { "all-namespaces", 'A', NULL, "show every namespace",
 		      NULL },
 	[OPT_VIEW] = { "view", 0, "VIEW",
-		       "first view: pods, deployments, replicasets, services, configmaps, secrets, nodes, namespaces or events",
-		       view_words },
+		       "first view, by name or alias (pods, deploy, svc, ...; the help inside lists them)",
+		       ml_tui_view_words },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

@@ -1,0 +1,498 @@
+/*
+ * tui/draw.c: painting the dashboard (see dash.h): render() paints only
+ * what is dirty, then calls doupdate() once, and only when it painted
+ * something. Body lines remember the generation of the row they show
+ * (rows get a new generation whenever their cells change), so a watch
+ * event repaints the lines of the rows it touched and nothing else.
+ */
+#include "config.h"
+
+#include "tui/dash.h"
+
+#include <curses.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool dash_utf8;
+
+size_t
+dash_body_height(const struct dash *d)
+{
+	return d->lines > BODY_TOP + 1 ? (size_t)(d->lines - BODY_TOP - 1) : 0;
+}
+
+size_t
+dash_text_height(const struct dash *d)
+{
+	return d->lines > COLS_LINE + 1 ? (size_t)(d->lines - COLS_LINE - 1)
+					: 0;
+}
+
+/* Writes s cut to width columns, padded with spaces when pad. */
+static void
+put_cell(const char *s, size_t width, bool pad)
+{
+	size_t bytes = ml_tui_text_fit(s, width);
+	size_t w = ml_tui_text_width(s);
+
+	if (w > width && width > 1) {
+		/* cut one column earlier and mark the cut */
+		bytes = ml_tui_text_fit(s, width - 1);
+		addnstr(s, (int)bytes);
+		addstr(dash_utf8 ? "\xe2\x80\xa6" : "~");
+		return;
+	}
+	addnstr(s, (int)bytes);
+	if (pad)
+		for (size_t i = w; i < width; i++)
+			addch(' ');
+}
+
+/* Clears line y and writes s from column x, cut at the screen edge. */
+static void
+put_line(int y, int x, const char *s, attr_t attr)
+{
+	if (y < 0 || y >= LINES)
+		return;
+	move(y, 0);
+	clrtoeol();
+	if (x >= COLS)
+		return;
+	move(y, x);
+	attron(attr);
+	put_cell(s, (size_t)(COLS - x), false);
+	attroff(attr);
+}
+
+static attr_t
+status_attr(enum ml_tui_status st)
+{
+	switch (st) {
+	case ML_TUI_STATUS_OK:
+		return COLOR_PAIR(PAIR_OK);
+	case ML_TUI_STATUS_PENDING:
+		return COLOR_PAIR(PAIR_PENDING);
+	case ML_TUI_STATUS_FAILED:
+		return COLOR_PAIR(PAIR_FAILED);
+	case ML_TUI_STATUS_DONE:
+		return A_DIM;
+	default:
+		return A_NORMAL;
+	}
+}
+
+static void
+draw_header(struct dash *d)
+{
+	ml_autofree char *l0 = NULL, *l1 = NULL;
+	const char *viewname = d->mode == MODE_TEXT	 ? d->text.title
+			       : d->mode == MODE_PICK_NS ? "namespace picker"
+							 : d->view->name;
+
+	l0 = ml_xasprintf(" Context: %s   Server: %s   Kubernetes: %s",
+			  d->cfg->context ? d->cfg->context : "?",
+			  d->cfg->server ? d->cfg->server : "?",
+			  d->version ? d->version : "?");
+	put_line(0, 0, l0, A_BOLD);
+	l1 = ml_xasprintf(" Nodes: %zu/%zu ready   Namespace: %s   View: %s   ",
+			  d->nodes_ready, d->nodes_total, d->ns ? d->ns : "all",
+			  viewname);
+	put_line(1, 0, l1, A_NORMAL);
+	if ((int)strlen(l1) < COLS) {
+		ml_autofree char *conn =
+			d->connected
+				? ml_xstrdup("[connected]")
+				: ml_xasprintf("[DISCONNECTED: %s]",
+					       d->conn_reason ? d->conn_reason
+							      : "?");
+
+		move(1, (int)strlen(l1));
+		attron(d->connected ? COLOR_PAIR(PAIR_OK)
+				    : COLOR_PAIR(PAIR_FAILED) | A_BOLD);
+		put_cell(conn, (size_t)COLS - strlen(l1), false);
+		attroff(A_BOLD | COLOR_PAIR(PAIR_OK) | COLOR_PAIR(PAIR_FAILED));
+	}
+	if (d->last_error) {
+		ml_autofree char *l2 =
+			ml_xasprintf(" Last error: %s", d->last_error);
+		put_line(2, 0, l2, COLOR_PAIR(PAIR_ERROR));
+	} else {
+		put_line(2, 0, "", A_NORMAL);
+	}
+}
+
+/* The bar above the columns: what is shown, how, and whether it is live. */
+static void
+draw_title(struct dash *d)
+{
+	ml_autofree char *s = NULL;
+	char count[64];
+	const struct ml_tui_table *t = d->table;
+
+	if (d->mode == MODE_TEXT) {
+		s = ml_xasprintf(" %s   lines %zu-%zu of %zu%s", d->text.title,
+				 d->text.n ? d->text.top + 1 : 0,
+				 d->text.top + dash_text_height(d) < d->text.n
+					 ? d->text.top + dash_text_height(d)
+					 : d->text.n,
+				 d->text.n,
+				 d->text.secret && !d->text.reveal
+					 ? "   secret values hidden: v reveals"
+					 : "");
+	} else if (d->mode == MODE_PICK_NS) {
+		s = ml_xasprintf(
+			" pick a namespace (%zu)   Enter selects, Esc cancels",
+			d->ns_n - 1);
+	} else {
+		if (!d->loaded)
+			snprintf(count, sizeof(count), "loading");
+		else if (t->filter)
+			snprintf(count, sizeof(count), "%zu of %zu", t->nvis,
+				 t->nrows);
+		else
+			snprintf(count, sizeof(count), "%zu", t->nrows);
+		s = ml_xasprintf(" %s (%s)   namespace: %s%s%s%s%s%s",
+				 d->view->name, count,
+				 !d->view->namespaced ? "-"
+				 : d->ns	      ? d->ns
+						      : "all",
+				 t->filter ? "   filter: " : "",
+				 t->filter ? t->filter : "",
+				 t->sort_col >= 0 ? "   sort: " : "",
+				 t->sort_col >= 0 ? t->titles[t->sort_col] : "",
+				 d->stale ? "   [STALE: server unreachable]"
+					  : "");
+	}
+	move(TITLE_LINE, 0);
+	attron(COLOR_PAIR(PAIR_TITLE) | A_REVERSE);
+	put_cell(s, (size_t)COLS, true);
+	attroff(COLOR_PAIR(PAIR_TITLE) | A_REVERSE);
+}
+
+/* The bottom line of a list: the keys, the view's own among them. */
+static char *
+key_line(const struct dash *d)
+{
+	ml_autofree char *s =
+		ml_xstrdup("? help  : view  / filter  0 all ns  n namespace  "
+			   "d describe  x delete");
+
+	for (size_t i = 0; i < VIEW_MAX_KEYS && d->view->keys[i].ch; i++) {
+		char *n = ml_xasprintf("%s  %c %s", s, d->view->keys[i].ch,
+				       d->view->keys[i].label);
+
+		free(s);
+		s = n;
+	}
+	return ml_xasprintf("%s  q quit", s);
+}
+
+static void
+draw_status(struct dash *d)
+{
+	ml_autofree char *s = NULL;
+	bool hint = false;
+
+	switch (d->prompt) {
+	case PROMPT_CMD:
+		s = ml_xasprintf(":%s_", d->input);
+		break;
+	case PROMPT_FILTER:
+		s = ml_xasprintf("/%s_", d->input);
+		break;
+	case PROMPT_DELETE:
+		s = ml_xasprintf("Delete %s? (y/N)", d->pending_label);
+		break;
+	case PROMPT_SCALE:
+		s = ml_xasprintf("Scale %s to replicas: %s_", d->pending_label,
+				 d->input);
+		break;
+	case PROMPT_NONE:
+		if (d->message)
+			s = ml_xstrdup(d->message);
+		else if ((hint = d->mode == MODE_TABLE && d->hint))
+			s = ml_xstrdup(d->hint);
+		else if (d->mode == MODE_TEXT)
+			s = ml_xstrdup(
+				"Up/Down PgUp/PgDn g/G scroll   q/Esc back   Q quit");
+		else
+			s = key_line(d);
+		break;
+	}
+	put_line(d->lines - 1, 0, s,
+		 d->prompt == PROMPT_DELETE ? A_BOLD
+		 : hint			    ? COLOR_PAIR(PAIR_FAILED)
+					    : A_NORMAL);
+}
+
+static void
+compute_widths(const struct dash *d, size_t *w)
+{
+	const struct ml_tui_table *t = d->table;
+	ml_autofree size_t *nat =
+		ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*nat));
+
+	for (size_t i = 0; i < t->ncols; i++)
+		nat[i] = t->natural[i] + (t->sort_col == (int)i ? 1 : 0);
+	ml_tui_layout(nat, t->ncols, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1,
+		      w);
+}
+
+static void
+draw_row(const struct dash *d, int y, const struct ml_tui_row *r, bool sel,
+	 const size_t *w)
+{
+	const struct ml_tui_table *t = d->table;
+	attr_t a = status_attr(r->status);
+
+	if (d->stale)
+		a = A_DIM;
+	if (sel)
+		a |= A_REVERSE;
+	move(y, 0);
+	attron(a);
+	addch(' ');
+	for (size_t c = 0; c < t->ncols && getcurx(stdscr) < COLS - 1; c++) {
+		bool last = c + 1 == t->ncols;
+
+		put_cell(r->cells[c], w[c], !last || sel);
+		if (!last)
+			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1;
+			     g++)
+				addch(' ');
+	}
+	if (sel)
+		while (getcurx(stdscr) < COLS - 1 && getcury(stdscr) == y)
+			addch(' ');
+	attroff(a);
+	if (getcury(stdscr) == y)
+		clrtoeol();
+}
+
+static void
+draw_column_titles(const struct dash *d, const size_t *w)
+{
+	const struct ml_tui_table *t = d->table;
+
+	move(COLS_LINE, 0);
+	clrtoeol();
+	attron(A_BOLD);
+	addch(' ');
+	for (size_t c = 0; c < t->ncols && getcurx(stdscr) < COLS - 1; c++) {
+		ml_autofree char *title =
+			t->sort_col == (int)c
+				? ml_xasprintf("%s%s", t->titles[c],
+					       t->sort_desc
+						       ? (dash_utf8
+								  ? "\xe2\x96\xbc"
+								  : "v")
+						       : (dash_utf8
+								  ? "\xe2\x96\xb2"
+								  : "^"))
+				: ml_xstrdup(t->titles[c]);
+
+		put_cell(title, w[c], c + 1 < t->ncols);
+		if (c + 1 < t->ncols)
+			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1;
+			     g++)
+				addch(' ');
+	}
+	attroff(A_BOLD);
+}
+
+/* Keeps the selection on the same object across reorders and the
+ * selected line inside the body. */
+static void
+fix_selection(struct dash *d)
+{
+	const struct ml_tui_table *t = d->table;
+	size_t h = dash_body_height(d);
+
+	if (d->sel_key) {
+		for (size_t i = 0; i < t->nvis; i++)
+			if (strcmp(t->vis[i]->key, d->sel_key) == 0) {
+				d->sel = i;
+				break;
+			}
+	}
+	if (d->sel >= t->nvis)
+		d->sel = t->nvis ? t->nvis - 1 : 0;
+	if (t->nvis && !d->sel_key)
+		set_str(&d->sel_key, t->vis[d->sel]->key);
+	if (d->sel < d->top)
+		d->top = d->sel;
+	else if (h && d->sel >= d->top + h)
+		d->top = d->sel - h + 1;
+	if (d->top + h > t->nvis)
+		d->top = t->nvis > h ? t->nvis - h : 0;
+}
+
+/* Paints the body lines that differ from what is on screen; true when it
+ * painted any. */
+static bool
+draw_table_body(struct dash *d, bool force)
+{
+	const struct ml_tui_table *t = d->table;
+	size_t h = dash_body_height(d);
+	ml_autofree size_t *w = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*w));
+	bool any = false;
+
+	if (t->layout_gen != d->drawn_layout || d->stale != d->drawn_stale)
+		force = true;
+	compute_widths(d, w);
+	if (force) {
+		draw_column_titles(d, w);
+		d->drawn_layout = t->layout_gen;
+		d->drawn_stale = d->stale;
+		any = true;
+	}
+	for (size_t i = 0; i < h; i++) {
+		size_t idx = d->top + i;
+		const struct ml_tui_row *r = idx < t->nvis ? t->vis[idx] : NULL;
+		unsigned long gen = r ? r->gen : 0;
+		unsigned char sel = r && idx == d->sel;
+
+		if (!force && d->line_gen[i] == gen && d->line_sel[i] == sel)
+			continue;
+		if (r) {
+			draw_row(d, BODY_TOP + (int)i, r, sel, w);
+		} else {
+			move(BODY_TOP + (int)i, 0);
+			clrtoeol();
+		}
+		d->line_gen[i] = gen;
+		d->line_sel[i] = sel;
+		any = true;
+	}
+	return any;
+}
+
+static void
+draw_text_body(struct dash *d)
+{
+	const struct textview *t = &d->text;
+	size_t h = dash_text_height(d);
+
+	for (size_t i = 0; i < h; i++) {
+		size_t idx = t->top + i;
+
+		put_line(COLS_LINE + (int)i, 0, idx < t->n ? t->lines[idx] : "",
+			 A_NORMAL);
+	}
+}
+
+static void
+draw_pick_body(struct dash *d)
+{
+	size_t h = dash_body_height(d);
+
+	if (d->ns_sel < d->ns_top)
+		d->ns_top = d->ns_sel;
+	else if (h && d->ns_sel >= d->ns_top + h)
+		d->ns_top = d->ns_sel - h + 1;
+	put_line(COLS_LINE, 0, " NAMESPACE", A_BOLD);
+	for (size_t i = 0; i < h; i++) {
+		size_t idx = d->ns_top + i;
+
+		if (idx >= d->ns_n) {
+			put_line(BODY_TOP + (int)i, 0, "", A_NORMAL);
+			continue;
+		}
+		move(BODY_TOP + (int)i, 0);
+		clrtoeol();
+		if (idx == d->ns_sel)
+			attron(A_REVERSE);
+		addch(' ');
+		put_cell(d->ns_names[idx], (size_t)COLS - 2, idx == d->ns_sel);
+		attroff(A_REVERSE);
+	}
+}
+
+void
+dash_resize_cache(struct dash *d)
+{
+	size_t h;
+
+	d->lines = LINES;
+	d->cols = COLS;
+	h = dash_body_height(d);
+	free(d->line_gen);
+	free(d->line_sel);
+	d->line_gen = ml_xcalloc(h ? h : 1, sizeof(*d->line_gen));
+	d->line_sel = ml_xcalloc(h ? h : 1, sizeof(*d->line_sel));
+	for (size_t i = 0; i < h; i++)
+		d->line_gen[i] = ULONG_MAX;
+}
+
+/* Paints what is dirty; writes to the terminal only when something was. */
+void
+dash_render(struct dash *d)
+{
+	bool any = false, force_body = false;
+
+	if (d->full) {
+		if (LINES != d->lines || COLS != d->cols)
+			dash_resize_cache(d);
+		erase();
+		d->full = false;
+		d->header_dirty = d->title_dirty = d->status_dirty = true;
+		force_body = true;
+	}
+	if (d->mode == MODE_TABLE)
+		dash_view_defaults(d);
+	if (d->mode == MODE_TABLE && ml_tui_table_refresh(d->table)) {
+		d->title_dirty = true;
+		d->sel_moved = true;
+	}
+	if (d->mode == MODE_TABLE && (d->sel_moved || force_body)) {
+		fix_selection(d);
+		d->sel_moved = false;
+	}
+	if (d->mode == MODE_TABLE)
+		dash_update_hint(d);
+	if (d->body_dirty) {
+		force_body = d->mode != MODE_TABLE || force_body;
+		d->title_dirty |= d->mode == MODE_TEXT;
+	}
+	if (d->lines < BODY_TOP + 2 || d->cols < 20) {
+		if (force_body) {
+			put_line(0, 0, "terminal too small", A_BOLD);
+			refresh();
+		}
+		d->body_dirty = d->header_dirty = d->title_dirty = false;
+		d->status_dirty = false;
+		return;
+	}
+	if (d->header_dirty) {
+		draw_header(d);
+		d->header_dirty = false;
+		any = true;
+	}
+	if (d->title_dirty) {
+		draw_title(d);
+		d->title_dirty = false;
+		any = true;
+	}
+	if (d->mode == MODE_TABLE) {
+		/* the sort marker lives in the column titles */
+		any |= draw_table_body(d, force_body || d->body_dirty);
+	} else if (force_body || d->body_dirty) {
+		if (d->mode == MODE_TEXT)
+			draw_text_body(d);
+		else
+			draw_pick_body(d);
+		any = true;
+	}
+	d->body_dirty = false;
+	if (d->status_dirty) {
+		draw_status(d);
+		d->status_dirty = false;
+		any = true;
+	}
+	if (any) {
+		wnoutrefresh(stdscr);
+		doupdate();
+	}
+}

@@ -1,0 +1,355 @@
+/*
+ * tui/views.c: the one table of views, and what a view does beyond a list:
+ * describe, logs, scale (see dash.h).
+ *
+ * Adding a view is one entry in views[]: the resource's plural as in the
+ * API path, its kind, up to three aliases, its group version path(s),
+ * whether it is namespaced, its first sort, its flags and its keys. The
+ * columns come from the API server's Table response. Nothing else names a
+ * view: the help screen, `--view` and the key dispatch read this table.
+ */
+#include "config.h"
+
+#include "tui/dash.h"
+#include "kube/pod_hints.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void logs_key(struct dash *d, struct ml_tui_row *row);
+
+#define SCALE_KEY                                                         \
+	{                                                                 \
+		's', "scale", "scale the selected object", dash_ask_scale \
+	}
+
+const struct view_def dash_views[] = {
+	{ .name = "pods",
+	  .kind = "pod",
+	  .aliases = { "po", "pod" },
+	  .api = { "/api/v1" },
+	  .namespaced = true,
+	  .flags = VIEW_POD_HINTS,
+	  .keys = { { 'l', "logs", "follow the selected pod's log",
+		      logs_key } } },
+	{ .name = "deployments",
+	  .kind = "deployment",
+	  .aliases = { "deploy", "deployment" },
+	  .api = { "/apis/apps/v1" },
+	  .namespaced = true,
+	  .keys = { SCALE_KEY } },
+	{ .name = "replicasets",
+	  .kind = "replicaset",
+	  .aliases = { "rs", "replicaset" },
+	  .api = { "/apis/apps/v1" },
+	  .namespaced = true,
+	  .keys = { SCALE_KEY } },
+	{ .name = "services",
+	  .kind = "service",
+	  .aliases = { "svc", "service" },
+	  .api = { "/api/v1" },
+	  .namespaced = true },
+	{ .name = "configmaps",
+	  .kind = "configmap",
+	  .aliases = { "cm", "configmap" },
+	  .api = { "/api/v1" },
+	  .namespaced = true },
+	{ .name = "secrets",
+	  .kind = "secret",
+	  .aliases = { "sec", "secret" },
+	  .api = { "/api/v1" },
+	  .namespaced = true,
+	  .flags = VIEW_SECRET },
+	{ .name = "nodes",
+	  .kind = "node",
+	  .aliases = { "no", "node" },
+	  .api = { "/api/v1" } },
+	{ .name = "namespaces",
+	  .kind = "namespace",
+	  .aliases = { "ns", "namespace" },
+	  .api = { "/api/v1" } },
+	{ .name = "events",
+	  .kind = "event",
+	  .aliases = { "ev", "event" },
+	  .api = { "/api/v1" },
+	  .namespaced = true },
+#ifdef ML_TUI_TEST_VIEW
+	/* a test build's extra view (tests/unit/test_tui_views_extra) */
+	ML_TUI_TEST_VIEW,
+#endif
+};
+
+const size_t dash_nviews = ML_ARRAY_SIZE(dash_views);
+
+/* `--view`'s completion words (cmd/dashboard.c): the names above, in
+ * order; tests/unit/test_tui_views fails when they differ. */
+const char *const ml_tui_view_words[] = {
+	"pods",	   "deployments", "replicasets", "services", "configmaps",
+	"secrets", "nodes",	  "namespaces",	 "events",   NULL,
+};
+
+const char *
+ml_tui_view_lookup(const char *name)
+{
+	const struct view_def *v = dash_view_find(name);
+
+	return v ? v->name : NULL;
+}
+
+const struct view_def *
+dash_view_find(const char *name)
+{
+	for (size_t i = 0; name && i < dash_nviews; i++) {
+		if (strcmp(dash_views[i].name, name) == 0)
+			return &dash_views[i];
+		for (size_t j = 0; j < ML_ARRAY_SIZE(dash_views[i].aliases) &&
+				   dash_views[i].aliases[j];
+		     j++)
+			if (strcmp(dash_views[i].aliases[j], name) == 0)
+				return &dash_views[i];
+	}
+	return NULL;
+}
+
+const struct view_key *
+dash_view_key(const struct view_def *v, int ch)
+{
+	for (size_t i = 0; i < VIEW_MAX_KEYS && v->keys[i].ch; i++)
+		if (v->keys[i].ch == ch)
+			return &v->keys[i];
+	return NULL;
+}
+
+/* True when the group version at path serves resource (discovery). */
+static bool
+serves(struct dash *d, const char *path, const char *resource)
+{
+	struct json_object *list = NULL, *res;
+	bool found = false;
+
+	if (ml_k8s_get(d->c, path, &list) < 0) {
+		ml_err_clear();
+		return false;
+	}
+	res = ml_json_get(list, "resources");
+	for (size_t i = 0; json_object_is_type(res, json_type_array) &&
+			   i < json_object_array_length(res) && !found;
+	     i++) {
+		const char *name =
+			ml_json_str(json_object_array_get_idx(res, i), "name");
+
+		found = name && strcmp(name, resource) == 0;
+	}
+	json_object_put(list);
+	return found;
+}
+
+const char *
+dash_view_api(struct dash *d)
+{
+	const struct view_def *v = d->view;
+
+	if (d->api_view == v && d->api)
+		return d->api;
+	d->api_view = v;
+	d->api = v->api[0];
+	if (!v->api[1])
+		return d->api;
+	for (size_t i = 0; i < ML_ARRAY_SIZE(v->api) && v->api[i]; i++)
+		if (serves(d, v->api[i], v->name)) {
+			d->api = v->api[i];
+			break;
+		}
+	return d->api;
+}
+
+char *
+dash_list_path(struct dash *d)
+{
+	const char *api = dash_view_api(d);
+
+	if (d->view->namespaced && d->ns)
+		return ml_xasprintf("%s/namespaces/%s/%s", api, d->ns,
+				    d->view->name);
+	return ml_xasprintf("%s/%s", api, d->view->name);
+}
+
+char *
+dash_object_path(struct dash *d, const struct ml_tui_row *r)
+{
+	const char *api = dash_view_api(d);
+
+	if (d->view->namespaced && r->ns)
+		return ml_xasprintf("%s/namespaces/%s/%s/%s", api, r->ns,
+				    d->view->name, r->name);
+	return ml_xasprintf("%s/%s/%s", api, d->view->name, r->name);
+}
+
+void
+dash_view_defaults(struct dash *d)
+{
+	int col;
+
+	if (d->view_set || !d->table || !d->table->have_columns)
+		return;
+	d->view_set = true;
+	if (!d->view->sort || d->table->sort_col >= 0)
+		return;
+	col = ml_tui_table_column(d->table, d->view->sort);
+	if (col < 0)
+		return;
+	ml_tui_table_sort_by(d->table, col);
+	if (d->view->sort_desc)
+		ml_tui_table_sort_by(d->table, col);
+	d->title_dirty = true;
+	d->body_dirty = true;
+}
+
+struct ml_tui_row *
+dash_selected_row(const struct dash *d)
+{
+	if (d->mode != MODE_TABLE || !d->table || d->sel >= d->table->nvis)
+		return NULL;
+	return d->table->vis[d->sel];
+}
+
+void
+dash_describe(struct dash *d)
+{
+	struct ml_tui_row *row = dash_selected_row(d);
+	struct json_object *obj = NULL;
+	ml_autofree char *path = NULL;
+
+	if (!row)
+		return;
+	path = dash_object_path(d, row);
+	if (ml_k8s_get(d->c, path, &obj) < 0) {
+		note_error(d, "describe");
+		return;
+	}
+	dash_text_open(d, TEXT_DESCRIBE,
+		       ml_xasprintf("describe %s %s", d->view->kind, row->key));
+	d->text.obj = obj;
+	d->text.secret = d->view->flags & VIEW_SECRET;
+	if (d->profile && (d->view->flags & VIEW_POD_HINTS)) {
+		struct ml_pod_problem *p =
+			ml_pod_hint(obj, d->profile, d->offline);
+
+		d->text.hint = p ? ml_pod_problem_line(p) : NULL;
+		ml_pod_problem_free(p);
+	}
+	dash_describe_render(d);
+}
+
+/* A pod STATUS cell as the API server prints it for a container waiting
+ * on its image ("ErrImagePull", "Init:ImagePullBackOff", ...). */
+static bool
+image_wait_word(const char *s)
+{
+	return s && (strstr(s, "ImagePull") || strstr(s, "ErrImageNeverPull"));
+}
+
+static void
+set_hint(struct dash *d, const char *hint)
+{
+	if ((!hint && !d->hint) || (hint && d->hint && !strcmp(hint, d->hint)))
+		return;
+	set_str(&d->hint, hint);
+	d->status_dirty = true;
+}
+
+/*
+ * Keeps d->hint that of the selected pod: asked of the API server (the
+ * Table rows carry no status) only when the selection or its row changed
+ * and its STATUS says it waits on its image, so an idle screen sends and
+ * paints nothing.
+ */
+void
+dash_update_hint(struct dash *d)
+{
+	struct ml_tui_row *row = dash_selected_row(d);
+	struct json_object *pod = NULL;
+	struct ml_pod_problem *p = NULL;
+	ml_autofree char *path = NULL, *hint = NULL;
+	int col;
+
+	if (!d->profile || !row || !(d->view->flags & VIEW_POD_HINTS)) {
+		set_str(&d->hint_key, NULL);
+		set_hint(d, NULL);
+		return;
+	}
+	if (d->hint_key && strcmp(d->hint_key, row->key) == 0 &&
+	    d->hint_gen == row->gen)
+		return;
+	set_str(&d->hint_key, row->key);
+	d->hint_gen = row->gen;
+	col = ml_tui_table_column(d->table, "STATUS");
+	if (col < 0 || !image_wait_word(row->cells[col])) {
+		set_hint(d, NULL);
+		return;
+	}
+	path = dash_object_path(d, row);
+	if (ml_k8s_get(d->c, path, &pod) < 0) {
+		/* a pod gone meanwhile: its DELETED event follows */
+		ml_err_clear();
+		set_hint(d, NULL);
+		return;
+	}
+	p = ml_pod_hint(pod, d->profile, d->offline);
+	if (p)
+		hint = ml_xasprintf("%s: %s", p->reason, p->hint);
+	set_hint(d, hint);
+	ml_pod_problem_free(p);
+	json_object_put(pod);
+}
+
+/* The first container of a pod, from its spec; NULL when it has one
+ * container only (the API picks it). Caller frees. */
+static char *
+first_container(struct dash *d, const char *path)
+{
+	struct json_object *pod = NULL, *cs;
+	const char *name;
+	char *ret = NULL;
+
+	if (ml_k8s_get(d->c, path, &pod) < 0)
+		return NULL;
+	cs = ml_json_get(pod, "spec.containers");
+	if (json_object_is_type(cs, json_type_array) &&
+	    json_object_array_length(cs) > 1 &&
+	    (name = ml_json_str(json_object_array_get_idx(cs, 0), "name")))
+		ret = ml_xstrdup(name);
+	json_object_put(pod);
+	return ret;
+}
+
+/* The pods view's l: follows the selected pod's log. */
+static void
+logs_key(struct dash *d, struct ml_tui_row *row)
+{
+	ml_autofree char *path = NULL, *container = NULL;
+	int r;
+
+	if (!row)
+		return;
+	path = dash_object_path(d, row);
+	container = first_container(d, path);
+	dash_text_open(d, TEXT_LOGS,
+		       ml_xasprintf("logs %s%s%s (following)", row->key,
+				    container ? " -c " : "",
+				    container ? container : ""));
+	d->text.follow = true;
+	r = ml_k8s_follow_logs(d->c, row->ns ? row->ns : "default", row->name,
+			       container, LOG_TAIL, dash_on_log_event, d,
+			       &d->text.log);
+	if (r < 0) {
+		const char *msg = ml_err_msg();
+		ml_autofree char *s =
+			ml_xasprintf("[no log: %s]", msg ? msg : "failed");
+
+		d->text.log = NULL;
+		dash_text_add(&d->text, s, strlen(s));
+	}
+}
