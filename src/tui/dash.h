@@ -62,6 +62,9 @@ struct view_def {
 	 * used without asking */
 	const char *api[3];
 	bool namespaced;
+	/* time columns besides AGE (which counts from the creation): their
+	 * cells count on from when they arrived */
+	const char *since[2];
 	const char *sort; /* column title sorted by at first; NULL: by name */
 	bool sort_desc;
 	unsigned flags;			     /* VIEW_* */
@@ -156,6 +159,7 @@ struct dash {
 	int lines, cols;
 	unsigned long *line_gen; /* per body line: the row generation shown */
 	unsigned char *line_sel;
+	char (*line_time)[32]; /* per body line: its time cells as shown */
 	bool full, header_dirty, title_dirty, status_dirty, body_dirty;
 	unsigned long drawn_layout;
 	bool drawn_stale;

@@ -334,6 +334,7 @@ dash_release(struct dash *d)
 	free(d->hint);
 	free(d->line_gen);
 	free(d->line_sel);
+	free(d->line_time);
 }
 
 static int

@@ -8,12 +8,14 @@
 #include "config.h"
 
 #include "tui/dash.h"
+#include "tui/age.h"
 
 #include <curses.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 bool dash_utf8;
 
@@ -227,37 +229,111 @@ draw_status(struct dash *d)
 					    : A_NORMAL);
 }
 
+/* What a column's cells count from: nothing, the object's creation (AGE)
+ * or when the cell arrived (the view's other time columns). */
+enum time_kind { TIME_NONE, TIME_CREATED, TIME_SEEN };
+
+static enum time_kind
+time_kind(const struct dash *d, size_t c)
+{
+	const char *title = d->table->titles[c];
+
+	if (strcmp(title, "AGE") == 0)
+		return TIME_CREATED;
+	for (size_t i = 0;
+	     i < ML_ARRAY_SIZE(d->view->since) && d->view->since[i]; i++)
+		if (strcmp(title, d->view->since[i]) == 0)
+			return TIME_SEEN;
+	return TIME_NONE;
+}
+
+/* Cell c of r as shown at now: a time cell counts on from the row's
+ * times, as kubectl would print it now. Borrowed, or in buf. */
+static const char *
+cell_text(const struct ml_tui_row *r, size_t c, enum time_kind k, time_t now,
+	  char *buf, size_t size)
+{
+	long long secs;
+
+	switch (k) {
+	case TIME_CREATED:
+		if (!r->created)
+			break;
+		return ml_tui_age_format((long long)(now - r->created), buf,
+					 size);
+	case TIME_SEEN:
+		secs = ml_tui_age_seconds(r->cells[c]);
+		if (secs < 0 || !r->seen)
+			break;
+		return ml_tui_age_format(secs + (long long)(now - r->seen), buf,
+					 size);
+	case TIME_NONE:
+		break;
+	}
+	return r->cells[c];
+}
+
+/* The time cells of r at now, joined, into buf (what the line cache
+ * compares). */
 static void
-compute_widths(const struct dash *d, size_t *w)
+time_key(const struct dash *d, const struct ml_tui_row *r,
+	 const enum time_kind *kinds, time_t now, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t c = 0; c < d->table->ncols && len + 1 < size; c++) {
+		char tmp[ML_TUI_AGE_MAX];
+
+		if (kinds[c] == TIME_NONE)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s|",
+					cell_text(r, c, kinds[c], now, tmp,
+						  sizeof(tmp)));
+	}
+}
+
+static void
+compute_widths(const struct dash *d, const enum time_kind *kinds, size_t *w)
 {
 	const struct ml_tui_table *t = d->table;
 	ml_autofree size_t *nat =
 		ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*nat));
 
-	for (size_t i = 0; i < t->ncols; i++)
+	for (size_t i = 0; i < t->ncols; i++) {
 		nat[i] = t->natural[i] + (t->sort_col == (int)i ? 1 : 0);
+		/* a time cell grows as it ticks: "59s", "2m1s", "9m59s" */
+		if (kinds[i] != TIME_NONE && nat[i] < 5)
+			nat[i] = 5;
+	}
 	ml_tui_layout(nat, t->ncols, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1,
 		      w);
 }
 
+static attr_t
+row_attr(const struct dash *d, const struct ml_tui_row *r, bool sel)
+{
+	attr_t a = d->stale ? A_DIM : status_attr(r->status);
+
+	return sel ? a | A_REVERSE : a;
+}
+
 static void
 draw_row(const struct dash *d, int y, const struct ml_tui_row *r, bool sel,
-	 const size_t *w)
+	 const size_t *w, const enum time_kind *kinds, time_t now)
 {
 	const struct ml_tui_table *t = d->table;
-	attr_t a = status_attr(r->status);
+	attr_t a = row_attr(d, r, sel);
 
-	if (d->stale)
-		a = A_DIM;
-	if (sel)
-		a |= A_REVERSE;
 	move(y, 0);
 	attron(a);
 	addch(' ');
 	for (size_t c = 0; c < t->ncols && getcurx(stdscr) < COLS - 1; c++) {
 		bool last = c + 1 == t->ncols;
+		char buf[ML_TUI_AGE_MAX];
 
-		put_cell(r->cells[c], w[c], !last || sel);
+		put_cell(cell_text(r, c, kinds[c], now, buf, sizeof(buf)), w[c],
+			 !last || sel);
 		if (!last)
 			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1;
 			     g++)
@@ -269,6 +345,34 @@ draw_row(const struct dash *d, int y, const struct ml_tui_row *r, bool sel,
 	attroff(a);
 	if (getcury(stdscr) == y)
 		clrtoeol();
+}
+
+/* Repaints the time cells of line y alone (htop repaints what changed). */
+static void
+draw_time_cells(const struct dash *d, int y, const struct ml_tui_row *r,
+		bool sel, const size_t *w, const enum time_kind *kinds,
+		time_t now)
+{
+	const struct ml_tui_table *t = d->table;
+	attr_t a = row_attr(d, r, sel);
+	size_t x = 1;
+
+	attron(a);
+	for (size_t c = 0; c < t->ncols && x < (size_t)COLS - 1; c++) {
+		char buf[ML_TUI_AGE_MAX];
+
+		if (kinds[c] != TIME_NONE) {
+			move(y, (int)x);
+			put_cell(cell_text(r, c, kinds[c], now, buf,
+					   sizeof(buf)),
+				 w[c] < (size_t)COLS - 1 - x
+					 ? w[c]
+					 : (size_t)COLS - 1 - x,
+				 true);
+		}
+		x += w[c] + GAP;
+	}
+	attroff(a);
 }
 
 static void
@@ -337,11 +441,16 @@ draw_table_body(struct dash *d, bool force)
 	const struct ml_tui_table *t = d->table;
 	size_t h = dash_body_height(d);
 	ml_autofree size_t *w = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*w));
+	ml_autofree enum time_kind *kinds =
+		ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*kinds));
+	time_t now = time(NULL);
 	bool any = false;
 
+	for (size_t c = 0; c < t->ncols; c++)
+		kinds[c] = time_kind(d, c);
 	if (t->layout_gen != d->drawn_layout || d->stale != d->drawn_stale)
 		force = true;
-	compute_widths(d, w);
+	compute_widths(d, kinds, w);
 	if (force) {
 		draw_column_titles(d, w);
 		d->drawn_layout = t->layout_gen;
@@ -354,10 +463,22 @@ draw_table_body(struct dash *d, bool force)
 		unsigned long gen = r ? r->gen : 0;
 		unsigned char sel = r && idx == d->sel;
 
-		if (!force && d->line_gen[i] == gen && d->line_sel[i] == sel)
+		char times[sizeof(*d->line_time)] = "";
+
+		if (r)
+			time_key(d, r, kinds, now, times, sizeof(times));
+		if (!force && d->line_gen[i] == gen && d->line_sel[i] == sel) {
+			if (r && strcmp(times, d->line_time[i]) != 0) {
+				draw_time_cells(d, BODY_TOP + (int)i, r, sel, w,
+						kinds, now);
+				memcpy(d->line_time[i], times, sizeof(times));
+				any = true;
+			}
 			continue;
+		}
+		memcpy(d->line_time[i], times, sizeof(times));
 		if (r) {
-			draw_row(d, BODY_TOP + (int)i, r, sel, w);
+			draw_row(d, BODY_TOP + (int)i, r, sel, w, kinds, now);
 		} else {
 			move(BODY_TOP + (int)i, 0);
 			clrtoeol();
@@ -420,8 +541,10 @@ dash_resize_cache(struct dash *d)
 	h = dash_body_height(d);
 	free(d->line_gen);
 	free(d->line_sel);
+	free(d->line_time);
 	d->line_gen = ml_xcalloc(h ? h : 1, sizeof(*d->line_gen));
 	d->line_sel = ml_xcalloc(h ? h : 1, sizeof(*d->line_sel));
+	d->line_time = ml_xcalloc(h ? h : 1, sizeof(*d->line_time));
 	for (size_t i = 0; i < h; i++)
 		d->line_gen[i] = ULONG_MAX;
 }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "tui/table.h"
+#include "tui/age.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -196,6 +197,8 @@ make_row(struct ml_tui_table *t, struct json_object *o)
 	r->name = ml_xstrdup(name);
 	r->ns = ns && *ns ? ml_xstrdup(ns) : NULL;
 	r->key = r->ns ? ml_xasprintf("%s/%s", ns, name) : ml_xstrdup(name);
+	r->created = ml_tui_time_parse(meta_str(meta, "creationTimestamp"));
+	r->seen = time(NULL);
 	r->cells = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*r->cells));
 	for (size_t i = 0; i < t->ncols; i++) {
 		int src = t->src[i];

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* Colour class of a row, from its STATUS (or READY, or event TYPE) cell. */
 enum ml_tui_status {
@@ -34,6 +35,9 @@ struct ml_tui_row {
 	char *name;	   /* metadata.name; owned */
 	char **cells;	   /* ncols strings, owned */
 	unsigned long gen; /* unique per row version within its table */
+	time_t created;	   /* metadata.creationTimestamp, or 0 */
+	time_t seen;	   /* when these cells arrived (time cells count
+			    * on from there) */
 	enum ml_tui_status status;
 };
 

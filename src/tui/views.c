@@ -74,7 +74,8 @@ const struct view_def dash_views[] = {
 	  .kind = "event",
 	  .aliases = { "ev", "event" },
 	  .api = { "/api/v1" },
-	  .namespaced = true },
+	  .namespaced = true,
+	  .since = { "LAST SEEN" } },
 #ifdef ML_TUI_TEST_VIEW
 	/* a test build's extra view (tests/unit/test_tui_views_extra) */
 	ML_TUI_TEST_VIEW,

@@ -54,6 +54,20 @@ k run solo --image=registry.invalid/busybox >/dev/null
 t_screen "pod created elsewhere appears within 1 s" "^ solo +0/1 +Pending" 1
 echo "# solo on screen $(($(tui_ms) - t0)) ms after kubectl run started"
 
+# ages tick while idle, counted from the pod's creationTimestamp: only
+# the AGE cells are written, nothing else of the rows
+age_of() { tui_screen | awk -v n="$1" '$1 == n { sub(/s$/, "", $NF); print $NF }'; }
+a1=$(age_of solo)
+tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/tick.out'"
+sleep 2.5
+tui_tmux pipe-pane -t "$TUI_SESSION"
+a2=$(age_of solo)
+t_check "AGE ticks while idle ($a1 s, then $a2 s)" test "${a2:-0}" -ge "$((${a1:-99} + 2))"
+# what was written, less the escape sequences, is ages alone
+ticks=$(sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][A-Z0-9]//g; s/\x1b[=>A-Za-z]//g' "$T_TMP/tick.out" | tr -d '\r\b\017\016')
+t_check "idle writes only age cells (got '$(printf %s "$ticks" | head -c 80)')" \
+	sh -c "test -n \"\$1\" && printf %s \"\$1\" | grep -Eqx '[0-9smhdy ]+'" _ "$ticks"
+
 # the replicaset view through ':'
 tui_type ":rs"; tui_send Enter
 t_screen "replicaset view" "^ web-[a-z0-9]+ +2 +2 +0 "
@@ -177,12 +191,21 @@ t_check "nothing past column 70" test "$(tui_screen | LC_ALL=C.UTF-8 wc -L)" -le
 tui_tmux resize-window -t "$TUI_SESSION" -x 120 -y 40
 t_screen "resize back" "Kubernetes: v1\.20\.2" 1
 
-# idle: nothing at all written to the terminal
+# idle: nothing at all written to the terminal while nothing on screen
+# changes. The ages of these pods are under 10 minutes, which kubectl
+# prints to the second ("3m20s"): they change every second (checked
+# above, and in tests/unit/test_tui_age: once a minute past 10 minutes).
+# So the screens here show no age: a filter that matches no row, then the
+# help.
+tui_type "/no-such-row"; tui_send Enter
+tui_wait "^ pods \(0 of [0-9]+\)" 5
 sleep 1
 tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/idle.out'"
 sleep 5
 tui_tmux pipe-pane -t "$TUI_SESSION"
 t_eq "idle for 5 s: no byte written" 0 "$(wc -c <"$T_TMP/idle.out" 2>/dev/null || echo missing)"
+tui_send Escape
+t_screen "filter cleared for the rest" "^ pods \(3\)"
 # ... and a change writes little: one row, not the screen
 tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/one.out'"
 k run one-more --image=registry.invalid/busybox >/dev/null
