@@ -122,8 +122,10 @@ const struct ml_command ml_cmd_dashboard = {
 	.usage =
 		"dashboard [--context NAME] [--kubeconfig FILE] [-n NS | -A] [--view VIEW]",
 	.description =
-		"Shows the cluster's pods, deployments, replicasets, services,\n"
-		"configmaps, secrets, nodes, namespaces and events as `kubectl get`\n"
+		"Shows the cluster's pods, deployments, replicasets, statefulsets,\n"
+		"daemonsets, jobs, cronjobs, services, endpoints, ingresses,\n"
+		"configmaps, secrets, persistentvolumeclaims, persistentvolumes,\n"
+		"storageclasses, nodes, namespaces and events as `kubectl get`\n"
 		"prints them, kept live by watches. Without --context it opens the\n"
 		"profile's context (named after the profile), and the profile must be\n"
 		"running. Press ? inside for the keys: ':' switches view, '/' filters,\n"

@@ -184,6 +184,107 @@ tui_send q
 tui_type ":po"; tui_send Enter
 t_screen "pods again" "^ pods \(3\)"
 
+# the other views, each listing an object made with kubectl (in team,
+# so that the pods of default stay as they are)
+k -n team apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: registry.invalid/db}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: registry.invalid/agent}]}
+---
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec: {restartPolicy: Never, containers: [{name: nightly, image: registry.invalid/n}]}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: slow
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: vol1}
+spec:
+  capacity: {storage: 2Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: other
+  hostPath: {path: /tmp/vol1}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: slow}
+provisioner: example.invalid/none
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ext}
+subsets: [{addresses: [{ip: 10.9.8.7}], ports: [{port: 5432}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: site}
+spec:
+  rules:
+  - host: site.example
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+YAML
+k -n team create job once --image=registry.invalid/once >/dev/null
+tui_send n
+t_screen "picker for team" "pick a namespace"
+for _ in 1 2 3 4 5; do tui_send Down; done
+tui_send Enter
+t_screen "namespace team" "Namespace: team"
+for v in "sts|statefulsets|^ db +0/1 " "ds|daemonsets|^ agent +0 +0 " "job|jobs|^ once +0/1 " \
+	"cj|cronjobs|^ nightly +0 3 \* \* \* +False " "pvc|persistentvolumeclaims|^ data +Pending " \
+	"pv|persistentvolumes|^ vol1 +2Gi +RWO " "sc|storageclasses|^ slow +example\.invalid/none " \
+	"ep|endpoints|^ ext +10\.9\.8\.7:5432 " "ing|ingresses|^ site +<none> +site\.example "; do
+	alias=${v%%|*}; rest=${v#*|}; name=${rest%%|*}; row=${rest#*|}
+	tui_type ":$alias"; tui_send Enter
+	t_screen ":$alias is the $name view" "^ $name \([0-9]+\)"
+	t_screen "$name lists the object made with kubectl" "$row"
+done
+# the statefulset scales as the deployment did
+tui_type ":sts"; tui_send Enter
+tui_send s
+t_screen "scale prompt for a statefulset" "Scale statefulset team/db to replicas:"
+tui_type "2"; tui_send Enter
+t_check "statefulset scaled to 2" sh -c "sleep 1; test \"\$(kubectl --kubeconfig '$KC' -n team get sts db -o jsonpath='{.spec.replicas}')\" = 2"
+# no scale on a daemonset: the key says so
+tui_type ":ds"; tui_send Enter
+tui_send s
+t_screen "no s in daemonsets" "no key 's' in daemonsets"
+tui_send n
+t_screen "picker back" "pick a namespace"
+tui_send g Down Enter
+t_screen "namespace default again" "Namespace: default"
+tui_type ":po"; tui_send Enter
+
 # resize redraws at once
 tui_tmux resize-window -t "$TUI_SESSION" -x 70 -y 20
 t_screen "resize redraws within 0.5 s" "^ Context: fixture +Server: https://127\.0\.0\.1:[0-9]+ +Kube" 0.5
