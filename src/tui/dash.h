@@ -222,6 +222,10 @@ char *dash_object_path(struct dash *d, const struct ml_tui_row *r);
 struct ml_tui_row *dash_selected_row(const struct dash *d);
 /* Opens the describe view of the selected object. */
 void dash_describe(struct dash *d);
+/* Edits the selected object in $EDITOR and applies the result
+ * (server-side apply); unchanged text sends nothing; on failure the text
+ * is kept in a file the header names. */
+void dash_edit(struct dash *d);
 /* Applies the view's first sort once its columns are known. */
 void dash_view_defaults(struct dash *d);
 /* Keeps d->hint that of the selected pod (VIEW_POD_HINTS views). */

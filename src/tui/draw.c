@@ -179,7 +179,7 @@ key_line(const struct dash *d)
 {
 	ml_autofree char *s =
 		ml_xstrdup("? help  : view  / filter  0 all ns  n namespace  "
-			   "d describe  x delete");
+			   "d describe  e edit  x delete");
 
 	for (size_t i = 0; i < VIEW_MAX_KEYS && d->view->keys[i].ch; i++) {
 		char *n = ml_xasprintf("%s  %c %s", s, d->view->keys[i].ch,

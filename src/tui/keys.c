@@ -13,7 +13,7 @@
 #include <string.h>
 
 /* What table_key() and handle_key() take in every list view. */
-const char dash_list_keys[] = ":/0ndxr?qQjkgG 123456789";
+const char dash_list_keys[] = ":/0ndexr?qQjkgG 123456789";
 
 /* --- namespace picker --- */
 
@@ -286,6 +286,9 @@ table_key(struct dash *d, int ch)
 	case KEY_ENTER:
 	case 'd':
 		dash_describe(d);
+		break;
+	case 'e':
+		dash_edit(d);
 		break;
 	case 'x':
 	case KEY_DC:

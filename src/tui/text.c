@@ -119,6 +119,7 @@ static const char *const help_keys[] = {
 	"  Up Down j k PgUp PgDn g G   move",
 	"  1..9       sort by that column; again to reverse",
 	"  Enter d    describe the selected object (YAML); v reveals secret values",
+	"  e          edit the selected object in $EDITOR (vi), applied server-side",
 	"  x          delete the selected object (asks first)",
 	"  r          refresh: reopen the watch",
 	"  ?          this help",

@@ -12,13 +12,20 @@
 
 #include "tui/dash.h"
 #include "kube/pod_hints.h"
+#include "tui/yaml.h"
 
 #include <curses.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void logs_key(struct dash *d, struct ml_tui_row *row);
+static void previous_logs_key(struct dash *d, struct ml_tui_row *row);
 
 #define SCALE_KEY                                                         \
 	{                                                                 \
@@ -32,8 +39,10 @@ const struct view_def dash_views[] = {
 	  .api = { "/api/v1" },
 	  .namespaced = true,
 	  .flags = VIEW_POD_HINTS,
-	  .keys = { { 'l', "logs", "follow the selected pod's log",
-		      logs_key } } },
+	  .keys = { { 'l', "logs", "follow the selected pod's log", logs_key },
+		    { 'p', "previous log",
+		      "the log of the selected pod's previous container",
+		      previous_logs_key } } },
 	{ .name = "deployments",
 	  .kind = "deployment",
 	  .aliases = { "deploy", "deployment" },
@@ -418,4 +427,155 @@ logs_key(struct dash *d, struct ml_tui_row *row)
 		d->text.log = NULL;
 		dash_text_add(&d->text, s, strlen(s));
 	}
+}
+
+/* The pods view's p: the log of the container before its last restart,
+ * as `kubectl logs --previous` (the kubelet keeps one). */
+static void
+previous_logs_key(struct dash *d, struct ml_tui_row *row)
+{
+	ml_autofree char *path = NULL, *container = NULL, *text = NULL;
+	ml_autofree char *ctr = NULL;
+
+	if (!row)
+		return;
+	path = dash_object_path(d, row);
+	container = first_container(d, path);
+	ctr = container ? ml_xasprintf("&container=%s", container) : NULL;
+	free(path);
+	path = ml_xasprintf("/api/v1/namespaces/%s/pods/%s/log?previous=true&"
+			    "tailLines=%d%s",
+			    row->ns ? row->ns : "default", row->name, LOG_TAIL,
+			    ctr ? ctr : "");
+	dash_text_open(d, TEXT_LOGS,
+		       ml_xasprintf("logs %s%s%s (previous container)",
+				    row->key, container ? " -c " : "",
+				    container ? container : ""));
+	if (ml_k8s_get_text(d->c, path, &text) < 0) {
+		const char *msg = ml_err_msg();
+		ml_autofree char *s = ml_xasprintf("[no previous log: %s]",
+						   msg ? msg : "failed");
+
+		dash_text_add(&d->text, s, strlen(s));
+		return;
+	}
+	dash_text_add_all(&d->text, text);
+	if (!d->text.n)
+		dash_text_add_all(&d->text, "[the previous log is empty]");
+}
+
+/* --- edit --- */
+
+/* The object as it is edited: what the server fills in left out. */
+static char *
+edit_text(struct json_object *obj)
+{
+	struct json_object *meta;
+
+	json_object_object_del(obj, "status");
+	if (json_object_object_get_ex(obj, "metadata", &meta) &&
+	    json_object_is_type(meta, json_type_object))
+		json_object_object_del(meta, "managedFields");
+	return ml_tui_yaml_from_json(obj);
+}
+
+/* Runs $EDITOR (default vi) on path with the terminal handed over;
+ * returns its exit status, or -1 when it could not run. */
+static int
+run_editor(const char *path)
+{
+	const char *editor = getenv("EDITOR");
+	ml_autofree char *cmd = NULL;
+	int status = -1;
+	pid_t pid;
+
+	/* EDITOR may carry arguments ("code --wait"): the shell reads it,
+	 * as git does */
+	cmd = ml_xasprintf("%s \"$1\"", editor && *editor ? editor : "vi");
+	def_prog_mode();
+	endwin();
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGWINCH, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+	return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void
+dash_edit(struct dash *d)
+{
+	struct ml_tui_row *row = dash_selected_row(d);
+	struct json_object *obj = NULL, *ret = NULL;
+	ml_autofree char *path = NULL, *before = NULL, *after = NULL;
+	ml_autofree char *file = NULL, *apply = NULL, *label = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	if (!row)
+		return;
+	path = dash_object_path(d, row);
+	if (ml_k8s_get(d->c, path, &obj) < 0) {
+		note_error(d, "edit");
+		return;
+	}
+	before = edit_text(obj);
+	json_object_put(obj);
+	label = ml_xasprintf("%s %s", d->view->kind, row->key);
+	file = ml_xasprintf("%s/minilaunch-edit-%s-%s-XXXXXX.yaml",
+			    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+			    d->view->kind, row->name);
+	fd = mkstemps(file, 5); /* 0600 */
+	if (fd < 0 ||
+	    write(fd, before, strlen(before)) != (ssize_t)strlen(before)) {
+		ml_err(-errno, "cannot write '%s': %s", file, strerror(errno));
+		note_error(d, "edit");
+		if (fd >= 0) {
+			close(fd);
+			unlink(file);
+		}
+		return;
+	}
+	close(fd);
+	rc = run_editor(file);
+	d->full = true;
+	if (rc != 0) {
+		dash_message(d,
+			     "edit: the editor exited with %d: nothing applied",
+			     rc);
+		unlink(file);
+		return;
+	}
+	if (ml_read_file(file, &after, &len) < 0) {
+		note_error(d, "edit");
+		return;
+	}
+	if (strlen(before) == len && memcmp(before, after, len) == 0) {
+		dash_message(d, "edit: %s unchanged, nothing applied", label);
+		unlink(file);
+		return;
+	}
+	apply = ml_xasprintf("%s?fieldManager=minilaunch-dashboard&force=true",
+			     path);
+	if (ml_k8s_patch(d->c, apply, "application/apply-patch+yaml", after,
+			 &ret) < 0) {
+		const char *msg = ml_err_msg();
+
+		free(d->last_error);
+		d->last_error =
+			ml_xasprintf("edit: your text is kept in %s: %s", file,
+				     msg ? msg : "failed");
+		d->header_dirty = true;
+		return;
+	}
+	json_object_put(ret);
+	unlink(file);
+	dash_message(d, "edit: applied %s", label);
 }

@@ -37,8 +37,20 @@ t_eq "unknown --context: exit 1" 1 "$T_RC"
 
 # --- the screen ---
 k create deployment web --image=registry.invalid/nginx --replicas=2 >/dev/null
+# $EDITOR for the edit key: a stand-in for the person at the editor,
+# doing what editor.mode says, keeping a copy of what it was given
+cat >"$T_TMP/editor" <<'EOF'
+#!/bin/sh
+dir=$(dirname "$0")
+case $(cat "$dir/editor.mode" 2>/dev/null) in
+label) sed -i 's/^    app: web$/    app: web\n    edited: "yes"/' "$1" ;;
+bad) echo 'spec: [' >>"$1" ;;
+esac
+cp "$1" "$dir/editor.last"
+EOF
+chmod +x "$T_TMP/editor"
 tui_shell || t_fail "tmux shell did not start"
-tui_type "$MINILAUNCH -p fixture dashboard --kubeconfig $KC; echo dashboard-exit=\$?"
+tui_type "TMPDIR='$T_TMP' EDITOR='$T_TMP/editor' $MINILAUNCH -p fixture dashboard --kubeconfig $KC; echo dashboard-exit=\$?"
 tui_send Enter
 t_screen "header: context, server, version" "Context: fixture +Server: https://127\.0\.0\.1:[0-9]+ +Kubernetes: v1\.20"
 # without a screen every key below would go to the shell
@@ -80,6 +92,30 @@ tui_send s
 t_screen "scale prompt" "Scale deployment default/web to replicas:"
 tui_type "3"; tui_send Enter
 t_screen "deployment scaled to 3" "^ web +0/3 +3 +0 "
+
+# edit in $EDITOR: unchanged sends nothing; a label added is applied
+# (server-side apply); a broken text is kept in a file the header names
+rv() { k get deploy web -o jsonpath='{.metadata.resourceVersion}'; }
+echo same >"$T_TMP/editor.mode"
+rv0=$(rv)
+tui_send e
+t_screen "edit unchanged: nothing applied" "edit: deployment default/web unchanged, nothing applied"
+t_eq "edit unchanged: no request" "$rv0" "$(rv)"
+t_check "edit: the object as YAML" grep -q '^kind: Deployment' "$T_TMP/editor.last"
+t_check "edit: no status, no managedFields" sh -c "! grep -Eq '^status:|managedFields' '$T_TMP/editor.last'"
+echo label >"$T_TMP/editor.mode"
+tui_send e
+t_screen "edit applied" "edit: applied deployment default/web"
+t_eq "edit: the label is on the object" yes "$(k get deploy web -o jsonpath='{.metadata.labels.edited}')"
+t_check "edit: applied by the dashboard's field manager" sh -c "kubectl --kubeconfig '$KC' get deploy web -o yaml --show-managed-fields | grep -q 'manager: minilaunch-dashboard'"
+echo bad >"$T_TMP/editor.mode"
+tui_send e
+t_screen "edit refused: the header says where the text is" "Last error: edit: your text is kept in $T_TMP/minilaunch-edit-deployment-web-[A-Za-z0-9]{6}\.yaml"
+kept=$(ls "$T_TMP"/minilaunch-edit-deployment-web-*.yaml 2>/dev/null | head -1)
+t_check "edit refused: the file holds the edited text" grep -q '^spec: \[' "$kept"
+t_eq "edit refused: the file is the user's alone" 600 "$(stat -c %a "$kept" 2>/dev/null)"
+t_eq "edit refused: only that file left" 1 "$(ls "$T_TMP"/minilaunch-edit-* | wc -l)"
+t_check "the screen is back after the editor" tui_wait "^ web +0/3 " 5
 tui_type ":rs"; tui_send Enter
 t_screen "replicaset desired 3" "^ web-[a-z0-9]+ +3 +3 +0 "
 tui_send Escape
