@@ -45,11 +45,21 @@ struct view_key {
 };
 
 enum {
-	VIEW_SECRET = 1 << 0,	/* describe hides data values until v */
-	VIEW_POD_HINTS = 1 << 1 /* the fix for a pod stuck on its image
-				 * (kube/pod_hints.h) on the bottom line
-				 * and atop describe */
+	VIEW_SECRET = 1 << 0,	 /* describe hides data values until v */
+	VIEW_POD_HINTS = 1 << 1, /* the fix for a pod stuck on its image
+				  * (kube/pod_hints.h) on the bottom line
+				  * and atop describe */
+	VIEW_USAGE = 1 << 2	 /* CPU and MEM columns from the kubelets'
+				  * summaries (usage.c), once known */
 };
+
+/* CPU and memory in use by a node or pod (key: a row's key). */
+struct dash_usage {
+	char *key;
+	long long cpu_nano;  /* usageNanoCores, or -1 */
+	long long mem_bytes; /* workingSetBytes, or -1 */
+};
+struct usage_fetch;
 
 #define VIEW_MAX_KEYS 4
 
@@ -162,8 +172,16 @@ struct dash {
 	char (*line_time)[32]; /* per body line: its time cells as shown */
 	bool full, header_dirty, title_dirty, status_dirty, body_dirty;
 	unsigned long drawn_layout;
+	size_t drawn_ncols;
 	bool drawn_stale;
 	bool quit;
+
+	struct dash_usage *usage; /* sorted by key */
+	size_t nusage;
+	unsigned long usage_gen; /* changes when figures arrive */
+	struct usage_fetch **fetch;
+	size_t nfetch;
+	long long usage_next; /* ms timestamp of the next fetch, or 0 */
 };
 
 static inline void
@@ -257,6 +275,18 @@ void dash_show_help(struct dash *d);
 void dash_describe_render(struct dash *d);
 /* The event sink of a followed log. */
 void dash_on_log_event(const struct ml_k8s_event *ev, void *ud);
+
+/* --- usage.c --- */
+
+/* Starts the next round of summaries when one is due and the view shows
+ * them; stops them when it does not. Never waits. */
+void dash_usage_tick(struct dash *d);
+/* The figures of the row with key, or NULL. Borrowed. */
+const struct dash_usage *dash_usage_find(const struct dash *d, const char *key);
+/* A CPU ("250m") or memory ("128Mi") cell of r, "" when unknown; buf. */
+char *dash_usage_cell(const struct dash *d, const struct ml_tui_row *r,
+		      bool mem, char *buf, size_t size);
+void dash_usage_release(struct dash *d);
 
 /* --- draw.c --- */
 

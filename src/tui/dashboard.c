@@ -335,6 +335,7 @@ dash_release(struct dash *d)
 	free(d->line_gen);
 	free(d->line_sel);
 	free(d->line_time);
+	dash_usage_release(d);
 }
 
 static int

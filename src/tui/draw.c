@@ -231,13 +231,32 @@ draw_status(struct dash *d)
 
 /* What a column's cells count from: nothing, the object's creation (AGE)
  * or when the cell arrived (the view's other time columns). */
-enum time_kind { TIME_NONE, TIME_CREATED, TIME_SEEN };
+enum time_kind { TIME_NONE, TIME_CREATED, TIME_SEEN, LIVE_CPU, LIVE_MEM };
+
+/* Columns shown: the Table's, then CPU and MEM in a VIEW_USAGE view once
+ * some figure is known (usage.c). */
+static size_t
+ncols_shown(const struct dash *d)
+{
+	return d->table->ncols +
+	       ((d->view->flags & VIEW_USAGE) && d->nusage ? 2 : 0);
+}
+
+static const char *
+col_title(const struct dash *d, size_t c)
+{
+	if (c < d->table->ncols)
+		return d->table->titles[c];
+	return c == d->table->ncols ? "CPU" : "MEM";
+}
 
 static enum time_kind
 time_kind(const struct dash *d, size_t c)
 {
-	const char *title = d->table->titles[c];
+	const char *title = col_title(d, c);
 
+	if (c >= d->table->ncols)
+		return c == d->table->ncols ? LIVE_CPU : LIVE_MEM;
 	if (strcmp(title, "AGE") == 0)
 		return TIME_CREATED;
 	for (size_t i = 0;
@@ -250,8 +269,8 @@ time_kind(const struct dash *d, size_t c)
 /* Cell c of r as shown at now: a time cell counts on from the row's
  * times, as kubectl would print it now. Borrowed, or in buf. */
 static const char *
-cell_text(const struct ml_tui_row *r, size_t c, enum time_kind k, time_t now,
-	  char *buf, size_t size)
+cell_text(const struct dash *d, const struct ml_tui_row *r, size_t c,
+	  enum time_kind k, time_t now, char *buf, size_t size)
 {
 	long long secs;
 
@@ -267,6 +286,9 @@ cell_text(const struct ml_tui_row *r, size_t c, enum time_kind k, time_t now,
 			break;
 		return ml_tui_age_format(secs + (long long)(now - r->seen), buf,
 					 size);
+	case LIVE_CPU:
+	case LIVE_MEM:
+		return dash_usage_cell(d, r, k == LIVE_MEM, buf, size);
 	case TIME_NONE:
 		break;
 	}
@@ -282,13 +304,13 @@ time_key(const struct dash *d, const struct ml_tui_row *r,
 	size_t len = 0;
 
 	buf[0] = '\0';
-	for (size_t c = 0; c < d->table->ncols && len + 1 < size; c++) {
+	for (size_t c = 0; c < ncols_shown(d) && len + 1 < size; c++) {
 		char tmp[ML_TUI_AGE_MAX];
 
 		if (kinds[c] == TIME_NONE)
 			continue;
 		len += (size_t)snprintf(buf + len, size - len, "%s|",
-					cell_text(r, c, kinds[c], now, tmp,
+					cell_text(d, r, c, kinds[c], now, tmp,
 						  sizeof(tmp)));
 	}
 }
@@ -297,17 +319,18 @@ static void
 compute_widths(const struct dash *d, const enum time_kind *kinds, size_t *w)
 {
 	const struct ml_tui_table *t = d->table;
-	ml_autofree size_t *nat =
-		ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*nat));
+	size_t n = ncols_shown(d);
+	ml_autofree size_t *nat = ml_xcalloc(n ? n : 1, sizeof(*nat));
 
-	for (size_t i = 0; i < t->ncols; i++) {
-		nat[i] = t->natural[i] + (t->sort_col == (int)i ? 1 : 0);
+	for (size_t i = 0; i < n; i++) {
+		nat[i] = i >= t->ncols		 ? 6
+			 : t->sort_col == (int)i ? t->natural[i] + 1
+						 : t->natural[i];
 		/* a time cell grows as it ticks: "59s", "2m1s", "9m59s" */
 		if (kinds[i] != TIME_NONE && nat[i] < 5)
 			nat[i] = 5;
 	}
-	ml_tui_layout(nat, t->ncols, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1,
-		      w);
+	ml_tui_layout(nat, n, 6, GAP, COLS > 1 ? (size_t)COLS - 1 : 1, w);
 }
 
 static attr_t
@@ -322,18 +345,18 @@ static void
 draw_row(const struct dash *d, int y, const struct ml_tui_row *r, bool sel,
 	 const size_t *w, const enum time_kind *kinds, time_t now)
 {
-	const struct ml_tui_table *t = d->table;
+	size_t n = ncols_shown(d);
 	attr_t a = row_attr(d, r, sel);
 
 	move(y, 0);
 	attron(a);
 	addch(' ');
-	for (size_t c = 0; c < t->ncols && getcurx(stdscr) < COLS - 1; c++) {
-		bool last = c + 1 == t->ncols;
+	for (size_t c = 0; c < n && getcurx(stdscr) < COLS - 1; c++) {
+		bool last = c + 1 == n;
 		char buf[ML_TUI_AGE_MAX];
 
-		put_cell(cell_text(r, c, kinds[c], now, buf, sizeof(buf)), w[c],
-			 !last || sel);
+		put_cell(cell_text(d, r, c, kinds[c], now, buf, sizeof(buf)),
+			 w[c], !last || sel);
 		if (!last)
 			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1;
 			     g++)
@@ -353,17 +376,17 @@ draw_time_cells(const struct dash *d, int y, const struct ml_tui_row *r,
 		bool sel, const size_t *w, const enum time_kind *kinds,
 		time_t now)
 {
-	const struct ml_tui_table *t = d->table;
+	size_t n = ncols_shown(d);
 	attr_t a = row_attr(d, r, sel);
 	size_t x = 1;
 
 	attron(a);
-	for (size_t c = 0; c < t->ncols && x < (size_t)COLS - 1; c++) {
+	for (size_t c = 0; c < n && x < (size_t)COLS - 1; c++) {
 		char buf[ML_TUI_AGE_MAX];
 
 		if (kinds[c] != TIME_NONE) {
 			move(y, (int)x);
-			put_cell(cell_text(r, c, kinds[c], now, buf,
+			put_cell(cell_text(d, r, c, kinds[c], now, buf,
 					   sizeof(buf)),
 				 w[c] < (size_t)COLS - 1 - x
 					 ? w[c]
@@ -379,15 +402,16 @@ static void
 draw_column_titles(const struct dash *d, const size_t *w)
 {
 	const struct ml_tui_table *t = d->table;
+	size_t n = ncols_shown(d);
 
 	move(COLS_LINE, 0);
 	clrtoeol();
 	attron(A_BOLD);
 	addch(' ');
-	for (size_t c = 0; c < t->ncols && getcurx(stdscr) < COLS - 1; c++) {
+	for (size_t c = 0; c < n && getcurx(stdscr) < COLS - 1; c++) {
 		ml_autofree char *title =
 			t->sort_col == (int)c
-				? ml_xasprintf("%s%s", t->titles[c],
+				? ml_xasprintf("%s%s", col_title(d, c),
 					       t->sort_desc
 						       ? (dash_utf8
 								  ? "\xe2\x96\xbc"
@@ -395,10 +419,10 @@ draw_column_titles(const struct dash *d, const size_t *w)
 						       : (dash_utf8
 								  ? "\xe2\x96\xb2"
 								  : "^"))
-				: ml_xstrdup(t->titles[c]);
+				: ml_xstrdup(col_title(d, c));
 
-		put_cell(title, w[c], c + 1 < t->ncols);
-		if (c + 1 < t->ncols)
+		put_cell(title, w[c], c + 1 < n);
+		if (c + 1 < n)
 			for (int g = 0; g < GAP && getcurx(stdscr) < COLS - 1;
 			     g++)
 				addch(' ');
@@ -440,21 +464,24 @@ draw_table_body(struct dash *d, bool force)
 {
 	const struct ml_tui_table *t = d->table;
 	size_t h = dash_body_height(d);
-	ml_autofree size_t *w = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*w));
+	size_t n = ncols_shown(d);
+	ml_autofree size_t *w = ml_xcalloc(n ? n : 1, sizeof(*w));
 	ml_autofree enum time_kind *kinds =
-		ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*kinds));
+		ml_xcalloc(n ? n : 1, sizeof(*kinds));
 	time_t now = time(NULL);
 	bool any = false;
 
-	for (size_t c = 0; c < t->ncols; c++)
+	for (size_t c = 0; c < n; c++)
 		kinds[c] = time_kind(d, c);
-	if (t->layout_gen != d->drawn_layout || d->stale != d->drawn_stale)
+	if (t->layout_gen != d->drawn_layout || d->stale != d->drawn_stale ||
+	    n != d->drawn_ncols)
 		force = true;
 	compute_widths(d, kinds, w);
 	if (force) {
 		draw_column_titles(d, w);
 		d->drawn_layout = t->layout_gen;
 		d->drawn_stale = d->stale;
+		d->drawn_ncols = n;
 		any = true;
 	}
 	for (size_t i = 0; i < h; i++) {
@@ -563,6 +590,7 @@ dash_render(struct dash *d)
 		d->header_dirty = d->title_dirty = d->status_dirty = true;
 		force_body = true;
 	}
+	dash_usage_tick(d);
 	if (d->mode == MODE_TABLE)
 		dash_view_defaults(d);
 	if (d->mode == MODE_TABLE && ml_tui_table_refresh(d->table)) {
