@@ -129,7 +129,8 @@ const struct ml_command ml_cmd_dashboard = {
 		"prints them, kept live by watches. Without --context it opens the\n"
 		"profile's context (named after the profile), and the profile must be\n"
 		"running. Press ? inside for the keys: ':' switches view, '/' filters,\n"
-		"Enter describes, 'l' follows a log, 'x' deletes, 's' scales, 'Q' quits.\n"
+		"Enter describes, 'e' edits in $EDITOR, 'l' follows a log, 'p' shows\n"
+		"the previous container's, 'x' deletes, 's' scales, 'Q' quits.\n"
 		"Needs a terminal on stdin and stdout; exits 1 without one.",
 	.options = dashboard_options,
 	.run = run_dashboard,

@@ -216,6 +216,10 @@ tui_type ":nope"; tui_send Enter
 t_screen "unknown view is refused" "no view 'nope'"
 tui_send '?'
 t_screen "help lists the keys" ":VIEW +switch view"
+t_screen "help: the edit key" "^  e +edit the selected object in \\\$EDITOR"
+t_screen "help: a view's own key, with its views" "^  s +scale the selected object \(deployments, replicasets, statefulsets\)"
+t_screen "help: the previous log" "^  p +the log of the selected pod's previous container \(pods\)"
+t_screen "help: the new views" "statefulsets \(sts\).*daemonsets \(ds\)"
 tui_send q
 tui_type ":po"; tui_send Enter
 t_screen "pods again" "^ pods \(3\)"
