@@ -189,6 +189,35 @@ START_TEST(test_tui_views_extra_entry)
 	free(d.message);
 }
 END_TEST
+
+/* The entry's first sort is applied once the columns are known, and once
+ * only: the user's choice stays. */
+START_TEST(test_tui_views_extra_sort)
+{
+	struct dash d = { .view = dash_view_find("leases") };
+	struct json_object *o = json_tokener_parse(
+		"{\"kind\":\"Table\",\"columnDefinitions\":["
+		"{\"name\":\"Name\",\"priority\":0},"
+		"{\"name\":\"Holder\",\"priority\":0}],\"rows\":["
+		"{\"cells\":[\"a\",\"x\"],\"object\":{\"metadata\":{\"name\":\"a\"}}},"
+		"{\"cells\":[\"b\",\"y\"],\"object\":{\"metadata\":{\"name\":\"b\"}}}]}");
+
+	d.table = ml_tui_table_new(false);
+	dash_view_defaults(&d);
+	ck_assert_int_eq(d.table->sort_col, -1); /* no columns yet */
+	ck_assert_int_eq(ml_tui_table_replace(d.table, o), 0);
+	dash_view_defaults(&d);
+	ck_assert_int_eq(d.table->sort_col, 1);
+	ck_assert(d.table->sort_desc);
+	ml_tui_table_refresh(d.table);
+	ck_assert_str_eq(d.table->vis[0]->name, "b");
+	ml_tui_table_sort_by(d.table, 0);
+	dash_view_defaults(&d);
+	ck_assert_int_eq(d.table->sort_col, 0);
+	json_object_put(o);
+	ml_tui_table_free(d.table);
+}
+END_TEST
 #endif
 
 static Suite *
@@ -206,6 +235,7 @@ tui_views_suite(void)
 	tcase_add_test(tc, test_tui_views_key_of_other_view);
 #else
 	tcase_add_test(tc, test_tui_views_extra_entry);
+	tcase_add_test(tc, test_tui_views_extra_sort);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

@@ -21,7 +21,7 @@ lease_key(struct dash *d, struct ml_tui_row *row)
 	{                                                                      \
 		.name = "leases", .kind = "lease", .aliases = { "lease" },     \
 		.api = { "/apis/coordination.k8s.io/v1" }, .namespaced = true, \
-		.keys = {                                                      \
+		.sort = "HOLDER", .sort_desc = true, .keys = {                 \
 			{ 'h', "holder", "show the holder", lease_key }        \
 		}                                                              \
 	}
