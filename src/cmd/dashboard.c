@@ -19,11 +19,6 @@
 
 enum { OPT_CONTEXT, OPT_KUBECONFIG, OPT_NAMESPACE, OPT_ALL, OPT_VIEW };
 
-static const char *const view_words[] = {
-	"pods",	   "deployments", "replicasets", "services", "configmaps",
-	"secrets", "nodes",	  "namespaces",	 "events",   NULL,
-};
-
 static const struct ml_option dashboard_options[] = {
 	[OPT_CONTEXT] = { "context", 0, "NAME",
 			  "kubeconfig context to open (default: the profile's, named after it)",
@@ -37,8 +32,8 @@ static const struct ml_option dashboard_options[] = {
 	[OPT_ALL] = { "all-namespaces", 'A', NULL, "show every namespace",
 		      NULL },
 	[OPT_VIEW] = { "view", 0, "VIEW",
-		       "first view: pods, deployments, replicasets, services, configmaps, secrets, nodes, namespaces or events",
-		       view_words },
+		       "first view, by name or alias (pods, deploy, svc, ...; the help inside lists them)",
+		       ml_tui_view_words },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -127,12 +122,15 @@ const struct ml_command ml_cmd_dashboard = {
 	.usage =
 		"dashboard [--context NAME] [--kubeconfig FILE] [-n NS | -A] [--view VIEW]",
 	.description =
-		"Shows the cluster's pods, deployments, replicasets, services,\n"
-		"configmaps, secrets, nodes, namespaces and events as `kubectl get`\n"
+		"Shows the cluster's pods, deployments, replicasets, statefulsets,\n"
+		"daemonsets, jobs, cronjobs, services, endpoints, ingresses,\n"
+		"configmaps, secrets, persistentvolumeclaims, persistentvolumes,\n"
+		"storageclasses, nodes, namespaces and events as `kubectl get`\n"
 		"prints them, kept live by watches. Without --context it opens the\n"
 		"profile's context (named after the profile), and the profile must be\n"
 		"running. Press ? inside for the keys: ':' switches view, '/' filters,\n"
-		"Enter describes, 'l' follows a log, 'x' deletes, 's' scales, 'Q' quits.\n"
+		"Enter describes, 'e' edits in $EDITOR, 'l' follows a log, 'p' shows\n"
+		"the previous container's, 'x' deletes, 's' scales, 'Q' quits.\n"
 		"Needs a terminal on stdin and stdout; exits 1 without one.",
 	.options = dashboard_options,
 	.run = run_dashboard,

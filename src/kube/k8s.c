@@ -1502,6 +1502,13 @@ ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
 	return watch_begin(w, ret);
 }
 
+int
+ml_k8s_get_stream(struct ml_k8s *c, const char *path, ml_k8s_event_fn fn,
+		  void *ud, struct ml_k8s_watch **ret)
+{
+	return watch_begin(watch_new(c, path, false, true, fn, ud), ret);
+}
+
 /* Delivers the queued events; returns how many. */
 static int
 dispatch(struct ml_k8s *c)

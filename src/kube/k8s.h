@@ -236,6 +236,17 @@ int ml_k8s_follow_logs(struct ml_k8s *c, const char *ns, const char *pod,
 		       ml_k8s_event_fn fn, void *ud, struct ml_k8s_watch **ret);
 
 /*
+ * GETs path (with its query) in the background: the body comes as
+ * ML_K8S_LOG_LINE events, line by line, then one DISCONNECTED whose text
+ * is "end of log" when it all came, else the error; as
+ * ml_k8s_follow_logs() with any path. For answers the caller must not
+ * wait for (a node's stats/summary through the API server's proxy). Stop
+ * it after the DISCONNECTED, or to give up.
+ */
+int ml_k8s_get_stream(struct ml_k8s *c, const char *path, ml_k8s_event_fn fn,
+		      void *ud, struct ml_k8s_watch **ret);
+
+/*
  * Stops and frees a watch; safe from inside any callback (no event of it
  * is delivered after this). NULL is ignored.
  */

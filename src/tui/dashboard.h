@@ -44,4 +44,7 @@ int ml_tui_dashboard_run(struct ml_k8s *c,
  * canonical name (static) or NULL. */
 const char *ml_tui_view_lookup(const char *name);
 
+/* The views' names, NULL-ended (static): the completion of --view. */
+extern const char *const ml_tui_view_words[];
+
 #endif

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "tui/table.h"
+#include "tui/age.h"
 #include "base/util.h"
 
 #include <ctype.h>
@@ -196,6 +197,8 @@ make_row(struct ml_tui_table *t, struct json_object *o)
 	r->name = ml_xstrdup(name);
 	r->ns = ns && *ns ? ml_xstrdup(ns) : NULL;
 	r->key = r->ns ? ml_xasprintf("%s/%s", ns, name) : ml_xstrdup(name);
+	r->created = ml_tui_time_parse(meta_str(meta, "creationTimestamp"));
+	r->seen = time(NULL);
 	r->cells = ml_xcalloc(t->ncols ? t->ncols : 1, sizeof(*r->cells));
 	for (size_t i = 0; i < t->ncols; i++) {
 		int src = t->src[i];
@@ -210,7 +213,6 @@ make_row(struct ml_tui_table *t, struct json_object *o)
 		else
 			r->cells[i] = ml_xstrdup("");
 	}
-	r->created = ml_tui_time_parse(meta_str(meta, "creationTimestamp"));
 	r->status = ml_tui_table_row_status(t, r);
 	return r;
 }
@@ -609,25 +611,6 @@ ml_tui_table_row_status(const struct ml_tui_table *t,
 }
 
 /* --- comparison and text --- */
-
-time_t
-ml_tui_time_parse(const char *s)
-{
-	struct tm tm = { 0 };
-	int n = 0;
-
-	if (!s ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n == 0 || s[n] != '\0' || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
-	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
-	    tm.tm_sec < 0 || tm.tm_sec > 60 || tm.tm_year < 1970)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return timegm(&tm);
-}
 
 long long
 ml_tui_age_seconds(const char *s)

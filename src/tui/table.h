@@ -34,9 +34,10 @@ struct ml_tui_row {
 	char *ns;	   /* metadata.namespace or NULL; owned */
 	char *name;	   /* metadata.name; owned */
 	char **cells;	   /* ncols strings, owned */
-	time_t created;	   /* metadata.creationTimestamp, or 0 when absent:
-			    * what live ages are counted from */
 	unsigned long gen; /* unique per row version within its table */
+	time_t created;	   /* metadata.creationTimestamp, or 0 */
+	time_t seen;	   /* when these cells arrived (time cells count
+			    * on from there) */
 	enum ml_tui_status status;
 };
 
@@ -117,10 +118,6 @@ enum ml_tui_status ml_tui_table_row_status(const struct ml_tui_table *t,
  * integers as numbers, anything else case-insensitively.
  */
 int ml_tui_cell_compare(const char *a, const char *b);
-
-/* An RFC 3339 UTC time as the API writes it ("2026-12-02T09:20:53Z") in
- * seconds since the epoch; 0 when s is NULL or not one. */
-time_t ml_tui_time_parse(const char *s);
 
 /* Seconds in an age such as "3m20s", "2d4h", "5y"; -1 when s is not one. */
 long long ml_tui_age_seconds(const char *s);

@@ -37,8 +37,20 @@ t_eq "unknown --context: exit 1" 1 "$T_RC"
 
 # --- the screen ---
 k create deployment web --image=registry.invalid/nginx --replicas=2 >/dev/null
+# $EDITOR for the edit key: a stand-in for the person at the editor,
+# doing what editor.mode says, keeping a copy of what it was given
+cat >"$T_TMP/editor" <<'EOF'
+#!/bin/sh
+dir=$(dirname "$0")
+case $(cat "$dir/editor.mode" 2>/dev/null) in
+label) sed -i 's/^    app: web$/    app: web\n    edited: "yes"/' "$1" ;;
+bad) echo 'spec: [' >>"$1" ;;
+esac
+cp "$1" "$dir/editor.last"
+EOF
+chmod +x "$T_TMP/editor"
 tui_shell || t_fail "tmux shell did not start"
-tui_type "$MINILAUNCH -p fixture dashboard --kubeconfig $KC; echo dashboard-exit=\$?"
+tui_type "TMPDIR='$T_TMP' EDITOR='$T_TMP/editor' $MINILAUNCH -p fixture dashboard --kubeconfig $KC; echo dashboard-exit=\$?"
 tui_send Enter
 t_screen "header: context, server, version" "Context: fixture +Server: https://127\.0\.0\.1:[0-9]+ +Kubernetes: v1\.20"
 # without a screen every key below would go to the shell
@@ -54,6 +66,20 @@ k run solo --image=registry.invalid/busybox >/dev/null
 t_screen "pod created elsewhere appears within 1 s" "^ solo +0/1 +Pending" 1
 echo "# solo on screen $(($(tui_ms) - t0)) ms after kubectl run started"
 
+# ages tick while idle, counted from the pod's creationTimestamp: only
+# the AGE cells are written, nothing else of the rows
+age_of() { tui_screen | awk -v n="$1" '$1 == n { sub(/s$/, "", $NF); print $NF }'; }
+a1=$(age_of solo)
+tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/tick.out'"
+sleep 2.5
+tui_tmux pipe-pane -t "$TUI_SESSION"
+a2=$(age_of solo)
+t_check "AGE ticks while idle ($a1 s, then $a2 s)" test "${a2:-0}" -ge "$((${a1:-99} + 2))"
+# what was written, less the escape sequences, is ages alone
+ticks=$(sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][A-Z0-9]//g; s/\x1b[=>A-Za-z]//g' "$T_TMP/tick.out" | tr -d '\r\b\017\016')
+t_check "idle writes only age cells (got '$(printf %s "$ticks" | head -c 80)')" \
+	sh -c "test -n \"\$1\" && printf %s \"\$1\" | grep -Eqx '[0-9smhdy ]+'" _ "$ticks"
+
 # the replicaset view through ':'
 tui_type ":rs"; tui_send Enter
 t_screen "replicaset view" "^ web-[a-z0-9]+ +2 +2 +0 "
@@ -66,6 +92,30 @@ tui_send s
 t_screen "scale prompt" "Scale deployment default/web to replicas:"
 tui_type "3"; tui_send Enter
 t_screen "deployment scaled to 3" "^ web +0/3 +3 +0 "
+
+# edit in $EDITOR: unchanged sends nothing; a label added is applied
+# (server-side apply); a broken text is kept in a file the header names
+rv() { k get deploy web -o jsonpath='{.metadata.resourceVersion}'; }
+echo same >"$T_TMP/editor.mode"
+rv0=$(rv)
+tui_send e
+t_screen "edit unchanged: nothing applied" "edit: deployment default/web unchanged, nothing applied"
+t_eq "edit unchanged: no request" "$rv0" "$(rv)"
+t_check "edit: the object as YAML" grep -q '^kind: Deployment' "$T_TMP/editor.last"
+t_check "edit: no status, no managedFields" sh -c "! grep -Eq '^status:|managedFields' '$T_TMP/editor.last'"
+echo label >"$T_TMP/editor.mode"
+tui_send e
+t_screen "edit applied" "edit: applied deployment default/web"
+t_eq "edit: the label is on the object" yes "$(k get deploy web -o jsonpath='{.metadata.labels.edited}')"
+t_check "edit: applied by the dashboard's field manager" sh -c "kubectl --kubeconfig '$KC' get deploy web -o yaml --show-managed-fields | grep -q 'manager: minilaunch-dashboard'"
+echo bad >"$T_TMP/editor.mode"
+tui_send e
+t_screen "edit refused: the header says where the text is" "Last error: edit: your text is kept in $T_TMP/minilaunch-edit-deployment-web-[A-Za-z0-9]{6}\.yaml"
+kept=$(ls "$T_TMP"/minilaunch-edit-deployment-web-*.yaml 2>/dev/null | head -1)
+t_check "edit refused: the file holds the edited text" grep -q '^spec: \[' "$kept"
+t_eq "edit refused: the file is the user's alone" 600 "$(stat -c %a "$kept" 2>/dev/null)"
+t_eq "edit refused: only that file left" 1 "$(ls "$T_TMP"/minilaunch-edit-* | wc -l)"
+t_check "the screen is back after the editor" tui_wait "^ web +0/3 " 5
 tui_type ":rs"; tui_send Enter
 t_screen "replicaset desired 3" "^ web-[a-z0-9]+ +3 +3 +0 "
 tui_send Escape
@@ -166,9 +216,114 @@ tui_type ":nope"; tui_send Enter
 t_screen "unknown view is refused" "no view 'nope'"
 tui_send '?'
 t_screen "help lists the keys" ":VIEW +switch view"
+t_screen "help: the edit key" "^  e +edit the selected object in \\\$EDITOR"
+t_screen "help: a view's own key, with its views" "^  s +scale the selected object \(deployments, replicasets, statefulsets\)"
+t_screen "help: the previous log" "^  p +the log of the selected pod's previous container \(pods\)"
+t_screen "help: the new views" "statefulsets \(sts\).*daemonsets \(ds\)"
 tui_send q
 tui_type ":po"; tui_send Enter
 t_screen "pods again" "^ pods \(3\)"
+
+# the other views, each listing an object made with kubectl (in team,
+# so that the pods of default stay as they are)
+k -n team apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: registry.invalid/db}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: registry.invalid/agent}]}
+---
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec: {restartPolicy: Never, containers: [{name: nightly, image: registry.invalid/n}]}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: slow
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: vol1}
+spec:
+  capacity: {storage: 2Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: other
+  hostPath: {path: /tmp/vol1}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: slow}
+provisioner: example.invalid/none
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ext}
+subsets: [{addresses: [{ip: 10.9.8.7}], ports: [{port: 5432}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: site}
+spec:
+  rules:
+  - host: site.example
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+YAML
+k -n team create job once --image=registry.invalid/once >/dev/null
+tui_send n
+t_screen "picker for team" "pick a namespace"
+for _ in 1 2 3 4 5; do tui_send Down; done
+tui_send Enter
+t_screen "namespace team" "Namespace: team"
+for v in "sts|statefulsets|^ db +0/1 " "ds|daemonsets|^ agent +0 +0 " "job|jobs|^ once +0/1 " \
+	"cj|cronjobs|^ nightly +0 3 \* \* \* +False " "pvc|persistentvolumeclaims|^ data +Pending " \
+	"pv|persistentvolumes|^ vol1 +2Gi +RWO " "sc|storageclasses|^ slow +example\.invalid/none " \
+	"ep|endpoints|^ ext +10\.9\.8\.7:5432 " "ing|ingresses|^ site +<none> +site\.example "; do
+	alias=${v%%|*}; rest=${v#*|}; name=${rest%%|*}; row=${rest#*|}
+	tui_type ":$alias"; tui_send Enter
+	t_screen ":$alias is the $name view" "^ $name \([0-9]+\)"
+	t_screen "$name lists the object made with kubectl" "$row"
+done
+# the statefulset scales as the deployment did
+tui_type ":sts"; tui_send Enter
+tui_send s
+t_screen "scale prompt for a statefulset" "Scale statefulset team/db to replicas:"
+tui_type "2"; tui_send Enter
+t_check "statefulset scaled to 2" sh -c "sleep 1; test \"\$(kubectl --kubeconfig '$KC' -n team get sts db -o jsonpath='{.spec.replicas}')\" = 2"
+# no scale on a daemonset: the key says so
+tui_type ":ds"; tui_send Enter
+tui_send s
+t_screen "no s in daemonsets" "no key 's' in daemonsets"
+tui_send n
+t_screen "picker back" "pick a namespace"
+tui_send g Down Enter
+t_screen "namespace default again" "Namespace: default"
+tui_type ":po"; tui_send Enter
 
 # resize redraws at once
 tui_tmux resize-window -t "$TUI_SESSION" -x 70 -y 20
@@ -177,12 +332,21 @@ t_check "nothing past column 70" test "$(tui_screen | LC_ALL=C.UTF-8 wc -L)" -le
 tui_tmux resize-window -t "$TUI_SESSION" -x 120 -y 40
 t_screen "resize back" "Kubernetes: v1\.20\.2" 1
 
-# idle: nothing at all written to the terminal
+# idle: nothing at all written to the terminal while nothing on screen
+# changes. The ages of these pods are under 10 minutes, which kubectl
+# prints to the second ("3m20s"): they change every second (checked
+# above, and in tests/unit/test_tui_age: once a minute past 10 minutes).
+# So the screens here show no age: a filter that matches no row, then the
+# help.
+tui_type "/no-such-row"; tui_send Enter
+tui_wait "^ pods \(0 of [0-9]+\)" 5
 sleep 1
 tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/idle.out'"
 sleep 5
 tui_tmux pipe-pane -t "$TUI_SESSION"
 t_eq "idle for 5 s: no byte written" 0 "$(wc -c <"$T_TMP/idle.out" 2>/dev/null || echo missing)"
+tui_send Escape
+t_screen "filter cleared for the rest" "^ pods \(3\)"
 # ... and a change writes little: one row, not the screen
 tui_tmux pipe-pane -t "$TUI_SESSION" -o "cat >>'$T_TMP/one.out'"
 k run one-more --image=registry.invalid/busybox >/dev/null

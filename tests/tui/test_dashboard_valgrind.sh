@@ -22,7 +22,7 @@ t_screen "dashboard up under valgrind" "^ web-[a-z0-9]+-[a-z0-9]{5} +0/1 +Pendin
 tui_screen | grep -q "Context: fixture" || { t_summary; exit 1; }
 
 # views, each with describe, filter, sort and help on the way
-for v in deploy rs svc cm sec no ns ev po; do
+for v in deploy rs sts ds job cj svc ep ing cm sec pvc pv sc no ns ev po; do
 	tui_type ":$v"; tui_send Enter
 	tui_wait "View: " 5
 	tui_wait_gone "\((loading)\)" 10

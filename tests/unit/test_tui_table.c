@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "tui/table.h"
+#include "tui/age.h"
 #include "base/util.h"
 #include "check_run.h"
 
