@@ -61,6 +61,13 @@ struct dash_usage {
 };
 struct usage_fetch;
 
+/* A pod's port forwarded to 127.0.0.1 (the pods view's F). */
+struct dash_forward {
+	char *key; /* the pod row's key */
+	int remote, local;
+	struct ml_portforward *pf;
+};
+
 #define VIEW_MAX_KEYS 4
 
 struct view_def {
@@ -182,6 +189,9 @@ struct dash {
 	struct usage_fetch **fetch;
 	size_t nfetch;
 	long long usage_next; /* ms timestamp of the next fetch, or 0 */
+
+	struct dash_forward *forwards; /* the pods view's F, until quit */
+	size_t nforwards;
 };
 
 static inline void
@@ -244,6 +254,8 @@ void dash_describe(struct dash *d);
  * (server-side apply); unchanged text sends nothing; on failure the text
  * is kept in a file the header names. */
 void dash_edit(struct dash *d);
+/* Closes every port forward of the pods view's F. */
+void dash_forwards_release(struct dash *d);
 /* Applies the view's first sort once its columns are known. */
 void dash_view_defaults(struct dash *d);
 /* Keeps d->hint that of the selected pod (VIEW_POD_HINTS views). */

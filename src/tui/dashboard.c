@@ -343,6 +343,7 @@ dash_release(struct dash *d)
 	free(d->line_sel);
 	free(d->line_time);
 	dash_usage_release(d);
+	dash_forwards_release(d);
 }
 
 static int

@@ -11,7 +11,9 @@
 #include "config.h"
 
 #include "tui/dash.h"
+#include "kube/exec.h"
 #include "kube/pod_hints.h"
+#include "kube/portforward.h"
 #include "tui/yaml.h"
 
 #include <curses.h>
@@ -26,6 +28,8 @@
 
 static void logs_key(struct dash *d, struct ml_tui_row *row);
 static void previous_logs_key(struct dash *d, struct ml_tui_row *row);
+static void shell_key(struct dash *d, struct ml_tui_row *row);
+static void forward_key(struct dash *d, struct ml_tui_row *row);
 
 #define SCALE_KEY                                                         \
 	{                                                                 \
@@ -42,7 +46,12 @@ const struct view_def dash_views[] = {
 	  .keys = { { 'l', "logs", "follow the selected pod's log", logs_key },
 		    { 'p', "previous log",
 		      "the log of the selected pod's previous container",
-		      previous_logs_key } } },
+		      previous_logs_key },
+		    { 's', "shell", "a shell in the selected pod's container",
+		      shell_key },
+		    { 'F', "port-forward",
+		      "forward its first port to 127.0.0.1 (F again: stop)",
+		      forward_key } } },
 	{ .name = "deployments",
 	  .kind = "deployment",
 	  .aliases = { "deploy", "deployment" },
@@ -428,6 +437,141 @@ logs_key(struct dash *d, struct ml_tui_row *row)
 		d->text.log = NULL;
 		dash_text_add(&d->text, s, strlen(s));
 	}
+}
+
+/*
+ * The pods view's s: a shell in the pod's first container, as k9s's
+ * (bash where there is one, else sh, else busybox's), with the terminal
+ * handed over and given back (kube/exec.h).
+ */
+static void
+shell_key(struct dash *d, struct ml_tui_row *row)
+{
+	static char *const argv[] = {
+		"/bin/sh", "-c",
+		"command -v bash >/dev/null 2>&1 && exec bash || exec sh", NULL
+	};
+	static char *const busybox[] = { "/bin/busybox", "sh", NULL };
+	ml_autofree char *path = NULL, *container = NULL;
+	int r, status = 0;
+
+	if (!row)
+		return;
+	path = dash_object_path(d, row);
+	container = first_container(d, path);
+	def_prog_mode();
+	endwin();
+	printf("minilaunch dashboard: a shell in pod %s%s%s; exit it to come "
+	       "back\n",
+	       row->key, container ? " -c " : "", container ? container : "");
+	fflush(stdout);
+	r = ml_exec_tty(d->c, row->ns ? row->ns : "default", row->name,
+			container, argv, &status);
+	if (r == -EIO && ml_err_msg() && strstr(ml_err_msg(), "no such file"))
+		/* no /bin/sh: a busybox image (FROM scratch) may still have
+		 * its shell */
+		r = ml_exec_tty(d->c, row->ns ? row->ns : "default", row->name,
+				container, busybox, &status);
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+	d->full = true;
+	if (r < 0)
+		note_error(d, "shell");
+	else
+		dash_message(d, "shell in %s ended (exit %d)", row->key,
+			     status);
+}
+
+/* The first containerPort of a pod's spec, or 0. */
+static int
+first_port(struct dash *d, const char *path)
+{
+	struct json_object *pod = NULL, *cs;
+	int port = 0;
+
+	if (ml_k8s_get(d->c, path, &pod) < 0)
+		return -1;
+	cs = ml_json_get(pod, "spec.containers");
+	for (size_t i = 0; json_object_is_type(cs, json_type_array) &&
+			   i < json_object_array_length(cs) && !port;
+	     i++) {
+		struct json_object *ps =
+			ml_json_get(json_object_array_get_idx(cs, i), "ports");
+		struct json_object *n =
+			json_object_is_type(ps, json_type_array)
+				? ml_json_get(json_object_array_get_idx(ps, 0),
+					      "containerPort")
+				: NULL;
+
+		if (json_object_is_type(n, json_type_int))
+			port = json_object_get_int(n);
+	}
+	json_object_put(pod);
+	return port > 0 && port <= 65535 ? port : 0;
+}
+
+void
+dash_forwards_release(struct dash *d)
+{
+	for (size_t i = 0; i < d->nforwards; i++) {
+		ml_portforward_close(d->forwards[i].pf);
+		free(d->forwards[i].key);
+	}
+	free(d->forwards);
+	d->forwards = NULL;
+	d->nforwards = 0;
+}
+
+/*
+ * The pods view's F (k9s's shift-f): the pod's first declared port on a
+ * free port of 127.0.0.1 until F again on it, or quit (kube/portforward.h).
+ */
+static void
+forward_key(struct dash *d, struct ml_tui_row *row)
+{
+	ml_autofree char *path = NULL;
+	struct dash_forward f = { 0 };
+	int r;
+
+	if (!row)
+		return;
+	for (size_t i = 0; i < d->nforwards; i++) {
+		struct dash_forward *o = &d->forwards[i];
+
+		if (strcmp(o->key, row->key) != 0)
+			continue;
+		dash_message(d, "port-forward 127.0.0.1:%d -> %s:%d stopped",
+			     o->local, o->key, o->remote);
+		ml_portforward_close(o->pf);
+		free(o->key);
+		d->forwards[i] = d->forwards[--d->nforwards];
+		return;
+	}
+	path = dash_object_path(d, row);
+	f.remote = first_port(d, path);
+	if (f.remote < 0) {
+		note_error(d, "port-forward");
+		return;
+	}
+	if (f.remote == 0) {
+		dash_message(d,
+			     "port-forward: pod %s declares no container port",
+			     row->key);
+		return;
+	}
+	r = ml_portforward_open(d->c, row->ns ? row->ns : "default", row->name,
+				f.remote, 0, 0, &f.pf, &f.local);
+	if (r < 0) {
+		note_error(d, "port-forward");
+		return;
+	}
+	f.key = ml_xstrdup(row->key);
+	d->forwards = ml_xrealloc(d->forwards,
+				  (d->nforwards + 1) * sizeof(*d->forwards));
+	d->forwards[d->nforwards++] = f;
+	dash_message(d, "port-forward 127.0.0.1:%d -> %s:%d (F again: stop)",
+		     f.local, row->key, f.remote);
 }
 
 /* The pods view's p: the log of the container before its last restart,
