@@ -141,8 +141,18 @@ add_lines(struct textview *t, const char *const *lines, size_t n)
 		dash_text_add(t, lines[i], strlen(lines[i]));
 }
 
+/* Whether v has key: the same letter doing the same thing. */
+static bool
+view_has_key(const struct view_def *v, const struct view_key *key)
+{
+	const struct view_key *k = dash_view_key(v, key->ch);
+
+	return k && k->run == key->run;
+}
+
 /* "  s          scale the selected object (deployments, replicasets)":
- * one line per key some views have, naming those views. */
+ * one line per key of some views, naming those views (a letter may do
+ * different things in different views: a line for each). */
 static void
 add_view_keys(struct textview *t)
 {
@@ -154,13 +164,13 @@ add_view_keys(struct textview *t)
 			bool seen = false;
 
 			for (size_t j = 0; j < i && !seen; j++)
-				seen = dash_view_key(&dash_views[j], key->ch);
+				seen = view_has_key(&dash_views[j], key);
 			if (seen)
 				continue;
 			for (size_t j = i; j < dash_nviews; j++) {
 				char *n;
 
-				if (!dash_view_key(&dash_views[j], key->ch))
+				if (!view_has_key(&dash_views[j], key))
 					continue;
 				n = ml_xasprintf("%s%s%s", names ? names : "",
 						 names ? ", " : "",

@@ -106,15 +106,15 @@ START_TEST(test_tui_views_keys_valid)
 			ck_assert_msg(!strchr(dash_list_keys, key->ch),
 				      "%s: key '%c' is one every list has",
 				      v->name, key->ch);
-			/* F is port-forward's everywhere */
-			ck_assert_msg(key->ch != 'F', "%s: F is taken",
-				      v->name);
 			ck_assert_msg(dash_view_key(v, key->ch) == key,
 				      "%s: key '%c' twice", v->name, key->ch);
 		}
 	}
-	/* s is the shell's in the pods view */
-	ck_assert_ptr_null(dash_view_key(dash_view_find("pods"), 's'));
+	/* the pods view's shell and port-forward, as k9s's */
+	ck_assert_str_eq(dash_view_key(dash_view_find("pods"), 's')->label,
+			 "shell");
+	ck_assert_str_eq(dash_view_key(dash_view_find("pods"), 'F')->label,
+			 "port-forward");
 }
 END_TEST
 
@@ -151,12 +151,12 @@ END_TEST
 /* A key of another view is not run: the bottom line says so. */
 START_TEST(test_tui_views_key_of_other_view)
 {
-	struct dash d = { .view = dash_view_find("pods") };
+	struct dash d = { .view = dash_view_find("services") };
 
 	d.table = ml_tui_table_new(false);
 	dash_handle_key(&d, 's');
 	ck_assert_int_eq(d.prompt, PROMPT_NONE);
-	ck_assert_str_eq(d.message, "no key 's' in pods: ? lists the keys");
+	ck_assert_str_eq(d.message, "no key 's' in services: ? lists the keys");
 	ml_tui_table_free(d.table);
 	free(d.message);
 }
