@@ -439,6 +439,28 @@ logs_key(struct dash *d, struct ml_tui_row *row)
 	}
 }
 
+/* Whether the container has /bin/sh: a short exec without a terminal.
+ * An image built FROM scratch with busybox has only busybox's shell. */
+static bool
+has_sh(struct dash *d, struct ml_tui_row *row, const char *container)
+{
+	static char *const probe[] = { "/bin/sh", "-c", "exit 0", NULL };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), status = -1, r;
+	struct ml_exec_opts o = { .ns = row->ns ? row->ns : "default",
+				  .pod = row->name,
+				  .container = container,
+				  .argv = probe,
+				  .in_fd = null,
+				  .out_fd = null,
+				  .err_fd = null };
+
+	r = null >= 0 ? ml_exec_run(d->c, &o, &status) : -errno;
+	if (null >= 0)
+		close(null);
+	ml_err_clear();
+	return r >= 0 && status == 0;
+}
+
 /*
  * The pods view's s: a shell in the pod's first container, as k9s's
  * (bash where there is one, else sh, else busybox's), with the terminal
@@ -466,12 +488,8 @@ shell_key(struct dash *d, struct ml_tui_row *row)
 	       row->key, container ? " -c " : "", container ? container : "");
 	fflush(stdout);
 	r = ml_exec_tty(d->c, row->ns ? row->ns : "default", row->name,
-			container, argv, &status);
-	if (r == -EIO && ml_err_msg() && strstr(ml_err_msg(), "no such file"))
-		/* no /bin/sh: a busybox image (FROM scratch) may still have
-		 * its shell */
-		r = ml_exec_tty(d->c, row->ns ? row->ns : "default", row->name,
-				container, busybox, &status);
+			container, has_sh(d, row, container) ? argv : busybox,
+			&status);
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	refresh();
