@@ -8,6 +8,7 @@
 #include "guest/dns_records.h"
 #include "kube/informer.h"
 #include "base/util.h"
+#include "check_json.h"
 #include "check_run.h"
 
 #include <check.h>
@@ -18,21 +19,6 @@
 
 #define Z "svc.cluster.local."
 
-/* JSON from text with ' for ". */
-static struct json_object *
-js(const char *text)
-{
-	ml_autofree char *s = ml_xstrdup(text);
-	struct json_object *o;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	o = json_tokener_parse(s);
-	ck_assert_msg(o != NULL, "bad JSON in test: %s", text);
-	return o;
-}
-
 /* An index of the objects in the JSON array text. */
 static struct json_object *
 index_of(const char *array_text)
@@ -40,7 +26,7 @@ index_of(const char *array_text)
 	struct json_object *list = json_object_new_object();
 	struct json_object *idx;
 
-	json_object_object_add(list, "items", js(array_text));
+	json_object_object_add(list, "items", ml_check_json(array_text));
 	idx = ml_k8s_index_from_list(list);
 	json_object_put(list);
 	return idx;

@@ -9,6 +9,7 @@
 
 #include "kube/informer.h"
 #include "base/util.h"
+#include "check_json.h"
 #include "check_run.h"
 
 #include <check.h>
@@ -16,28 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct json_object *
-js(const char *text)
-{
-	ml_autofree char *s = ml_xstrdup(text);
-	struct json_object *o;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	o = json_tokener_parse(s);
-	ck_assert_msg(o != NULL, "bad JSON in test: %s", text);
-	return o;
-}
-
 START_TEST(test_informer_keys_and_index)
 {
-	struct json_object *list =
-		js("{'items':[{'metadata':{'name':'a','namespace':'web'}},"
-		   "{'metadata':{'name':'pvc-1'}},{'metadata':{}},"
-		   "{'metadata':{'name':7}},'text']}");
+	struct json_object *list = ml_check_json(
+		"{'items':[{'metadata':{'name':'a','namespace':'web'}},"
+		"{'metadata':{'name':'pvc-1'}},{'metadata':{}},"
+		"{'metadata':{'name':7}},'text']}");
 	struct json_object *idx = ml_k8s_index_from_list(list);
-	struct json_object *bad = js("{'items':{'a':1}}");
+	struct json_object *bad = ml_check_json("{'items':{'a':1}}");
 	ml_autofree char *key = NULL;
 
 	ck_assert_int_eq(json_object_object_length(idx), 2);

@@ -11,6 +11,7 @@
 #include "guest/provisioner.h"
 #include "kube/k8s.h"
 #include "base/util.h"
+#include "check_json.h"
 #include "check_run.h"
 
 #include <check.h>
@@ -21,25 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* JSON from text with ' for ". */
-static struct json_object *
-js(const char *text)
-{
-	ml_autofree char *s = ml_xstrdup(text);
-	struct json_object *o;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	o = json_tokener_parse(s);
-	ck_assert_msg(o != NULL, "bad JSON in test: %s", text);
-	return o;
-}
-
 static bool
 wants(const char *claim, bool def)
 {
-	struct json_object *o = js(claim);
+	struct json_object *o = ml_check_json(claim);
 	bool r = ml_prov_wants_claim(o, def);
 
 	json_object_put(o);
@@ -90,16 +76,16 @@ END_TEST
 
 START_TEST(test_storage_provisioner_default_class_and_policy)
 {
-	struct json_object *def = js(
+	struct json_object *def = ml_check_json(
 		"{'metadata':{'name':'standard','annotations':{"
 		"'storageclass.kubernetes.io/is-default-class':'true'}},"
 		"'provisioner':'minilaunch.io/hostpath','reclaimPolicy':'Retain'}");
-	struct json_object *plain =
-		js("{'metadata':{'name':'standard','annotations':{"
-		   "'storageclass.kubernetes.io/is-default-class':'false'}}}");
+	struct json_object *plain = ml_check_json(
+		"{'metadata':{'name':'standard','annotations':{"
+		"'storageclass.kubernetes.io/is-default-class':'false'}}}");
 
-	struct json_object *other =
-		js("{'metadata':{'name':'standard'},'provisioner':'k8s.io/x'}");
+	struct json_object *other = ml_check_json(
+		"{'metadata':{'name':'standard'},'provisioner':'k8s.io/x'}");
 
 	ck_assert(ml_prov_class_is_ours(def));
 	ck_assert(ml_prov_class_is_ours(NULL));
@@ -129,9 +115,9 @@ key_str(struct json_object *o, const char *key)
 
 START_TEST(test_storage_provisioner_volume_written)
 {
-	struct json_object *claim =
-		js("{" META ",'spec':{'storageClassName':'standard',"
-		   "'accessModes':['ReadWriteOnce','ReadOnlyMany']," REQ "}}");
+	struct json_object *claim = ml_check_json(
+		"{" META ",'spec':{'storageClassName':'standard',"
+		"'accessModes':['ReadWriteOnce','ReadOnlyMany']," REQ "}}");
 	struct json_object *pv = NULL;
 	ml_autofree char *name = ml_prov_volume_name(claim);
 
@@ -164,7 +150,7 @@ START_TEST(test_storage_provisioner_volume_written)
 	json_object_put(claim);
 
 	/* No class and no access modes: the claim's "" and ReadWriteOnce. */
-	claim = js("{" META ",'spec':{" REQ "}}");
+	claim = ml_check_json("{" META ",'spec':{" REQ "}}");
 	ck_assert_int_eq(ml_prov_volume_for_claim(claim, "/r", "Delete", &pv),
 			 0);
 	ck_assert_str_eq(ml_json_str(pv, "spec.storageClassName"), "");
@@ -179,7 +165,7 @@ END_TEST
 static int
 volume_fails(const char *claim_text, const char *msg_part)
 {
-	struct json_object *claim = js(claim_text), *pv = NULL;
+	struct json_object *claim = ml_check_json(claim_text), *pv = NULL;
 	int r = ml_prov_volume_for_claim(claim, "/r", "Delete", &pv);
 
 	ck_assert_ptr_null(pv);
@@ -213,7 +199,7 @@ END_TEST
 static enum ml_prov_release
 action(const char *text)
 {
-	struct json_object *o = js(text);
+	struct json_object *o = ml_check_json(text);
 	enum ml_prov_release a = ml_prov_release_action(o);
 
 	json_object_put(o);
@@ -270,7 +256,7 @@ vdir(const char *root, const char *path, char **ret_ns, char **ret_name)
 	ml_autofree char *got = NULL;
 	int r;
 
-	v = js(text);
+	v = ml_check_json(text);
 	r = ml_prov_volume_dir(v, root, &got, ret_ns, ret_name);
 	if (r >= 0)
 		ck_assert_str_eq(got, path);
