@@ -52,6 +52,7 @@ static const struct ml_option options[] = {
 #define GUEST_PORT_SPAN 10000
 #define MOUNTED_LINE "ml-mount: mounted"
 #define BUSY_LINE "ml-mount: busy"
+#define NO9P_LINE "ml-mount: no 9p"
 
 /* HOST_DIR:GUEST_DIR split at the last ":/", so a host path may hold ':'.
  * Both caller-freed. */
@@ -267,12 +268,14 @@ spawn_session(const struct ml_globals *g, int sport, const struct spec *sp,
 	if (r < 0)
 		return r;
 	fwd = ml_xasprintf("127.0.0.1:%d:127.0.0.1:%d", gport, hport);
-	/* the node's kernel resolves "9p-tcp" itself; modprobe first only
-	 * so that a missing module says so before mount does */
+	/* 9p and its tcp transport (9pnet_fd, alias 9p-tcp) loaded first, so
+	 * that a kernel without them says so rather than mount's "unknown
+	 * filesystem type" */
 	cmd = ml_xasprintf(
 		"g='%s'; if mountpoint -q \"$g\"; then echo '" BUSY_LINE
 		"'; exit 3; fi; "
-		"sudo modprobe -a 9p 9p-tcp >/dev/null 2>&1; "
+		"sudo modprobe -a 9p 9p-tcp >/dev/null 2>&1 || "
+		"{ echo '" NO9P_LINE "'; exit 5; }; "
 		"sudo mkdir -p \"$g\" && "
 		"sudo mount -t 9p -o trans=tcp,port=%d,version=9p2000.L,"
 		"msize=%u,cache=none,access=any 127.0.0.1 \"$g\" || exit 4; "
@@ -438,7 +441,7 @@ struct loop {
 	struct session ses;
 	int sport, lfd, conn, sfd;
 	pid_t umount;
-	bool mounted, busy, stopping;
+	bool mounted, busy, no9p, stopping;
 	char line[256];
 	size_t linelen;
 };
@@ -470,6 +473,8 @@ read_session(struct loop *l)
 			fflush(stdout);
 		} else if (!strcmp(l->line, BUSY_LINE)) {
 			l->busy = true;
+		} else if (!strcmp(l->line, NO9P_LINE)) {
+			l->no9p = true;
 		}
 	}
 	return 0;
@@ -533,10 +538,14 @@ run_loop(struct loop *l)
 					-EBUSY,
 					"'%s' is already a mount point in the node: stop the other 'minilaunch mount' (or unmount it) first",
 					l->sp->guest);
+			if (l->no9p)
+				return ml_err(
+					-ENOTSUP,
+					"the node's kernel cannot load the 9p file system ('modprobe 9p' failed in the node): rebuild the node image with 'make iso'");
 			if (!l->mounted)
 				return ml_err(
 					-EIO,
-					"could not mount '%s' in the node (see ssh's message above): a second mount of it, or a node without 9p",
+					"could not mount '%s' in the node (see ssh's message above)",
 					l->sp->guest);
 			return ml_err(
 				-ECONNRESET,

@@ -9,9 +9,10 @@
  * rules make a cluster IP reachable from the node itself), held in the
  * foreground as minikube's service does on its docker driver.
  *
- * A URL is printed only once it answers: a connect that is accepted and
- * not reset within a short window (an HTTP request is sent; any byte back
- * is an answer), retried until --wait-timeout, else the reason (no ready
+ * A URL is printed only once it answers: the service has a ready endpoint,
+ * and a connect is accepted and a byte comes back to an HTTP HEAD (or it
+ * stays silent 10 s after the endpoints became ready: a server that waits
+ * for its client), retried until --wait-timeout, else the reason (no ready
  * endpoints and what the pods do, or the NodePort not answering).
  */
 #include "config.h"
@@ -188,14 +189,17 @@ ensure_forward(struct ctx *x, int nodeport, int *ret_host)
 
 /* --- whether a URL answers --- */
 
+enum answer { ANSWER_NO, ANSWER_SILENT, ANSWER_YES };
+
 /*
- * 1 when 127.0.0.1:port answers: the connection is accepted, and within
- * window_ms either a byte comes back to an HTTP HEAD or nothing happens
- * (a protocol where the client speaks and the server waits); 0 when it is
- * refused, reset or closed (what QEMU's forward does while nothing in the
- * guest listens behind it).
+ * Whether 127.0.0.1:port answers: ANSWER_YES when the connection is accepted
+ * and a byte comes back to an HTTP HEAD within window_ms; ANSWER_SILENT when
+ * it is accepted and nothing comes back (a protocol where the client speaks
+ * and the server waits, or kube-proxy's placeholder socket on a NodePort
+ * whose rules are not written yet); ANSWER_NO when it is refused, reset or
+ * closed (what QEMU's forward does while nothing in the guest listens).
  */
-static int
+static enum answer
 answers(int port, int window_ms)
 {
 	static const char req[] =
@@ -205,10 +209,11 @@ answers(int port, int window_ms)
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct pollfd pfd;
 	char b;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok = 0, n;
+	enum answer ok = ANSWER_NO;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), n;
 
 	if (fd < 0)
-		return 0;
+		return ANSWER_NO;
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		goto out;
 	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
@@ -216,25 +221,23 @@ answers(int port, int window_ms)
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	n = poll(&pfd, 1, window_ms);
 	if (n == 0)
-		ok = 1;
-	else if (n > 0)
-		ok = recv(fd, &b, 1, 0) == 1;
+		ok = ANSWER_SILENT;
+	else if (n > 0 && recv(fd, &b, 1, 0) == 1)
+		ok = ANSWER_YES;
 out:
 	close(fd);
 	return ok;
 }
 
-/* Why ns/name does not answer: its endpoints and pods, in one clause. */
-static char *
-why_not(struct ml_k8s *c, const char *ns, const char *name,
-	struct json_object *svc, int nodeport)
+/* The ready addresses in the Endpoints of ns/name; 0 when there are none
+ * or they cannot be read. */
+static size_t
+ready_endpoints(struct ml_k8s *c, const char *ns, const char *name)
 {
 	ml_autofree char *path =
 		ml_xasprintf("/api/v1/namespaces/%s/endpoints/%s", ns, name);
-	struct json_object *ep = NULL, *subsets, *sel, *pods = NULL, *items;
-	struct ml_buf b = { 0 };
+	struct json_object *ep = NULL, *subsets;
 	size_t ready = 0;
-	char *s;
 
 	if (ml_k8s_get(c, path, &ep) >= 0) {
 		subsets = ml_json_get(ep, "subsets");
@@ -253,6 +256,19 @@ why_not(struct ml_k8s *c, const char *ns, const char *name,
 	}
 	ml_err_clear();
 	json_object_put(ep);
+	return ready;
+}
+
+/* Why ns/name does not answer: its endpoints and pods, in one clause. */
+static char *
+why_not(struct ml_k8s *c, const char *ns, const char *name,
+	struct json_object *svc, int nodeport)
+{
+	struct json_object *sel, *pods = NULL, *items;
+	struct ml_buf b = { 0 };
+	size_t ready = ready_endpoints(c, ns, name);
+	char *s;
+
 	if (ready) {
 		if (nodeport)
 			return ml_xasprintf(
@@ -320,30 +336,46 @@ why_not(struct ml_k8s *c, const char *ns, const char *name,
 	return s;
 }
 
+/* How long a service with ready endpoints may stay silent before its
+ * silence counts as a server that waits for its client: kube-proxy writes a
+ * NodePort's rules after the endpoints are ready (seconds under TCG), and
+ * until then its placeholder socket takes connections and says nothing. */
+#define SILENT_AFTER_READY_MS 10000
+
 /*
  * Waits until each of the n ports answers, at most timeout_s; a progress
- * line on a terminal. child (> 0): an ssh whose early exit is a failure.
- * -ETIMEDOUT with the reason when one does not.
+ * line on a terminal. A port answers once the service has a ready endpoint
+ * and a byte comes back to a HEAD, or the connection stays silent
+ * SILENT_AFTER_READY_MS after the endpoint was first seen ready. child
+ * (> 0): an ssh whose early exit is a failure. -ETIMEDOUT with the reason
+ * when one does not.
  */
 static int
 wait_answer(struct ctx *x, const char *ns, const char *name,
 	    struct json_object *svc, const int *hosts, const int *nodeports,
 	    size_t n, long timeout_s, pid_t child)
 {
-	int64_t start = ml_now_ms(), last = 0;
+	int64_t start = ml_now_ms(), last = 0, ready_since = 0;
 	bool tty = isatty(2), shown = false;
 	size_t done = 0;
 	int st;
 
 	while (done < n) {
 		int64_t now = ml_now_ms();
+		enum answer ans = ANSWER_NO;
 
 		if (child > 0 && waitpid(child, &st, WNOHANG) == child)
 			return ml_err(
 				-EIO,
 				"ssh forwarding to service '%s' exited (status %d): see its message above",
 				name, WIFEXITED(st) ? WEXITSTATUS(st) : 255);
-		if (answers(hosts[done], 1500)) {
+		if (!ready_since && ready_endpoints(x->c, ns, name))
+			ready_since = now;
+		if (ready_since)
+			ans = answers(hosts[done], 1500);
+		if (ans == ANSWER_YES ||
+		    (ans == ANSWER_SILENT &&
+		     ml_now_ms() - ready_since >= SILENT_AFTER_READY_MS)) {
 			done++;
 			continue;
 		}

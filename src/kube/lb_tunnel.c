@@ -321,7 +321,9 @@ forget_svc(struct ml_lb_tunnel *t, const char *ns, const char *name)
 
 /* Something on this host holds 127.0.0.1:port (a bind fails with
  * EADDRINUSE; a port we may not bind, below 1024, is left to the
- * forwarder to try). */
+ * forwarder to try). SO_REUSEADDR, as QEMU's listener has: the closed
+ * connections of an earlier forward wait in TIME_WAIT on the port for a
+ * minute, and they do not keep a new listener off it. */
 static bool
 host_port_taken(int port)
 {
@@ -333,6 +335,8 @@ host_port_taken(int port)
 
 	if (fd < 0)
 		return false;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
+			 sizeof(int));
 	taken = bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 &&
 		errno == EADDRINUSE;
 	close(fd);

@@ -114,4 +114,12 @@ t_eq "SIGINT: exit 0" 0 "$rc"
 t_check "SIGINT: unmounted in the node, the server answering" test -e "$T_TMP/node/unmounted"
 t_check "SIGINT: the node's mount table is empty" test ! -e "$T_TMP/node/mounted"
 t_check "SIGINT: says so" grep -qx "Unmounted '/data/share'" "$T_TMP/mount.out"
+
+# a node that cannot load 9p: one line naming the fix
+touch "$T_TMP/node/no9p"
+t_run -p node mount "$T_TMP:/data/share"
+t_eq "node without 9p: exit 1" 1 "$T_RC"
+t_check "node without 9p: says so and names the fix" \
+	grep -q "the node's kernel cannot load the 9p file system .*: rebuild the node image with 'make iso'" "$T_TMP/err"
+t_eq "node without 9p: one error line, after the progress line" 1 "$(grep -c '^minilaunch: error' "$T_TMP/err")"
 t_summary

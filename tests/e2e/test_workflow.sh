@@ -192,6 +192,41 @@ kill -TERM "$pf_pid"
 wait "$pf_pid"
 t_eq "port-forward: SIGTERM ends it cleanly" 0 "$?"
 
+# --- the dashboard's shell (s) and port-forward (F) on the real kubelet,
+# driven in tmux
+DSOCK=mle2e-$$
+dt() { tmux -L "$DSOCK" "$@"; }
+dwait() { # ERE SECONDS: 0 once a line of the screen matches
+	local end=$((SECONDS + $2))
+	while [ $SECONDS -lt $end ]; do
+		dt capture-pane -t dash -p | grep -Eq -- "$1" && return 0
+		sleep 0.3
+	done
+	return 1
+}
+dt new-session -d -s dash -x 150 -y 40 "'$MINILAUNCH' -p $P dashboard; sleep 600"
+t_check "dashboard: the hello pod on screen" dwait "$hello_pod" $((120 * LF))
+dt send-keys -t dash "/$hello_pod" Enter
+t_check "dashboard: filtered to it" dwait "filter: $hello_pod|/$hello_pod" $((10 * LF))
+dt send-keys -t dash s
+t_check "dashboard s: a shell in the pod" dwait "a shell in pod (default/)?$hello_pod" $((60 * LF))
+sleep 2
+dt send-keys -t dash -l "/bin/busybox echo shell-\$((6 * 7))"
+dt send-keys -t dash Enter
+t_check "dashboard s: the shell runs commands" dwait "^shell-42" $((60 * LF))
+dt send-keys -t dash -l "exit 5"
+dt send-keys -t dash Enter
+t_check "dashboard s: back on the dashboard, the exit said" dwait "ended \(exit 5\)" $((60 * LF))
+dt send-keys -t dash F
+t_check "dashboard F: a port forwarded" dwait "port-forward 127\.0\.0\.1:[0-9]+ -> (default/)?$hello_pod:8080" $((60 * LF))
+fport=$(dt capture-pane -t dash -p | sed -n 's/.*port-forward 127\.0\.0\.1:\([0-9]*\) -> .*/\1/p' | head -1)
+t_eq "dashboard F: curl on it gets the page" "hello from minilaunch" \
+	"$(curl -s --max-time $((10 * LF)) "http://127.0.0.1:${fport:-1}/index.html")"
+dt send-keys -t dash F
+t_check "dashboard F again: stopped" dwait "port-forward 127\.0\.0\.1:$fport -> (default/)?$hello_pod:8080 stopped" $((30 * LF))
+t_check "dashboard F again: the port is closed" bash -c "! curl -s --max-time 5 http://127.0.0.1:${fport:-1}/index.html"
+dt send-keys -t dash Escape Q
+dt kill-server 2>/dev/null
 t_check "ssh runs a command" bash -c "'$MINILAUNCH' -p $P ssh -- docker images --format '{{.Repository}}:{{.Tag}}' | grep -qx hello:1"
 
 # --- service --url right after kubectl expose: its first curl answers (it

@@ -93,6 +93,39 @@ listen_on(int port)
 	return fd;
 }
 
+/* 127.0.0.1:port with nothing listening, but the closed connection of an
+ * earlier server in TIME_WAIT on it (as an earlier tunnel's forward leaves
+ * after answering a curl): the server side closed first. Its listener had
+ * SO_REUSEADDR, as QEMU's forward has. */
+static int
+time_wait_on(void)
+{
+	int port = free_port(), l, cl, sv;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char b;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(l, 0);
+	ck_assert_int_eq(setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
+				    sizeof(int)),
+			 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 4), 0);
+	cl = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(cl, 0);
+	ck_assert_int_eq(connect(cl, (struct sockaddr *)&a, sizeof(a)), 0);
+	sv = accept(l, NULL, NULL);
+	ck_assert_int_ge(sv, 0);
+	close(l);
+	close(sv);
+	/* the client sees the server's FIN, then closes too */
+	ck_assert_int_eq(read(cl, &b, 1), 0);
+	close(cl);
+	return port;
+}
+
 static void
 create_svc(struct ml_k8s *c, const char *name, const char *type, int port)
 {
@@ -414,6 +447,34 @@ run_child(const char *lock, const char *state)
 		ml_lb_tunnel_poll(t, 1000, -1);
 }
 
+/* An earlier forward's connections in TIME_WAIT do not make a port taken:
+ * a tunnel started again right after one stopped forwards the same port. */
+START_TEST(test_lb_tunnel_time_wait_is_free)
+{
+	struct ml_k8s *c = fixture_client("fixture");
+	ml_autofree char *dir = state_dir("tw");
+	ml_autofree char *state = ml_xasprintf("%s/tunnel.json", dir);
+	struct rec rec = { 0 };
+	struct ml_lb_forwarder fw = { rec_add, rec_remove, &rec };
+	struct ml_lb_tunnel *t = NULL;
+	int port = time_wait_on();
+	struct want w = { c, "lb-tw", "127.0.0.1", &rec, 1, 0 };
+
+	ck_assert_msg(ml_lb_tunnel_new(c, &fw, state, NULL, &t) == 0, "%s",
+		      ml_err_msg());
+	create_svc(c, "lb-tw", "LoadBalancer", port);
+	ck_assert_msg(poll_until(t, has_ip, &w),
+		      "lb-tw never got the ingress 127.0.0.1");
+	ck_assert_uint_eq(rec.nadds, 1);
+	ck_assert_int_eq(rec.adds[0][0], port);
+	ck_assert_uint_eq(events_of(c, "lb-tw", "PortInUse"), 0);
+	delete_svc(c, "lb-tw");
+	ck_assert_int_eq(ml_lb_tunnel_stop(t, true), 0);
+	ml_lb_tunnel_free(t);
+	ml_k8s_free(c);
+}
+END_TEST
+
 START_TEST(test_lb_tunnel_kill_then_cleanup)
 {
 	struct ml_k8s *c = fixture_client("fixture");
@@ -474,6 +535,7 @@ lb_tunnel_suite(void)
 	tcase_add_test(tc, test_lb_tunnel_create_delete);
 	tcase_add_test(tc, test_lb_tunnel_stop_clears_status);
 	tcase_add_test(tc, test_lb_tunnel_port_clash);
+	tcase_add_test(tc, test_lb_tunnel_time_wait_is_free);
 	tcase_add_test(tc, test_lb_tunnel_kill_then_cleanup);
 	suite_add_tcase(s, tc);
 	return s;

@@ -178,6 +178,7 @@ EOF2
 cat >"$T_TMP/web.sh" <<EOF2
 #!/bin/sh
 test -e '$T_TMP/up' || exit 0
+test -e '$T_TMP/silent' && exec sleep 30
 cr=\$(printf '\\r')
 while IFS= read -r l; do
 	case "\$l" in "" | "\$cr") break ;; esac
@@ -205,6 +206,30 @@ t_check "no answer: names the URL and the timeout" \
 t_check "no answer: no ready endpoints, the pod and its phase" \
 	grep -qE "it has no ready endpoints; its pods: web-[a-z0-9]+-[a-z0-9]+ Pending" "$T_TMP/err"
 
+# --- the forward answers, but no endpoint is ready: still no URL -------------------
+touch "$T_TMP/up"
+t_run service web --url --wait-timeout 2
+t_eq "answering forward, no ready endpoint: exits 1" 1 "$T_RC"
+t_eq "answering forward, no ready endpoint: no URL printed" "" "$T_OUT"
+t_check "answering forward, no ready endpoint: says so" \
+	grep -q "it has no ready endpoints; its pods: web-" "$T_TMP/err"
+rm -f "$T_TMP/up"
+
+# The fixture has no kubelet, so its pods never become ready: the service
+# loses its selector (the endpoints controller then leaves its Endpoints
+# alone) and gets a ready address written here. 192.0.2.10 is a
+# documentation address: nothing here routes to it (no kube-proxy), it only
+# makes the Endpoints ready.
+k patch service web --type=json -p '[{"op":"remove","path":"/spec/selector"}]' >/dev/null
+k apply -f - >/dev/null <<'EOF2'
+apiVersion: v1
+kind: Endpoints
+metadata: {name: web}
+subsets:
+- addresses: [{ip: 192.0.2.10}]
+  ports: [{name: http, port: 80}]
+EOF2
+
 # --- it answers after 2 s: the URL then, and it answers on the first curl ---------
 (sleep 2 && touch "$T_TMP/up") &
 start=$(date +%s%3N)
@@ -214,6 +239,16 @@ t_eq "answers: exits 0" 0 "$T_RC"
 t_eq "answers: the URL" "http://127.0.0.1:$HOSTPORT" "$T_OUT"
 t_check "answers: printed only once it answered" test "$ms" -ge 1800
 t_check "answers: the first curl gets the page" curl -fsS -o /dev/null "$T_OUT"
+# a server that takes the connection and says nothing (one that waits for
+# its client): it counts once the endpoints have been ready for 10 s
+touch "$T_TMP/silent"
+start=$(date +%s%3N)
+t_run service web --url --wait-timeout "$(t_scaled 30)"
+ms=$(($(date +%s%3N) - start))
+rm -f "$T_TMP/silent"
+t_eq "silent server: exits 0" 0 "$T_RC"
+t_eq "silent server: the URL" "http://127.0.0.1:$HOSTPORT" "$T_OUT"
+t_check "silent server: only after 10 s of ready endpoints" test "$ms" -ge 10000
 t_run service web -n default
 t_check "answers: the table line" grep -qxF "$(printf 'default\tweb\t30080\thttp://127.0.0.1:%s' "$HOSTPORT")" "$T_TMP/out"
 

@@ -82,6 +82,10 @@ t_check "ssh refuses the node when known_hosts holds another key" \
 	bash -c '! grep -q "logged in" <<<"$1" && grep -q "Host key verification failed" <<<"$1"' _ "$out"
 t_eq "ssh with the key runs a command" "$VM_NAME docker" "$(vm_ssh 'echo $(hostname) $(id -un)' 2>&1)"
 t_eq "docker user has passwordless sudo" root "$(vm_ssh sudo -n id -un 2>&1)"
+# what `minilaunch mount` asks of the node: the 9p file system (and the
+# modules it needs, fs/netfs and fs/fscache) and its tcp transport
+t_eq "the kernel loads 9p and its tcp transport (minilaunch mount)" "9p" \
+	"$(vm_ssh 'sudo modprobe -a 9p 9p-tcp && grep -ow 9p /proc/filesystems' 2>&1)"
 out=$(ssh $VM_SSH_OPTS -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
 	-p "$VM_SSH" docker@127.0.0.1 true 2>&1)
 t_check "ssh password login is refused (only publickey offered)" \
@@ -141,8 +145,8 @@ node_out_rules() {
 }
 vm_ssh 'sudo iptables -w -L ML-NODE-OUT -n -v -x; sudo iptables -w -L ML-EGRESS -n -v -x; sudo iptables -w -S FORWARD' 2>&1 | sed 's/^/#   /'
 t_check "egress: ML-NODE-OUT is jumped to first from OUTPUT and FORWARD, once" vm_wait 30 egress_first
-t_eq "egress: the service and pod ranges rejected, then the guard" \
-	"REJECT 10.96.0.0/12 REJECT 10.244.0.0/16 ML-EGRESS 0.0.0.0/0" "$(node_out_rules ML-NODE-OUT)"
+t_eq "egress: kube-proxy's DNAT to a pod returns, the service and pod ranges rejected, then the guard" \
+	"RETURN 10.244.0.0/16 REJECT 10.96.0.0/12 REJECT 10.244.0.0/16 ML-EGRESS 0.0.0.0/0" "$(node_out_rules ML-NODE-OUT)"
 t_eq "egress guard: the gateway returns, the rest is logged and rejected" \
 	"RETURN 10.0.2.2 LOG 0.0.0.0/0 REJECT 0.0.0.0/0" \
 	"$(node_out_rules ML-EGRESS)"
@@ -264,6 +268,19 @@ nodeport_http() {
 		grep -q 'hello from mlweb'
 }
 t_check "HTTP through the NodePort inside the VM (kube-proxy)" vm_wait 60 nodeport_http
+# A node process to the Service's cluster IP (what sshd does for `minilaunch
+# service` of a ClusterIP): this offline node has no default route, so
+# ml-setup's route to the service range, and ML-NODE-OUT letting the
+# packet kube-proxy translated to the pod through.
+clusterip_http() {
+	local ip
+	ip=$(vm_kubectl get svc mlweb -o jsonpath='{.spec.clusterIP}') &&
+		vm_ssh "exec 3<>/dev/tcp/$ip/80; printf 'GET / HTTP/1.0\r\n\r\n' >&3; cat <&3" |
+		grep -q 'hello from mlweb'
+}
+t_check "HTTP to the ClusterIP from the node itself" vm_wait 60 clusterip_http
+t_eq "the node routes the service range through eth0" "10.96.0.0/12 dev eth0" \
+	"$(vm_ssh 'ip route show 10.96.0.0/12' 2>&1 | awk '{print $1, $2, $3}')"
 
 # The cluster DNS, as start applies it (the manifest on the ISO): pods
 # resolve the host's name through 10.96.0.10, answered by ml-dns itself.
@@ -366,7 +383,7 @@ t_check "docker-only boot: the serial log refuses them" \
 t_eq "docker-only boot: no egress guard without EGRESS_GUARD=gateway" absent \
 	"$(vm_ssh 'sudo iptables -w -n -L ML-EGRESS >/dev/null 2>&1 && echo present || echo absent' 2>&1)"
 t_eq "docker-only boot: the cluster's ranges stay in the node all the same" \
-	"REJECT 10.96.0.0/12 REJECT 10.244.0.0/16" "$(node_out_rules ML-NODE-OUT)"
+	"RETURN 10.244.0.0/16 REJECT 10.96.0.0/12 REJECT 10.244.0.0/16" "$(node_out_rules ML-NODE-OUT)"
 t_check "docker-only boot: ML-NODE-OUT is jumped to first" vm_wait 30 egress_first
 # Packets to a ClusterIP of no Service and to a pod address: on an online
 # node the default route (QEMU's gateway) would take them out through
