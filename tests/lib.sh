@@ -10,6 +10,10 @@
 #   t_scaled SECONDS      SECONDS times ML_TEST_LOAD_FACTOR (default 1): every
 #                         wait in a test goes through it, so that a busy
 #                         machine gives slow passes, not failures
+#   t_valgrind NAME ARGS...  the case "valgrind: NAME": $MINILAUNCH ARGS
+#                         under valgrind (children too), stdin from
+#                         /dev/null; fails on an invalid access or a
+#                         definite or indirect leak, whatever the exit code
 #
 # Every test gets a scratch directory $T_TMP (removed on exit) with HOME and
 # MINILAUNCH_HOME inside it, so nothing touches the user's real files.
@@ -63,6 +67,17 @@ t_run() {
 	T_RC=$?
 	T_OUT=$(cat "$T_TMP/out")
 	T_ERR=$(cat "$T_TMP/err")
+}
+t_valgrind() {
+	local name=$1 rc
+	shift
+	valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect \
+		"$MINILAUNCH" "$@" >/dev/null 2>"$T_TMP/vg" </dev/null
+	rc=$?
+	t_begin "valgrind: $name"
+	if [ $rc -eq 99 ]; then t_fail "$(head -30 "$T_TMP/vg")"; else t_pass; fi
 }
 t_skip() {
 	T_SKIPPED=$((T_SKIPPED + 1))

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cmd/command.h"
+#include "cmd/kube_context.h"
 #include "kube/k8s.h"
 #include "base/profile.h"
 #include "tui/dashboard.h"
@@ -20,12 +21,7 @@
 enum { OPT_CONTEXT, OPT_KUBECONFIG, OPT_NAMESPACE, OPT_ALL, OPT_VIEW };
 
 static const struct ml_option dashboard_options[] = {
-	[OPT_CONTEXT] = { "context", 0, "NAME",
-			  "kubeconfig context to open (default: the profile's, named after it)",
-			  NULL },
-	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE",
-			     "kubeconfig file (default: $KUBECONFIG's first file, else ~/.kube/config)",
-			     NULL },
+	ML_KUBE_CONTEXT_OPTIONS(OPT_CONTEXT, OPT_KUBECONFIG),
 	[OPT_NAMESPACE] = { "namespace", 'n', "NS",
 			    "namespace to show (default: the context's)",
 			    NULL },
@@ -43,8 +39,6 @@ extern const struct ml_command ml_cmd_dashboard;
 static int
 check_args(const struct ml_args *a)
 {
-	const char *context = a->opt[OPT_CONTEXT];
-
 	if (a->argc)
 		return ml_command_usage_error(&ml_cmd_dashboard,
 					      "dashboard takes no arguments");
@@ -52,39 +46,28 @@ check_args(const struct ml_args *a)
 		return ml_command_usage_error(
 			&ml_cmd_dashboard,
 			"--namespace and --all-namespaces exclude each other");
-	if (context && !*context)
-		return ml_command_usage_error(&ml_cmd_dashboard,
-					      "--context needs a context name");
 	if (a->opt[OPT_VIEW] && !ml_tui_view_lookup(a->opt[OPT_VIEW]))
 		return ml_command_usage_error(&ml_cmd_dashboard,
 					      "unknown view '%s'",
 					      a->opt[OPT_VIEW]);
-	return context ? ML_CMD_NEEDS_NOTHING : 0;
+	return ml_kube_context_check(&ml_cmd_dashboard, a->opt[OPT_CONTEXT]);
 }
 
 static int
 run_dashboard(const struct ml_globals *g, const struct ml_args *a)
 {
-	const char *context = a->opt[OPT_CONTEXT];
+	const char *context = a->opt[OPT_CONTEXT] ? a->opt[OPT_CONTEXT]
+						  : g->profile;
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *c = NULL;
 	struct ml_tui_dashboard_opts o = { 0 };
 	struct ml_profile *p = NULL;
 	int r;
 
-	if (!context)
-		context = g->profile;
-	r = ml_k8s_config_load(a->opt[OPT_KUBECONFIG], context, &cfg);
-	if (r < 0) {
-		if (!a->opt[OPT_CONTEXT]) {
-			ml_autofree char *msg =
-				ml_xstrdup(ml_err_msg() ? ml_err_msg() : "");
-			r = ml_err(r,
-				   "%s: the profile's context is '%s'; pass --context NAME to open another cluster",
-				   msg, context);
-		}
+	r = ml_kube_context_load(g, a->opt[OPT_CONTEXT], a->opt[OPT_KUBECONFIG],
+				 &cfg);
+	if (r < 0)
 		return r;
-	}
 	if (!isatty(0) || !isatty(1))
 		r = ml_err(-ENOTTY,
 			   "dashboard needs a terminal: run it in an interactive shell, not with input or output redirected");

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cmd/command.h"
+#include "cmd/kube_context.h"
 #include "kube/exec.h"
 #include "kube/k8s.h"
 #include "base/util.h"
@@ -37,12 +38,7 @@ static const struct ml_option exec_options[] = {
 	[OPT_TTY] = { "tty", 't', NULL,
 		      "with -i: a terminal for the command, when standard input is one",
 		      NULL },
-	[OPT_CONTEXT] = { "context", 0, "NAME",
-			  "kubeconfig context to use (default: the profile's, named after it)",
-			  NULL },
-	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE",
-			     "kubeconfig file (default: $KUBECONFIG's first file, else ~/.kube/config)",
-			     NULL },
+	ML_KUBE_CONTEXT_OPTIONS(OPT_CONTEXT, OPT_KUBECONFIG),
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -52,42 +48,28 @@ extern const struct ml_command ml_cmd_exec;
 static int
 check_args(const struct ml_args *a)
 {
-	const char *context = a->opt[OPT_CONTEXT];
-
 	if (a->argc < 1)
 		return ml_command_usage_error(&ml_cmd_exec,
 					      "exec needs a pod name");
 	if (!*a->argv[0])
 		return ml_command_usage_error(&ml_cmd_exec,
 					      "the pod name is empty");
-	if (context && !*context)
-		return ml_command_usage_error(&ml_cmd_exec,
-					      "--context needs a context name");
-	return context ? ML_CMD_NEEDS_NOTHING : 0;
+	return ml_kube_context_check(&ml_cmd_exec, a->opt[OPT_CONTEXT]);
 }
 
 static int
 run_exec(const struct ml_globals *g, const struct ml_args *a)
 {
-	const char *context = a->opt[OPT_CONTEXT] ? a->opt[OPT_CONTEXT]
-						  : g->profile;
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *c = NULL;
 	struct ml_exec_opts o = { 0 };
 	int status = 0;
 	int r;
 
-	r = ml_k8s_config_load(a->opt[OPT_KUBECONFIG], context, &cfg);
-	if (r < 0) {
-		if (!a->opt[OPT_CONTEXT]) {
-			ml_autofree char *msg =
-				ml_xstrdup(ml_err_msg() ? ml_err_msg() : "");
-			r = ml_err(r,
-				   "%s: the profile's context is '%s'; pass --context NAME to use another cluster",
-				   msg, context);
-		}
+	r = ml_kube_context_load(g, a->opt[OPT_CONTEXT], a->opt[OPT_KUBECONFIG],
+				 &cfg);
+	if (r < 0)
 		return r;
-	}
 	r = ml_k8s_new(cfg, &c);
 	if (r >= 0) {
 		o.ns = a->opt[OPT_NAMESPACE] ? a->opt[OPT_NAMESPACE]

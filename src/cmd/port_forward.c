@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cmd/command.h"
+#include "cmd/kube_context.h"
 #include "kube/k8s.h"
 #include "kube/portforward.h"
 #include "base/util.h"
@@ -25,12 +26,7 @@ static const struct ml_option pf_options[] = {
 	[OPT_NAMESPACE] = { "namespace", 'n', "NS",
 			    "the pod's namespace (default: the context's)",
 			    NULL },
-	[OPT_CONTEXT] = { "context", 0, "NAME",
-			  "kubeconfig context to use (default: the profile's, named after it)",
-			  NULL },
-	[OPT_KUBECONFIG] = { "kubeconfig", 0, "FILE",
-			     "kubeconfig file (default: $KUBECONFIG's first file, else ~/.kube/config)",
-			     NULL },
+	ML_KUBE_CONTEXT_OPTIONS(OPT_CONTEXT, OPT_KUBECONFIG),
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -76,7 +72,6 @@ read_mapping(const char *s, int *ret_local, int *ret_remote)
 static int
 check_args(const struct ml_args *a)
 {
-	const char *context = a->opt[OPT_CONTEXT];
 	int l, r;
 
 	if (a->argc < 2)
@@ -93,17 +88,13 @@ check_args(const struct ml_args *a)
 				&ml_cmd_port_forward,
 				"'%s' is not a port mapping: give [LOCAL:]REMOTE, ports in 1-65535",
 				a->argv[i]);
-	if (context && !*context)
-		return ml_command_usage_error(&ml_cmd_port_forward,
-					      "--context needs a context name");
-	return context ? ML_CMD_NEEDS_NOTHING : 0;
+	return ml_kube_context_check(&ml_cmd_port_forward,
+				     a->opt[OPT_CONTEXT]);
 }
 
 static int
 run_port_forward(const struct ml_globals *g, const struct ml_args *a)
 {
-	const char *context = a->opt[OPT_CONTEXT] ? a->opt[OPT_CONTEXT]
-						  : g->profile;
 	struct ml_portforward *pf[MAX_PORTS] = { 0 };
 	struct ml_k8s_config *cfg = NULL;
 	struct ml_k8s *c = NULL;
@@ -111,17 +102,10 @@ run_port_forward(const struct ml_globals *g, const struct ml_args *a)
 	int n = 0, sig = 0;
 	int r;
 
-	r = ml_k8s_config_load(a->opt[OPT_KUBECONFIG], context, &cfg);
-	if (r < 0) {
-		if (!a->opt[OPT_CONTEXT]) {
-			ml_autofree char *msg =
-				ml_xstrdup(ml_err_msg() ? ml_err_msg() : "");
-			r = ml_err(r,
-				   "%s: the profile's context is '%s'; pass --context NAME to use another cluster",
-				   msg, context);
-		}
+	r = ml_kube_context_load(g, a->opt[OPT_CONTEXT], a->opt[OPT_KUBECONFIG],
+				 &cfg);
+	if (r < 0)
 		return r;
-	}
 	/* Blocked before the threads start, so that sigwait() gets them. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);

@@ -990,51 +990,54 @@ ml_driver_libvirt_read_hostfwd_remove(const char *name, int host_port,
 		      host_port, name, reply && *reply ? reply : "no answer");
 }
 
+/* A hostfwd command on the domain's QEMU monitor; its reply in *ret
+ * (free it). what: "add a port forward to", for the error. */
 static int
-lv_unforward(void *priv, const char *name, int host_port)
+hostfwd(struct lv *lv, const char *name, int host_port, int guest_port,
+	const char *what, char **ret)
 {
-	struct lv *lv = priv;
-	ml_autofree char *cmd = ml_driver_libvirt_hostfwd_cmd(host_port, 0);
-	char *result = NULL;
+	ml_autofree char *cmd =
+		ml_driver_libvirt_hostfwd_cmd(host_port, guest_port);
 	virDomainPtr dom;
 	int r = with_domain(lv, name, &dom);
 
+	*ret = NULL;
 	if (r < 0)
 		return r;
-	if (virDomainQemuMonitorCommand(dom, cmd, &result,
+	if (virDomainQemuMonitorCommand(dom, cmd, ret,
 					VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) <
 	    0)
-		r = lv_err(-EIO, "remove a port forward from", name);
-	else
+		r = lv_err(-EIO, what, name);
+	virDomainFree(dom);
+	return r;
+}
+
+static int
+lv_unforward(void *priv, const char *name, int host_port)
+{
+	char *result;
+	int r = hostfwd(priv, name, host_port, 0,
+			"remove a port forward from", &result);
+
+	if (r >= 0)
 		r = ml_driver_libvirt_read_hostfwd_remove(name, host_port,
 							  result);
 	free(result);
-	virDomainFree(dom);
 	return r;
 }
 
 static int
 lv_forward(void *priv, const char *name, int host_port, int guest_port)
 {
-	struct lv *lv = priv;
-	ml_autofree char *cmd =
-		ml_driver_libvirt_hostfwd_cmd(host_port, guest_port);
-	char *result = NULL;
-	virDomainPtr dom;
-	int r = with_domain(lv, name, &dom);
+	char *result;
+	int r = hostfwd(priv, name, host_port, guest_port,
+			"add a port forward to", &result);
 
-	if (r < 0)
-		return r;
-	if (virDomainQemuMonitorCommand(dom, cmd, &result,
-					VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) <
-	    0)
-		r = lv_err(-EIO, "add a port forward to", name);
-	else if (result && result[strspn(result, " \r\n")])
+	if (r >= 0 && result && result[strspn(result, " \r\n")])
 		r = ml_err(-EIO,
 			   "QEMU refused forward 127.0.0.1:%d to port %d of '%s': %s",
 			   host_port, guest_port, name, result);
 	free(result);
-	virDomainFree(dom);
 	return r;
 }
 

@@ -216,6 +216,43 @@ prompt_key(struct dash *d, int ch)
 	}
 }
 
+/*
+ * A movement key (up, down, page up and down, home, end; k, j, space, g
+ * and G) applied to *pos within 0..last, a page being page lines: true
+ * when ch is one.
+ */
+static bool
+move_key(int ch, size_t *pos, size_t last, size_t page)
+{
+	switch (ch) {
+	case KEY_UP:
+	case 'k':
+		*pos = *pos ? *pos - 1 : 0;
+		return true;
+	case KEY_DOWN:
+	case 'j':
+		*pos = *pos < last ? *pos + 1 : last;
+		return true;
+	case KEY_PPAGE:
+		*pos = *pos > page ? *pos - page : 0;
+		return true;
+	case KEY_NPAGE:
+	case ' ':
+		*pos = *pos + page < last ? *pos + page : last;
+		return true;
+	case 'g':
+	case KEY_HOME:
+		*pos = 0;
+		return true;
+	case 'G':
+	case KEY_END:
+		*pos = last;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 move_sel(struct dash *d, long delta, size_t n)
 {
@@ -232,38 +269,20 @@ move_sel(struct dash *d, long delta, size_t n)
 static void
 table_key(struct dash *d, int ch)
 {
-	size_t n = d->table->nvis;
-	long page = (long)dash_body_height(d);
+	size_t n = d->table->nvis, pos = d->sel;
+	size_t page = dash_body_height(d);
 	const struct view_key *vk = dash_view_key(d->view, ch);
 
 	if (vk) {
 		vk->run(d, dash_selected_row(d));
 		return;
 	}
+	/* a page keeps one row of the last on screen */
+	if (move_key(ch, &pos, n ? n - 1 : 0, page > 1 ? page - 1 : 1)) {
+		move_sel(d, (long)pos - (long)d->sel, n);
+		return;
+	}
 	switch (ch) {
-	case KEY_UP:
-	case 'k':
-		move_sel(d, -1, n);
-		break;
-	case KEY_DOWN:
-	case 'j':
-		move_sel(d, 1, n);
-		break;
-	case KEY_PPAGE:
-		move_sel(d, -(page > 1 ? page - 1 : 1), n);
-		break;
-	case KEY_NPAGE:
-	case ' ':
-		move_sel(d, page > 1 ? page - 1 : 1, n);
-		break;
-	case 'g':
-	case KEY_HOME:
-		move_sel(d, -(long)n, n);
-		break;
-	case 'G':
-	case KEY_END:
-		move_sel(d, (long)n, n);
-		break;
 	case ':':
 		start_prompt(d, PROMPT_CMD);
 		break;
@@ -332,32 +351,14 @@ text_key(struct dash *d, int ch)
 	size_t h = dash_text_height(d), max = t->n > h ? t->n - h : 0;
 	size_t old = t->top;
 
+	if (move_key(ch, &t->top, max, h)) {
+		if (t->kind == TEXT_LOGS)
+			t->follow = t->top == max;
+		if (t->top != old)
+			d->body_dirty = true;
+		return;
+	}
 	switch (ch) {
-	case KEY_UP:
-	case 'k':
-		if (t->top)
-			t->top--;
-		break;
-	case KEY_DOWN:
-	case 'j':
-		if (t->top < max)
-			t->top++;
-		break;
-	case KEY_PPAGE:
-		t->top = t->top > h ? t->top - h : 0;
-		break;
-	case KEY_NPAGE:
-	case ' ':
-		t->top = t->top + h < max ? t->top + h : max;
-		break;
-	case 'g':
-	case KEY_HOME:
-		t->top = 0;
-		break;
-	case 'G':
-	case KEY_END:
-		t->top = max;
-		break;
 	case 'v':
 		if (t->kind == TEXT_DESCRIBE && t->secret) {
 			t->reveal = !t->reveal;
@@ -371,10 +372,6 @@ text_key(struct dash *d, int ch)
 	default:
 		return;
 	}
-	if (t->kind == TEXT_LOGS)
-		t->follow = t->top == max;
-	if (t->top != old)
-		d->body_dirty = true;
 }
 
 static void
@@ -382,32 +379,11 @@ pick_key(struct dash *d, int ch)
 {
 	size_t h = dash_body_height(d);
 
+	if (move_key(ch, &d->ns_sel, d->ns_n ? d->ns_n - 1 : 0, h)) {
+		d->body_dirty = true;
+		return;
+	}
 	switch (ch) {
-	case KEY_UP:
-	case 'k':
-		if (d->ns_sel)
-			d->ns_sel--;
-		break;
-	case KEY_DOWN:
-	case 'j':
-		if (d->ns_sel + 1 < d->ns_n)
-			d->ns_sel++;
-		break;
-	case KEY_PPAGE:
-		d->ns_sel = d->ns_sel > h ? d->ns_sel - h : 0;
-		break;
-	case KEY_NPAGE:
-		d->ns_sel = d->ns_sel + h < d->ns_n ? d->ns_sel + h
-						    : d->ns_n - 1;
-		break;
-	case 'g':
-	case KEY_HOME:
-		d->ns_sel = 0;
-		break;
-	case 'G':
-	case KEY_END:
-		d->ns_sel = d->ns_n - 1;
-		break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER: {
@@ -425,7 +401,6 @@ pick_key(struct dash *d, int ch)
 	default:
 		return;
 	}
-	d->body_dirty = true;
 }
 
 void

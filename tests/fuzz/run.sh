@@ -5,7 +5,8 @@
 # and seconds, then "N passed, N failed" (one per target). A crash, leak,
 # timeout (25 s) or out-of-memory fails the target; its reproducer is kept
 # as fuzz-out/NAME/NAME-KIND-SHA1 (until the next run) and named, with the
-# command that replays it.
+# command that replays it. FUZZ_JOBS targets (default: the number of CPUs)
+# run at once, each on one core; the lines come out in the targets' order.
 #
 #   tests/fuzz/run.sh CORPUS TARGET...     (from the build directory)
 set -u
@@ -23,12 +24,12 @@ export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-passed=0 failed=0
-for t in "$@"; do
+# fuzz_one TARGET: runs it; its report in fuzz-out/NAME/result, whose
+# first line is PASS or FAIL
+fuzz_one() {
+	local t=$1 name out seeds t0 rc secs execs repro
 	name=$(basename "$t")
 	out=fuzz-out/$name
-	mkdir -p "$out/corpus"
-	rm -f "$out/$name"-* # the reproducers of an earlier run
 	seeds=()
 	[ -d "$corpus/$name" ] && seeds=("$corpus/$name")
 	t0=$(date +%s)
@@ -41,16 +42,40 @@ for t in "$@"; do
 	# slow-unit-* files are kept too, but a unit under -timeout passes
 	repro=$(ls -t "$out/$name"-{crash,leak,timeout,oom}-* 2>/dev/null | head -1)
 	if [ "$rc" -eq 0 ] && [ -z "$repro" ]; then
-		passed=$((passed + 1))
 		echo "PASS: $name: ${execs:-0} execs in $secs s"
 	else
-		failed=$((failed + 1))
 		echo "FAIL: $name: ${execs:-0} execs in $secs s (exit $rc), log $out/log"
 		grep -m3 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$out/log" | sed 's/^/    /'
 		if [ -n "$repro" ]; then
 			echo "    reproducer: $repro (replay: $t $repro)"
 		fi
+	fi >"$out/result"
+}
+
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+running=0
+for t in "$@"; do
+	name=$(basename "$t")
+	mkdir -p "fuzz-out/$name/corpus"
+	rm -f "fuzz-out/$name/$name"-* "fuzz-out/$name/result" # an earlier run's
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
 	fi
+	fuzz_one "$t" &
+	running=$((running + 1))
+done
+wait
+passed=0 failed=0
+for t in "$@"; do
+	r=fuzz-out/$(basename "$t")/result
+	if [ -f "$r" ] && [ "$(head -c 4 "$r")" = PASS ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		[ -f "$r" ] || echo "FAIL: $(basename "$t"): no report"
+	fi
+	[ -f "$r" ] && cat "$r"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -142,22 +142,11 @@ dk rm user >/dev/null
 
 # --- valgrind: no invalid access or leak, on success and error paths ---
 if command -v valgrind >/dev/null; then
-	vg() {
-		local name=$1
-		shift
-		valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite,indirect \
-			--show-leak-kinds=definite,indirect \
-			"$MINILAUNCH" -p dev image "$@" >/dev/null 2>"$T_TMP/vg" </dev/null
-		local rc=$?
-		t_begin "valgrind: image $name"
-		if [ $rc -eq 99 ]; then t_fail "$(head -30 "$T_TMP/vg")"; else t_pass; fi
-	}
-	vg "ls -o json" ls -o json
-	vg "load" load "$T_TMP/mlimg.tar"
-	vg "load of a cut archive" load "$T_TMP/cut.tar"
-	vg "rm of a missing image" rm nosuch:1
-	vg "a failing build" build "$ctx" -t bad:1 -f "$T_TMP/Failing.dockerfile"
+	t_valgrind "image ls -o json" -p dev image ls -o json
+	t_valgrind "image load" -p dev image load "$T_TMP/mlimg.tar"
+	t_valgrind "image load of a cut archive" -p dev image load "$T_TMP/cut.tar"
+	t_valgrind "image rm of a missing image" -p dev image rm nosuch:1
+	t_valgrind "image a failing build" -p dev image build "$ctx" -t bad:1 -f "$T_TMP/Failing.dockerfile"
 else
 	t_skip "valgrind: image" "valgrind is not installed"
 fi

@@ -21,49 +21,7 @@ CP_DIR="$T_TMP/cp"
 for tool in kubectl socat jq curl; do
 	command -v "$tool" >/dev/null || {
 		t_fail "$tool is not installed (scripts/lib.sh lists the packages)"
-		# --- the same paths under valgrind: no invalid access, no definite leak
-vg() {
-	local name=$1
-	shift
-	valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect \
-		--show-leak-kinds=definite,indirect \
-		"$MINILAUNCH" "$@" >/dev/null 2>"$T_TMP/vg"
-	local rc=$?
-	t_begin "valgrind: $name"
-	if [ $rc -eq 99 ]; then t_fail "$(head -30 "$T_TMP/vg")"; else t_pass; fi
-}
-if command -v valgrind >/dev/null; then
-	vg "service --url" service web --url
-	vg "service list" service list
-	vg "service list -o json" service list -o json
-	vg "service of a headless service" service headless
-	vg "service of an unknown service" service nope
-	rm -f "$T_TMP/up"
-	vg "service --url timing out" service web --url --wait-timeout 1
-else
-	t_skip "valgrind" "valgrind is not installed"
-fi
-
-# --- tunnel: one per profile ---------------------------------------------------------
-t_run tunnel extra
-t_eq "tunnel with an argument: usage error" 64 "$T_RC"
-# another tunnel: the lock held by a process of its own
-(exec 9>"$prof/tunnel.lock" && flock 9 && exec sleep "$(t_scaled 20)") &
-held=$!
-for _ in $(seq 1 50); do
-	flock -n "$prof/tunnel.lock" true || break
-	sleep 0.1
-done
-t_run tunnel
-t_eq "second tunnel: refused" 1 "$T_RC"
-t_check "second tunnel: says one runs" grep -q "a tunnel already runs for profile 'minilaunch'" "$T_TMP/err"
-t_run tunnel --cleanup
-t_eq "cleanup while a tunnel runs: refused" 1 "$T_RC"
-kill "$held" 2>/dev/null
-wait "$held" 2>/dev/null
-
-t_summary
+		t_summary
 		exit 1
 	}
 done
@@ -94,49 +52,7 @@ t_check "bad --wait-timeout is named" grep -q "invalid --wait-timeout 'soon'" "$
 # --- the fixture and a profile pointing at it -------------------------------------
 KC=$("$CP" start "$CP_DIR" 2>"$T_TMP/cp.log") || {
 	t_fail "control plane did not start: $(tail -5 "$T_TMP/cp.log")"
-	# --- the same paths under valgrind: no invalid access, no definite leak
-vg() {
-	local name=$1
-	shift
-	valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect \
-		--show-leak-kinds=definite,indirect \
-		"$MINILAUNCH" "$@" >/dev/null 2>"$T_TMP/vg"
-	local rc=$?
-	t_begin "valgrind: $name"
-	if [ $rc -eq 99 ]; then t_fail "$(head -30 "$T_TMP/vg")"; else t_pass; fi
-}
-if command -v valgrind >/dev/null; then
-	vg "service --url" service web --url
-	vg "service list" service list
-	vg "service list -o json" service list -o json
-	vg "service of a headless service" service headless
-	vg "service of an unknown service" service nope
-	rm -f "$T_TMP/up"
-	vg "service --url timing out" service web --url --wait-timeout 1
-else
-	t_skip "valgrind" "valgrind is not installed"
-fi
-
-# --- tunnel: one per profile ---------------------------------------------------------
-t_run tunnel extra
-t_eq "tunnel with an argument: usage error" 64 "$T_RC"
-# another tunnel: the lock held by a process of its own
-(exec 9>"$prof/tunnel.lock" && flock 9 && exec sleep "$(t_scaled 20)") &
-held=$!
-for _ in $(seq 1 50); do
-	flock -n "$prof/tunnel.lock" true || break
-	sleep 0.1
-done
-t_run tunnel
-t_eq "second tunnel: refused" 1 "$T_RC"
-t_check "second tunnel: says one runs" grep -q "a tunnel already runs for profile 'minilaunch'" "$T_TMP/err"
-t_run tunnel --cleanup
-t_eq "cleanup while a tunnel runs: refused" 1 "$T_RC"
-kill "$held" 2>/dev/null
-wait "$held" 2>/dev/null
-
-t_summary
+	t_summary
 	exit 1
 }
 . "$CP_DIR/env"
@@ -286,25 +202,14 @@ t_eq "unknown service: exits 1" 1 "$T_RC"
 t_check "unknown service: says where to look" grep -q "service 'nope' not found in namespace 'default'" "$T_TMP/err"
 
 # --- the same paths under valgrind: no invalid access, no definite leak
-vg() {
-	local name=$1
-	shift
-	valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect \
-		--show-leak-kinds=definite,indirect \
-		"$MINILAUNCH" "$@" >/dev/null 2>"$T_TMP/vg"
-	local rc=$?
-	t_begin "valgrind: $name"
-	if [ $rc -eq 99 ]; then t_fail "$(head -30 "$T_TMP/vg")"; else t_pass; fi
-}
 if command -v valgrind >/dev/null; then
-	vg "service --url" service web --url
-	vg "service list" service list
-	vg "service list -o json" service list -o json
-	vg "service of a headless service" service headless
-	vg "service of an unknown service" service nope
+	t_valgrind "service --url" service web --url
+	t_valgrind "service list" service list
+	t_valgrind "service list -o json" service list -o json
+	t_valgrind "service of a headless service" service headless
+	t_valgrind "service of an unknown service" service nope
 	rm -f "$T_TMP/up"
-	vg "service --url timing out" service web --url --wait-timeout 1
+	t_valgrind "service --url timing out" service web --url --wait-timeout 1
 else
 	t_skip "valgrind" "valgrind is not installed"
 fi
