@@ -518,6 +518,20 @@ ml_json_key_str(struct json_object *o, const char *key)
 		       : NULL;
 }
 
+size_t
+ml_json_array(struct json_object *o, const char *path,
+	      struct json_object **ret)
+{
+	struct json_object *v = ml_json_get(o, path);
+
+	if (!json_object_is_type(v, json_type_array)) {
+		*ret = NULL;
+		return 0;
+	}
+	*ret = v;
+	return json_object_array_length(v);
+}
+
 const char *
 ml_json_str(struct json_object *o, const char *path)
 {

@@ -145,6 +145,13 @@ struct json_object *ml_json_get(struct json_object *o, const char *path);
 /* ml_json_get() when the value is a string, else NULL. Borrowed. */
 const char *ml_json_str(struct json_object *o, const char *path);
 /*
+ * The array at path in o (borrowed) in *ret and its length; 0 and NULL
+ * when there is none or it is no array ("items": null is how Go writes an
+ * empty list).
+ */
+size_t ml_json_array(struct json_object *o, const char *path,
+		     struct json_object **ret);
+/*
  * o's member key, taken whole (an annotation's key has dots), or NULL when
  * o is not an object or lacks it; ml_json_key_str() when it is a string.
  * Borrowed.

@@ -236,23 +236,16 @@ ready_endpoints(struct ml_k8s *c, const char *ns, const char *name)
 {
 	ml_autofree char *path =
 		ml_xasprintf("/api/v1/namespaces/%s/endpoints/%s", ns, name);
-	struct json_object *ep = NULL, *subsets;
+	struct json_object *ep = NULL, *subsets, *ad;
 	size_t ready = 0;
 
 	if (ml_k8s_get(c, path, &ep) >= 0) {
-		subsets = ml_json_get(ep, "subsets");
-		for (size_t i = 0;
-		     subsets && json_object_is_type(subsets, json_type_array) &&
-		     i < json_object_array_length(subsets);
-		     i++) {
-			struct json_object *ad =
-				ml_json_get(json_object_array_get_idx(subsets,
-								      i),
-					    "addresses");
+		size_t n = ml_json_array(ep, "subsets", &subsets);
 
-			if (ad && json_object_is_type(ad, json_type_array))
-				ready += json_object_array_length(ad);
-		}
+		for (size_t i = 0; i < n; i++)
+			ready += ml_json_array(
+				json_object_array_get_idx(subsets, i),
+				"addresses", &ad);
 	}
 	ml_err_clear();
 	json_object_put(ep);
@@ -266,7 +259,7 @@ why_not(struct ml_k8s *c, const char *ns, const char *name,
 {
 	struct json_object *sel, *pods = NULL, *items;
 	struct ml_buf b = { 0 };
-	size_t ready = ready_endpoints(c, ns, name);
+	size_t ready = ready_endpoints(c, ns, name), npods;
 	char *s;
 
 	if (ready) {
@@ -301,24 +294,20 @@ why_not(struct ml_k8s *c, const char *ns, const char *name,
 		if (ml_k8s_get(c, q, &pods) < 0)
 			ml_err_clear();
 	}
-	items = ml_json_get(pods, "items");
-	if (!items || !json_object_is_type(items, json_type_array) ||
-	    json_object_array_length(items) == 0) {
+	npods = ml_json_array(pods, "items", &items);
+	if (npods == 0) {
 		json_object_put(pods);
 		return ml_xstrdup(
 			"it has no ready endpoints: no pod matches its selector");
 	}
-	for (size_t i = 0; i < json_object_array_length(items) && i < 5; i++) {
+	for (size_t i = 0; i < npods && i < 5; i++) {
 		struct json_object *pod = json_object_array_get_idx(items, i);
-		struct json_object *cs =
-			ml_json_get(pod, "status.containerStatuses");
+		struct json_object *cs;
+		size_t ncs = ml_json_array(pod, "status.containerStatuses", &cs);
 		const char *why = NULL;
 		ml_autofree char *one = NULL;
 
-		for (size_t j = 0;
-		     cs && json_object_is_type(cs, json_type_array) &&
-		     j < json_object_array_length(cs) && !why;
-		     j++)
+		for (size_t j = 0; j < ncs && !why; j++)
 			why = ml_json_str(json_object_array_get_idx(cs, j),
 					  "state.waiting.reason");
 		one = ml_xasprintf("%s%s %s%s%s%s", i ? ", " : "",
@@ -432,7 +421,8 @@ run_cluster_ip(struct ctx *x, const struct ml_args *a, const char *ns,
 {
 	const char *name = a->argv[0];
 	const char *cip = ml_json_str(svc, "spec.clusterIP");
-	struct json_object *ports = ml_json_get(svc, "spec.ports");
+	struct json_object *ports;
+	size_t nports = ml_json_array(svc, "spec.ports", &ports);
 	int sport = ml_profile_state_port(x->p, "ssh");
 	long timeout = wait_timeout(a, x->p);
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -459,10 +449,7 @@ run_cluster_ip(struct ctx *x, const struct ml_args *a, const char *ns,
 	ml_ssh_args_add(&s, "-N");
 	ml_ssh_args_add(&s, "-o");
 	ml_ssh_args_add(&s, "ExitOnForwardFailure=yes");
-	for (size_t i = 0;
-	     ports && json_object_is_type(ports, json_type_array) &&
-	     i < json_object_array_length(ports) && n < 16;
-	     i++) {
+	for (size_t i = 0; i < nports && n < 16; i++) {
 		struct json_object *pt = json_object_array_get_idx(ports, i);
 		const char *proto = ml_json_str(pt, "protocol");
 		int port = json_object_get_int(ml_json_get(pt, "port"));
@@ -628,27 +615,23 @@ run_list(struct ctx *x, const struct ml_args *a)
 		ns ? ml_xasprintf("/api/v1/namespaces/%s/services", ns)
 		   : ml_xstrdup("/api/v1/services");
 	struct json_object *list = NULL, *items, *out = json_object_new_array();
+	size_t nsvc;
 	int r;
 
 	r = ml_k8s_list(x->c, path, false, 0, NULL, &list);
 	if (r < 0)
 		goto done;
-	items = ml_json_get(list, "items");
-	for (size_t i = 0;
-	     items && json_object_is_type(items, json_type_array) &&
-	     i < json_object_array_length(items) && r >= 0;
-	     i++) {
+	nsvc = ml_json_array(list, "items", &items);
+	for (size_t i = 0; i < nsvc && r >= 0; i++) {
 		struct json_object *svc = json_object_array_get_idx(items, i);
-		struct json_object *ports = ml_json_get(svc, "spec.ports");
+		struct json_object *ports;
+		size_t nports = ml_json_array(svc, "spec.ports", &ports);
 		struct json_object *row = json_object_new_object();
 		struct json_object *urls = json_object_new_array();
 		struct json_object *targets = json_object_new_array();
 		bool lb = tunnel_ingress(svc);
 
-		for (size_t j = 0;
-		     ports && json_object_is_type(ports, json_type_array) &&
-		     j < json_object_array_length(ports);
-		     j++) {
+		for (size_t j = 0; j < nports; j++) {
 			struct json_object *pt =
 				json_object_array_get_idx(ports, j);
 			struct json_object *np = ml_json_get(pt, "nodePort");

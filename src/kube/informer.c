@@ -24,10 +24,8 @@ struct json_object *
 ml_k8s_index_from_list(struct json_object *list)
 {
 	struct json_object *idx = json_object_new_object();
-	struct json_object *items = ml_json_get(list, "items");
-	size_t n = json_object_is_type(items, json_type_array)
-			   ? json_object_array_length(items)
-			   : 0;
+	struct json_object *items;
+	size_t n = ml_json_array(list, "items", &items);
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(items, i);

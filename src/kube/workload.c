@@ -114,22 +114,17 @@ void
 ml_workload_read_pods(struct json_object *list, time_t started_after,
 		      struct ml_workload_pods *ret)
 {
-	struct json_object *items = ml_json_get(list, "items");
-	size_t npods = json_object_is_type(items, json_type_array)
-			       ? json_object_array_length(items)
-			       : 0;
+	struct json_object *items;
+	size_t npods = ml_json_array(list, "items", &items);
 
 	*ret = (struct ml_workload_pods){ 0 };
 	for (size_t p = 0; p < npods; p++) {
 		struct json_object *pod = json_object_array_get_idx(items, p);
-		struct json_object *sts =
-			ml_json_get(pod, "status.containerStatuses");
+		struct json_object *sts;
 		const char *phase = ml_json_str(pod, "status.phase"),
 			   *name = ml_json_str(pod, "metadata.name"),
 			   *why = NULL;
-		size_t n = json_object_is_type(sts, json_type_array)
-				   ? json_object_array_length(sts)
-				   : 0;
+		size_t n = ml_json_array(pod, "status.containerStatuses", &sts);
 		bool fresh = n > 0, was_fatal = ret->fatal;
 
 		for (size_t i = 0; i < n; i++) {

@@ -202,6 +202,30 @@ START_TEST(test_util_json_key_takes_the_key_whole)
 }
 END_TEST
 
+START_TEST(test_util_json_array)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"items\":[1,2,3],\"none\":null,\"obj\":{\"a\":[]},"
+		"\"s\":\"x\"}");
+	struct json_object *a = o;
+
+	ck_assert_uint_eq(ml_json_array(o, "items", &a), 3);
+	ck_assert_int_eq(json_object_get_int(json_object_array_get_idx(a, 2)),
+			 3);
+	/* Go writes an empty list as null */
+	ck_assert_uint_eq(ml_json_array(o, "none", &a), 0);
+	ck_assert_ptr_null(a);
+	a = o;
+	ck_assert_uint_eq(ml_json_array(o, "obj.a", &a), 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(ml_json_array(o, "s", &a), 0);
+	ck_assert_ptr_null(a);
+	ck_assert_uint_eq(ml_json_array(o, "missing", &a), 0);
+	ck_assert_uint_eq(ml_json_array(NULL, "items", &a), 0);
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_util_now_ms_is_monotonic)
 {
 	int64_t a = ml_now_ms();
@@ -229,6 +253,7 @@ main(void)
 	tcase_add_test(tc, test_util_buf_and_base64);
 	tcase_add_test(tc, test_util_json_get_follows_dots);
 	tcase_add_test(tc, test_util_json_key_takes_the_key_whole);
+	tcase_add_test(tc, test_util_json_array);
 	tcase_add_test(tc, test_util_now_ms_is_monotonic);
 	suite_add_tcase(s, tc);
 	return ml_check_run(s);
