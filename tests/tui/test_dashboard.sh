@@ -310,13 +310,20 @@ for v in "sts|statefulsets|^ db +0/1 " "ds|daemonsets|^ agent +0 +0 " "job|jobs|
 	t_screen "$name lists the object made with kubectl" "$row"
 done
 # the statefulset scales as the deployment did
+# (each key once the view's row is on screen: a key on an empty table,
+# before the list has come, has nothing selected to act on)
 tui_type ":sts"; tui_send Enter
+t_screen "statefulsets again: its row" "^ db +[0-9]+/1 "
 tui_send s
 t_screen "scale prompt for a statefulset" "Scale statefulset team/db to replicas:"
 tui_type "2"; tui_send Enter
-t_check "statefulset scaled to 2" sh -c "sleep 1; test \"\$(kubectl --kubeconfig '$KC' -n team get sts db -o jsonpath='{.spec.replicas}')\" = 2"
+t_check "statefulset scaled to 2" sh -c "for _ in \$(seq 1 $(t_scaled 10)); do
+	test \"\$(kubectl --kubeconfig '$KC' -n team get sts db -o jsonpath='{.spec.replicas}')\" = 2 && exit 0
+	sleep 1
+done; exit 1"
 # no scale on a daemonset: the key says so
 tui_type ":ds"; tui_send Enter
+t_screen "daemonsets again: its row" "^ agent +0 +0 "
 tui_send s
 t_screen "no s in daemonsets" "no key 's' in daemonsets"
 tui_send n
