@@ -735,6 +735,26 @@ qid_at(int dfd, const char *name, struct wr *w)
 	return 0;
 }
 
+/*
+ * A request on an entry name in the directory fid d: checked in the order
+ * its errors are answered (a cut message, an unknown fid, a bad name),
+ * then d's directory opened in *ret_dfd. 0, or the errno to answer.
+ */
+static int
+entry_in(struct ml_p9 *s, const struct rd *r, struct fid *d,
+	 const char *name, int *ret_dfd)
+{
+	if (r->bad)
+		return EPROTO;
+	if (!d)
+		return EBADF;
+	if (!name_ok(name))
+		return EINVAL;
+	if ((*ret_dfd = dir_fd(s, d)) < 0)
+		return -*ret_dfd;
+	return 0;
+}
+
 static int
 do_symlink(struct ml_p9 *s, struct rd *r, struct wr *w)
 {
@@ -742,17 +762,14 @@ do_symlink(struct ml_p9 *s, struct rd *r, struct wr *w)
 	ml_autofree char *name = rd_str(r);
 	ml_autofree char *target = rd_str(r);
 	ml_autoclose int dfd = -1;
+	int e;
 
 	rd32(r);
-	if (r->bad)
-		return EPROTO;
-	if (!f)
-		return EBADF;
-	if (!name_ok(name) || !*target)
-		return EINVAL;
+	if ((e = entry_in(s, r, f, name, &dfd)))
+		return e;
 	/* the link is only text: the server never follows one */
-	if ((dfd = dir_fd(s, f)) < 0)
-		return -dfd;
+	if (!*target)
+		return EINVAL;
 	if (symlinkat(target, dfd, name) < 0)
 		return errno;
 	return qid_at(dfd, name, w);
@@ -765,16 +782,11 @@ do_mkdir(struct ml_p9 *s, struct rd *r, struct wr *w)
 	ml_autofree char *name = rd_str(r);
 	uint32_t mode = rd32(r);
 	ml_autoclose int dfd = -1;
+	int e;
 
 	rd32(r);
-	if (r->bad)
-		return EPROTO;
-	if (!f)
-		return EBADF;
-	if (!name_ok(name))
-		return EINVAL;
-	if ((dfd = dir_fd(s, f)) < 0)
-		return -dfd;
+	if ((e = entry_in(s, r, f, name, &dfd)))
+		return e;
 	if (mkdirat(dfd, name, mode & 07777) < 0)
 		return errno;
 	return qid_at(dfd, name, w);
@@ -1014,16 +1026,11 @@ do_unlinkat(struct ml_p9 *s, struct rd *r, struct wr *w)
 	ml_autofree char *name = rd_str(r);
 	uint32_t flags = rd32(r);
 	ml_autoclose int dfd = -1;
+	int e;
 
 	(void)w;
-	if (r->bad)
-		return EPROTO;
-	if (!f)
-		return EBADF;
-	if (!name_ok(name))
-		return EINVAL;
-	if ((dfd = dir_fd(s, f)) < 0)
-		return -dfd;
+	if ((e = entry_in(s, r, f, name, &dfd)))
+		return e;
 	if (unlinkat(dfd, name, (int)(flags & AT_REMOVEDIR)) < 0)
 		return errno;
 	return 0;
@@ -1075,16 +1082,12 @@ do_rename(struct ml_p9 *s, struct rd *r, struct wr *w)
 	int e = 0;
 
 	(void)w;
-	if (r->bad)
-		return EPROTO;
-	if (!f || !to)
+	if (!f && !r->bad)
 		return EBADF;
-	if (!name_ok(name))
-		return EINVAL;
+	if ((e = entry_in(s, r, to, name, &nfd)))
+		return e;
 	if ((e = split_parent(s, f->path, &ofd, &old)))
 		return e;
-	if ((nfd = dir_fd(s, to)) < 0)
-		return -nfd;
 	if (!(path = path_join(to->path, name, &e)))
 		return e;
 	if (renameat(ofd, old, nfd, name) < 0) {
@@ -1107,16 +1110,12 @@ do_link(struct ml_p9 *s, struct rd *r, struct wr *w)
 	int e;
 
 	(void)w;
-	if (r->bad)
-		return EPROTO;
-	if (!d || !f)
+	if (!f && !r->bad)
 		return EBADF;
-	if (!name_ok(name))
-		return EINVAL;
+	if ((e = entry_in(s, r, d, name, &dfd)))
+		return e;
 	if ((e = split_parent(s, f->path, &ofd, &old)))
 		return e;
-	if ((dfd = dir_fd(s, d)) < 0)
-		return -dfd;
 	/* without AT_SYMLINK_FOLLOW: a link to a symlink is a symlink */
 	if (linkat(ofd, old, dfd, name, 0) < 0)
 		return errno;
