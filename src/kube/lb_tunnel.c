@@ -382,8 +382,9 @@ add_port(struct ml_lb_tunnel *t, struct json_object *svc, int port,
 			   .node_port = node_port,
 			   .active = !msg };
 	if (msg) {
-		line(t->out, "service %s/%s: %s", ns, name, msg);
+		/* the event first: whoever reads the line finds it */
 		post_event(t, svc, reason, msg);
+		line(t->out, "service %s/%s: %s", ns, name, msg);
 	} else {
 		line(t->out,
 		     "forwarding 127.0.0.1:%d to service %s/%s (node port %d)",

@@ -275,8 +275,16 @@ for _ in $(seq 1 $((60 * LF))); do
 	sleep 0.5
 done
 t_check "clash: one line on the terminal" test "$(grep -c "service default/hello-clash: port $CLASH is taken" "$T_TMP/tunnel.out")" = 1
-t_check "clash: a PortInUse event on the service" bash -c \
-	"kubectl get events --field-selector involvedObject.name=hello-clash,reason=PortInUse -o name | grep -q ."
+# (the event is posted before the line is printed; its list may lag)
+clash_event() {
+	for _ in $(seq 1 $((30 * LF))); do
+		kubectl get events --field-selector involvedObject.name=hello-clash,reason=PortInUse -o name |
+			grep -q . && return 0
+		sleep 1
+	done
+	return 1
+}
+t_check "clash: a PortInUse event on the service" clash_event
 t_eq "clash: its status stays pending" "" "$(kubectl get svc hello-clash -o jsonpath='{.status.loadBalancer.ingress}')"
 kubectl delete svc hello-clash >/dev/null
 
