@@ -78,30 +78,30 @@ start_prompt(struct dash *d, enum prompt p)
 	d->status_dirty = true;
 }
 
+/* Prompt p about row's object (its path and "KIND KEY" kept for the
+ * answer); nothing without a row. */
 static void
-ask_delete(struct dash *d)
+ask_about(struct dash *d, struct ml_tui_row *row, enum prompt p)
 {
-	struct ml_tui_row *row = dash_selected_row(d);
-
 	if (!row)
 		return;
 	free(d->pending_path);
 	free(d->pending_label);
 	d->pending_path = dash_object_path(d, row);
 	d->pending_label = ml_xasprintf("%s %s", d->view->kind, row->key);
-	start_prompt(d, PROMPT_DELETE);
+	start_prompt(d, p);
+}
+
+static void
+ask_delete(struct dash *d)
+{
+	ask_about(d, dash_selected_row(d), PROMPT_DELETE);
 }
 
 void
 dash_ask_scale(struct dash *d, struct ml_tui_row *row)
 {
-	if (!row)
-		return;
-	free(d->pending_path);
-	free(d->pending_label);
-	d->pending_path = dash_object_path(d, row);
-	d->pending_label = ml_xasprintf("%s %s", d->view->kind, row->key);
-	start_prompt(d, PROMPT_SCALE);
+	ask_about(d, row, PROMPT_SCALE);
 }
 
 /* PATCH of the scale subresource, as kubectl scale. */
