@@ -138,6 +138,18 @@ save_state(struct ml_lb_tunnel *t)
 	return r;
 }
 
+/* The file is written before each forward is added and each status set,
+ * so a tunnel killed at any moment leaves one naming all it made (and
+ * perhaps one it had not made yet: cleanup finds that gone, which is
+ * fine). Written after, a kill -9 between the two left a status and a
+ * forward that no cleanup knew of. */
+static void
+remember(struct ml_lb_tunnel *t)
+{
+	if (save_state(t) < 0)
+		line(t->out, "%s, ignoring", ml_err_msg());
+}
+
 /* --- the API side --- */
 
 static char *
@@ -299,6 +311,25 @@ owned_drop(struct ml_lb_tunnel *t, size_t i)
 	t->owned[i] = t->owned[--t->nowned];
 }
 
+/* ns/name's status as ours, written to the state file before the caller
+ * sets it; its index. */
+static size_t
+own(struct ml_lb_tunnel *t, const char *ns, const char *name, const char *uid)
+{
+	ssize_t o = owned_find(t, ns, name);
+
+	if (o >= 0)
+		return (size_t)o;
+	t->owned = ml_xrealloc(t->owned, (t->nowned + 1) * sizeof(*t->owned));
+	t->owned[t->nowned] = (struct owned){
+		.ns = ml_xstrdup(ns),
+		.name = ml_xstrdup(name),
+		.uid = ml_xstrdup(uid),
+	};
+	remember(t);
+	return t->nowned++;
+}
+
 /* A Service gone: its forwards go; its status went with it. */
 static bool
 forget_svc(struct ml_lb_tunnel *t, const char *ns, const char *name)
@@ -368,11 +399,6 @@ add_port(struct ml_lb_tunnel *t, struct json_object *svc, int port,
 			port);
 		reason = "PortInUse";
 	}
-	if (!msg && t->fw.add(t->fw.ud, port, node_port) < 0) {
-		msg = ml_xasprintf("port %d not forwarded: %s", port,
-				   ml_err_msg());
-		reason = "ForwardFailed";
-	}
 	t->fwds = ml_xrealloc(t->fwds, (t->nfwds + 1) * sizeof(*t->fwds));
 	f = &t->fwds[t->nfwds++];
 	*f = (struct fwd){ .ns = ml_xstrdup(ns),
@@ -381,6 +407,15 @@ add_port(struct ml_lb_tunnel *t, struct json_object *svc, int port,
 			   .port = port,
 			   .node_port = node_port,
 			   .active = !msg };
+	if (!msg) {
+		remember(t);
+		if (t->fw.add(t->fw.ud, port, node_port) < 0) {
+			msg = ml_xasprintf("port %d not forwarded: %s", port,
+					   ml_err_msg());
+			reason = "ForwardFailed";
+			f->active = false;
+		}
+	}
 	if (msg) {
 		/* the event first: whoever reads the line finds it */
 		post_event(t, svc, reason, msg);
@@ -491,30 +526,19 @@ reconcile(struct ml_lb_tunnel *t, struct json_object *svc)
 	/* the status: 127.0.0.1 while at least one port is forwarded */
 	o = owned_find(t, ns, name);
 	if (active && !has_our_ingress(svc)) {
-		if (set_status(t->c, ns, name, true) < 0)
+		size_t i = own(t, ns, name, uid);
+
+		if (set_status(t->c, ns, name, true) < 0) {
 			line(t->out,
 			     "cannot set the status of service %s/%s: %s, ignoring",
 			     ns, name, ml_err_msg());
-		else if (o < 0) {
-			t->owned = ml_xrealloc(t->owned,
-					       (t->nowned + 1) *
-						       sizeof(*t->owned));
-			t->owned[t->nowned++] = (struct owned){
-				.ns = ml_xstrdup(ns),
-				.name = ml_xstrdup(name),
-				.uid = ml_xstrdup(uid),
-			};
-			changed = true;
+			if (o < 0)
+				owned_drop(t, i);
 		}
+		changed |= o < 0;
 	} else if (active && o < 0) {
 		/* ours from before (a restarted tunnel): keep it as ours */
-		t->owned = ml_xrealloc(t->owned,
-				       (t->nowned + 1) * sizeof(*t->owned));
-		t->owned[t->nowned++] = (struct owned){
-			.ns = ml_xstrdup(ns),
-			.name = ml_xstrdup(name),
-			.uid = ml_xstrdup(uid),
-		};
+		own(t, ns, name, uid);
 		changed = true;
 	} else if (!active && o >= 0) {
 		if (has_our_ingress(svc) &&
@@ -624,6 +648,7 @@ static void
 retry_taken(struct ml_lb_tunnel *t)
 {
 	bool changed = false;
+	size_t o;
 
 	for (size_t i = 0; i < t->nfwds; i++) {
 		struct fwd *f = &t->fwds[i];
@@ -636,30 +661,27 @@ retry_taken(struct ml_lb_tunnel *t)
 				 t->fwds[j].port == f->port;
 		if (taken || host_port_taken(f->port))
 			continue;
+		f->active = true;
+		remember(t);
 		if (t->fw.add(t->fw.ud, f->port, f->node_port) < 0) {
 			ml_err_clear();
+			f->active = false;
+			changed = true;
 			continue;
 		}
-		f->active = true;
 		changed = true;
 		line(t->out,
 		     "forwarding 127.0.0.1:%d to service %s/%s (node port %d): the port is free now",
 		     f->port, f->ns, f->name, f->node_port);
 		if (owned_find(t, f->ns, f->name) >= 0)
 			continue;
+		o = own(t, f->ns, f->name, f->uid);
 		if (set_status(t->c, f->ns, f->name, true) < 0) {
 			line(t->out,
 			     "cannot set the status of service %s/%s: %s, ignoring",
 			     f->ns, f->name, ml_err_msg());
-			continue;
+			owned_drop(t, o);
 		}
-		t->owned = ml_xrealloc(t->owned,
-				       (t->nowned + 1) * sizeof(*t->owned));
-		t->owned[t->nowned++] = (struct owned){
-			.ns = ml_xstrdup(f->ns),
-			.name = ml_xstrdup(f->name),
-			.uid = ml_xstrdup(f->uid),
-		};
 	}
 	if (changed && save_state(t) < 0)
 		line(t->out, "%s, ignoring", ml_err_msg());

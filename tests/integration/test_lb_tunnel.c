@@ -38,6 +38,7 @@ struct rec {
 	size_t nadds;
 	int removes[16];
 	size_t nremoves;
+	bool die_after_add; /* a kill -9 just after the forward is made */
 };
 
 static int
@@ -48,6 +49,8 @@ rec_add(void *ud, int host_port, int node_port)
 	ck_assert_uint_lt(r->nadds, 16);
 	r->adds[r->nadds][0] = host_port;
 	r->adds[r->nadds++][1] = node_port;
+	if (r->die_after_add)
+		raise(SIGKILL);
 	return 0;
 }
 
@@ -433,10 +436,10 @@ END_TEST
 /* The child of the kill -9 case: a tunnel like `minilaunch tunnel`'s,
  * holding the lock, forwarding through the recorder, until killed. */
 static void
-run_child(const char *lock, const char *state)
+run_child(const char *lock, const char *state, bool die_after_add)
 {
 	struct ml_k8s *c = fixture_client("fixture");
-	struct rec rec = { 0 };
+	struct rec rec = { .die_after_add = die_after_add };
 	struct ml_lb_forwarder fw = { rec_add, rec_remove, &rec };
 	struct ml_lb_tunnel *t = NULL;
 
@@ -492,7 +495,7 @@ START_TEST(test_lb_tunnel_kill_then_cleanup)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		run_child(lock, state);
+		run_child(lock, state, false);
 	ck_assert_msg(poll_until(NULL, has_ip, &w),
 		      "the child tunnel never set the status");
 	/* a second tunnel of the same profile is refused */
@@ -525,6 +528,40 @@ START_TEST(test_lb_tunnel_kill_then_cleanup)
 }
 END_TEST
 
+/* Killed at the worst moment: the forward made, nothing after it done.
+ * The state file already names it, so cleanup removes it. */
+START_TEST(test_lb_tunnel_killed_after_forward)
+{
+	struct ml_k8s *c = fixture_client("fixture");
+	ml_autofree char *dir = state_dir("kill-fw");
+	ml_autofree char *state = ml_xasprintf("%s/tunnel.json", dir);
+	ml_autofree char *lock = ml_xasprintf("%s/tunnel.lock", dir);
+	struct rec rec = { 0 };
+	struct ml_lb_forwarder fw = { rec_add, rec_remove, &rec };
+	int port = free_port(), st;
+	size_t n = 0;
+	pid_t pid;
+
+	create_svc(c, "lb-kill-fw", "LoadBalancer", port);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		run_child(lock, state, true);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		      "the child tunnel was not killed in its forward (status %d)",
+		      st);
+	ck_assert_msg(ml_lb_tunnel_cleanup(c, &fw, state, NULL, &n) == 0, "%s",
+		      ml_err_msg());
+	ck_assert_uint_ge(n, 1);
+	ck_assert_uint_eq(rec.nremoves, 1);
+	ck_assert_int_eq(rec.removes[0], port);
+	ck_assert(!ml_path_exists(state));
+	delete_svc(c, "lb-kill-fw");
+	ml_k8s_free(c);
+}
+END_TEST
+
 static Suite *
 lb_tunnel_suite(void)
 {
@@ -537,6 +574,7 @@ lb_tunnel_suite(void)
 	tcase_add_test(tc, test_lb_tunnel_port_clash);
 	tcase_add_test(tc, test_lb_tunnel_time_wait_is_free);
 	tcase_add_test(tc, test_lb_tunnel_kill_then_cleanup);
+	tcase_add_test(tc, test_lb_tunnel_killed_after_forward);
 	suite_add_tcase(s, tc);
 	return s;
 }
