@@ -1,9 +1,10 @@
 /*
  * main.c: global flags, dispatch through the command table, and the one
  * place that prints errors and picks the exit code (0 ok, 1 runtime error,
- * 64 usage error). Built twice: as minilaunch-core with every command, and
+ * 64 usage error). Built three times: as minilaunch-core with every
+ * command, as minilaunch-kube with those that need only an API server, and
  * as the front end minilaunch (ML_FRONTEND), which runs the light commands
- * itself and execs minilaunch-core for the rest (see commands.c).
+ * itself and execs one of the other two for the rest (see commands.c).
  */
 #include "config.h"
 
@@ -108,19 +109,21 @@ resolve_globals(const char **vals, struct ml_globals *g, char **ret_home)
 }
 
 #ifdef ML_FRONTEND
-/* Runs minilaunch-core with our own argv: beside this binary in a build
- * tree, else where `make install` put it. Returns only on failure. */
+/* Runs program (minilaunch-core or minilaunch-kube) with our own argv:
+ * beside this binary in a build tree, else where `make install` put it.
+ * Returns only on failure. */
 static int
-exec_core(char **argv)
+exec_program(const char *program, char **argv)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	const char *installed = PKGLIBEXECDIR "/minilaunch-core";
+	ml_autofree char *installed =
+		ml_xasprintf("%s/%s", PKGLIBEXECDIR, program);
 
 	if (n > 0) {
 		self[n] = '\0';
 		ml_autofree char *beside =
-			ml_xasprintf("%s/minilaunch-core", dirname(self));
+			ml_xasprintf("%s/%s", dirname(self), program);
 		if (access(beside, X_OK) == 0) {
 			execv(beside, argv);
 			return ml_err(
@@ -132,6 +135,16 @@ exec_core(char **argv)
 	execv(installed, argv);
 	return ml_err(-errno, "cannot run '%s': %s: reinstall minilaunch",
 		      installed, strerror(errno));
+}
+
+/* The program that runs the command line of command name. */
+static const char *
+program_for(const char *name)
+{
+	for (size_t i = 0; ml_kube_tool_commands[i]; i++)
+		if (strcmp(ml_kube_tool_commands[i], name) == 0)
+			return "minilaunch-kube";
+	return "minilaunch-core";
 }
 #endif
 
@@ -159,7 +172,7 @@ main(int argc, char **argv)
 				ml_err(-ML_EUSAGE,
 				       "no command given: see 'minilaunch help'"));
 #ifdef ML_FRONTEND
-		return finish(exec_core(argv));
+		return finish(exec_program("minilaunch-core", argv));
 #endif
 		ml_command_print_help(NULL, stdout);
 		return 0;
@@ -167,7 +180,7 @@ main(int argc, char **argv)
 	cmd = ml_command_find(argv[idx]);
 #ifdef ML_FRONTEND
 	if (!cmd || !(cmd->flags & ML_CMD_FRONTEND))
-		return finish(exec_core(argv));
+		return finish(exec_program(program_for(argv[idx]), argv));
 #endif
 	if (!cmd)
 		return finish(ml_err(

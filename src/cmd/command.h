@@ -85,6 +85,9 @@ struct ml_command {
 
 /* The command table, in help order, ending with NULL. */
 extern const struct ml_command *const ml_commands[];
+/* The names of the commands minilaunch-kube runs, ending with NULL (the
+ * front end hands their command lines to it; see commands.c). */
+extern const char *const ml_kube_tool_commands[];
 /* The global flags (-p, --home, -v, -h, --version). */
 extern const struct ml_option ml_global_options[];
 

@@ -1,12 +1,16 @@
 /*
  * cmd/commands.c: the one command table, in the order help lists them.
  *
- * It is compiled twice. src/minilaunch-core has every command. The front
- * end src/minilaunch (ML_FRONTEND) keeps only the commands that need no
- * heavy library (libvirt, libcurl, libarchive, ncurses, OpenSSL) and hands
- * every other command line to minilaunch-core with execv(): loading those
- * libraries costs more than the whole of `docker-env`, which shells run on
- * every prompt or rc file.
+ * It is compiled three times. src/minilaunch-core has every command. The
+ * front end src/minilaunch (ML_FRONTEND) keeps only the commands that need
+ * no heavy library (libvirt, libcurl, libarchive, ncurses, OpenSSL) and
+ * hands every other command line on with execv(): loading those libraries
+ * costs more than the whole of `docker-env`, which shells run on every
+ * prompt or rc file. The commands that talk only to an API server
+ * (dashboard, exec, port-forward) go to src/minilaunch-kube (ML_KUBE_TOOL),
+ * which links libcurl and ncurses but not libvirt and what it loads (glib,
+ * GnuTLS, libxml2, ICU: more than half of minilaunch-core's start-up, and
+ * the dashboard's first screen waits for it); the rest to minilaunch-core.
  */
 #include "config.h"
 
@@ -36,12 +40,22 @@ extern const struct ml_command ml_cmd_dashboard;
 extern const struct ml_command ml_cmd_image;
 extern const struct ml_command ml_cmd_addons;
 
-/* CORE(c): a command of minilaunch-core only. The front end does not link
- * it and hands its command lines over (its flags lack ML_CMD_FRONTEND). */
-#ifdef ML_FRONTEND
+/* CORE(c): a command of minilaunch-core only. KUBE(c): one of
+ * minilaunch-kube too (named in ml_kube_tool_commands below). FRONT(c): one
+ * of the front end (ML_CMD_FRONTEND) and of minilaunch-core. The front end
+ * links neither of the first two and hands their command lines over. */
+#if defined(ML_FRONTEND)
 #define CORE(c)
+#define KUBE(c)
+#define FRONT(c) &c,
+#elif defined(ML_KUBE_TOOL)
+#define CORE(c)
+#define KUBE(c) &c,
+#define FRONT(c)
 #else
 #define CORE(c) &c,
+#define KUBE(c) &c,
+#define FRONT(c) &c,
 #endif
 
 /* One entry a line, though CORE() hides the commas: */
@@ -51,12 +65,12 @@ const struct ml_command *const ml_commands[] = {
 	CORE(ml_cmd_stop)
 	CORE(ml_cmd_status)
 	CORE(ml_cmd_delete)
-	&ml_cmd_config,
-	&ml_cmd_profile,
-	&ml_cmd_docker_env,
-	&ml_cmd_update_context,
+	FRONT(ml_cmd_config)
+	FRONT(ml_cmd_profile)
+	FRONT(ml_cmd_docker_env)
+	FRONT(ml_cmd_update_context)
 	CORE(ml_cmd_image)
-	CORE(ml_cmd_dashboard)
+	KUBE(ml_cmd_dashboard)
 	CORE(ml_cmd_addons)
 	CORE(ml_cmd_ip)
 	CORE(ml_cmd_ssh)
@@ -65,11 +79,16 @@ const struct ml_command *const ml_commands[] = {
 	CORE(ml_cmd_service)
 	CORE(ml_cmd_tunnel)
 	CORE(ml_cmd_kubectl)
-	CORE(ml_cmd_exec)
-	CORE(ml_cmd_port_forward)
+	KUBE(ml_cmd_exec)
+	KUBE(ml_cmd_port_forward)
 	CORE(ml_cmd_completion)
 	CORE(ml_cmd_version)
 	CORE(ml_cmd_help)
 	NULL,
 };
 /* clang-format on */
+
+/* The command lines the front end hands to minilaunch-kube: its KUBE()
+ * entries above (tests/cli/test_cli.sh runs each through the front end). */
+const char *const ml_kube_tool_commands[] = { "dashboard", "exec",
+					      "port-forward", NULL };

@@ -582,11 +582,19 @@ ml_k8s_set_page_size(struct ml_k8s *c, long page_size)
 	c->page_size = page_size > 0 ? page_size : 0;
 }
 
-/* The limit of each list page of a watch of c. */
+/* A paged list's first page: at most this many objects, a screenful or
+ * two, so that it comes at once whatever the list's size (at 1,000 pods a
+ * first page of 500 took most of the time to the first screen); the rest
+ * come in pages of the client's page size. */
+#define FIRST_PAGE 100
+
+/* The limit of a list page of a watch of c; first: the list's first. */
 static long
-watch_page_size(const struct ml_k8s *c)
+watch_page_size(const struct ml_k8s *c, bool first)
 {
-	return c->page_size > 0 ? c->page_size : RELIST_PAGE;
+	if (c->page_size <= 0)
+		return RELIST_PAGE;
+	return first && c->page_size > FIRST_PAGE ? FIRST_PAGE : c->page_size;
 }
 
 static void watch_destroy(struct ml_k8s_watch *w);
@@ -1222,20 +1230,12 @@ start_transfer(struct ml_k8s_watch *w, enum wstate state, const char *url,
 	return 0;
 }
 
-/* A paged list's first page: at most this many objects, a screenful or
- * two, so that it comes at once whatever the list's size (at 1,000 pods a
- * first page of 500 took most of the time to the first screen); the rest
- * come in pages of the client's page size. */
-#define FIRST_PAGE 100
-
 static int
 start_list_page(struct ml_k8s_watch *w)
 {
-	long limit = watch_page_size(w->c);
+	long limit = watch_page_size(w->c, !w->cont);
 	ml_autofree char *q = NULL, *url = NULL;
 
-	if (w->c->page_size > 0 && !w->cont && limit > FIRST_PAGE)
-		limit = FIRST_PAGE;
 	q = list_query(w->c, w->table, limit, w->cont);
 	url = make_url(w->c, w->path, "%s", q);
 
@@ -1470,7 +1470,7 @@ ml_k8s_watch(struct ml_k8s *c, const char *path, bool table, ml_k8s_event_fn fn,
 	int r;
 
 	/* The first page, synchronously: a bad path is this call's error. */
-	r = ml_k8s_list(c, path, table, watch_page_size(c), NULL, &page);
+	r = ml_k8s_list(c, path, table, watch_page_size(c, true), NULL, &page);
 	if (r < 0)
 		return r;
 	w = watch_new(c, path, table, false, fn, ud);

@@ -154,6 +154,7 @@ struct dash {
 	char *sel_key;
 	bool sel_moved; /* the selection or the order changed */
 	bool relisted;	/* a whole list arrived: give its memory back */
+	bool paint_now; /* a list's first page: on screen without a frame's wait */
 
 	enum mode mode;
 	enum prompt prompt;

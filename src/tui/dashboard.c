@@ -159,6 +159,7 @@ on_view_event(const struct ml_k8s_event *ev, void *ud)
 		}
 		set_up(d, &d->view_up, true, NULL);
 		d->title_dirty = true;
+		d->paint_now = true;
 		break;
 	case ML_K8S_LISTED_MORE:
 	case ML_K8S_ADDED:
@@ -454,8 +455,9 @@ ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 	ep = wake_fd_open(pipefd);
 	/* the list comes in pages, each on screen as soon as it is in */
 	ml_k8s_set_page_size(c, page_size());
-	open_nodes_watch(&d);
+	/* the view's first page before the nodes' (the header's count) */
 	open_view(&d);
+	open_nodes_watch(&d);
 	dash_resize_cache(&d);
 	d.full = true;
 	dash_render(&d);
@@ -492,9 +494,10 @@ ml_tui_dashboard_run(struct ml_k8s *c, const struct ml_tui_dashboard_opts *o)
 			dash_handle_key(&d, ch);
 		retry_watches(&d);
 		now = now_ms();
-		due = now < next_frame;
+		due = now < next_frame && !d.paint_now;
 		if (!due) {
 			dash_render(&d);
+			d.paint_now = false;
 			next_frame = now + FRAME_MS;
 		}
 	}

@@ -101,6 +101,21 @@ t_check "status says Nonexistent" grep -qx "host: Nonexistent" "$T_TMP/out"
 t_eq "front end links no heavy library" "" \
 	"$(ldd "$MINILAUNCH" | grep -oE 'lib(virt|curl|archive|ncursesw|crypto)[^ ]*' | xargs)"
 t_check "version runs through minilaunch-core" grep -q '^  libvirt ' <("$MINILAUNCH" version)
+# dashboard, exec and port-forward run in minilaunch-kube, which loads no
+# libvirt: the front end's list of its commands and its table agree
+KUBE_TOOL=$(dirname "$MINILAUNCH")/minilaunch-kube
+t_eq "minilaunch-kube links neither libvirt nor libarchive" "" \
+	"$(ldd "$KUBE_TOOL" | grep -oE 'lib(virt|archive|glib)[^ ]*' | xargs)"
+for c in dashboard exec port-forward; do
+	t_run $c --help
+	t_eq "$c --help through the front end: exit 0" 0 "$T_RC"
+	t_check "$c --help: its own usage" grep -q "^Usage: minilaunch \[global flags\] $c " "$T_TMP/out"
+done
+mkdir "$T_TMP/kubeonly"
+cp "$MINILAUNCH" "$KUBE_TOOL" "$T_TMP/kubeonly/"
+MINILAUNCH=$T_TMP/kubeonly/minilaunch t_run -p fresh dashboard
+t_eq "dashboard without minilaunch-core: its own error, exit 1" 1 "$T_RC"
+t_check "... that the profile is missing" grep -q "profile 'fresh' not found in" "$T_TMP/err"
 cp "$MINILAUNCH" "$T_TMP/lonely"
 MINILAUNCH=$T_TMP/lonely t_run version
 t_eq "missing minilaunch-core: exit 1" 1 "$T_RC"

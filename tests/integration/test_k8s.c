@@ -1031,6 +1031,32 @@ START_TEST(test_k8s_watch_pages_then_events)
 }
 END_TEST
 
+/* A paged list's first page is short whatever the page size (kube/k8s.c
+ * FIRST_PAGE, 100): 130 objects in pages of 200 come as 100, then 30. */
+START_TEST(test_k8s_watch_first_page_is_short)
+{
+	struct ml_k8s *c = client();
+	struct ml_k8s_watch *w = NULL;
+	struct paged p = { 0 };
+	int done;
+
+	create_paged(c, "fp", "first", 130);
+	ml_k8s_set_page_size(c, 200);
+	ck_assert_msg(ml_k8s_watch(c, PAGED_PATH "first", true, record_paged,
+				   &p, &w) == 0,
+		      "%s", ml_err_msg());
+	done = paged_await(c, &p, 0, ML_K8S_LIST_DONE, 10000);
+	ck_assert_msg(done >= 0, "no LIST_DONE (%d events)", p.n);
+	ck_assert_int_eq(done, 3);
+	ck_assert_int_eq(p.type[1], ML_K8S_RELISTED);
+	ck_assert_int_eq(p.rows[1], 100);
+	ck_assert_int_eq(p.type[2], ML_K8S_LISTED_MORE);
+	ck_assert_int_eq(p.rows[2], 30);
+	assert_each_once(&p, "fp", 130);
+	ml_k8s_free(c);
+}
+END_TEST
+
 START_TEST(test_k8s_watch_unpaged_is_one_relist)
 {
 	struct ml_k8s *c = client();
@@ -1204,6 +1230,7 @@ k8s_suite(void)
 	tcase_add_test(tc, test_k8s_poll_returns_on_extra_fd);
 	tcase_add_test(tc, test_k8s_watch_pages_then_events);
 	tcase_add_test(tc, test_k8s_watch_unpaged_is_one_relist);
+	tcase_add_test(tc, test_k8s_watch_first_page_is_short);
 	tcase_add_test(tc, test_k8s_watch_continue_expired_relists);
 	suite_add_tcase(s, tc);
 
