@@ -997,20 +997,32 @@ assert_each_once(const struct paged *p, const char *prefix, int n)
 	}
 }
 
+/* Creates n configmaps PREFIX-0.. labelled paged=LABEL, watches them as
+ * a Table in pages of page_size and records into p until LIST_DONE; its
+ * index. */
+static int
+paged_watch(struct ml_k8s *c, struct paged *p, const char *prefix,
+	    const char *label, int n, long page_size)
+{
+	ml_autofree char *path = ml_xasprintf("%s%s", PAGED_PATH, label);
+	struct ml_k8s_watch *w = NULL;
+	int done;
+
+	create_paged(c, prefix, label, n);
+	ml_k8s_set_page_size(c, page_size);
+	ck_assert_msg(ml_k8s_watch(c, path, true, record_paged, p, &w) == 0,
+		      "%s", ml_err_msg());
+	done = paged_await(c, p, 0, ML_K8S_LIST_DONE, 10000);
+	ck_assert_msg(done >= 0, "no LIST_DONE (%d events)", p->n);
+	return done;
+}
+
 START_TEST(test_k8s_watch_pages_then_events)
 {
 	struct ml_k8s *c = client();
-	struct ml_k8s_watch *w = NULL;
 	struct paged p = { 0 };
-	int done, i;
+	int done = paged_watch(c, &p, "pg", "pages", 7, 3), i;
 
-	create_paged(c, "pg", "pages", 7);
-	ml_k8s_set_page_size(c, 3);
-	ck_assert_msg(ml_k8s_watch(c, PAGED_PATH "pages", true, record_paged,
-				   &p, &w) == 0,
-		      "%s", ml_err_msg());
-	done = paged_await(c, &p, 0, ML_K8S_LIST_DONE, 5000);
-	ck_assert_msg(done >= 0, "no LIST_DONE (%d events)", p.n);
 	/* 7 objects in pages of 3: CONNECTED, RELISTED, 2 LISTED_MORE */
 	ck_assert_int_eq(done, 4);
 	ck_assert_int_eq(p.type[0], ML_K8S_CONNECTED);
@@ -1036,17 +1048,9 @@ END_TEST
 START_TEST(test_k8s_watch_first_page_is_short)
 {
 	struct ml_k8s *c = client();
-	struct ml_k8s_watch *w = NULL;
 	struct paged p = { 0 };
-	int done;
+	int done = paged_watch(c, &p, "fp", "first", 130, 200);
 
-	create_paged(c, "fp", "first", 130);
-	ml_k8s_set_page_size(c, 200);
-	ck_assert_msg(ml_k8s_watch(c, PAGED_PATH "first", true, record_paged,
-				   &p, &w) == 0,
-		      "%s", ml_err_msg());
-	done = paged_await(c, &p, 0, ML_K8S_LIST_DONE, 10000);
-	ck_assert_msg(done >= 0, "no LIST_DONE (%d events)", p.n);
 	ck_assert_int_eq(done, 3);
 	ck_assert_int_eq(p.type[1], ML_K8S_RELISTED);
 	ck_assert_int_eq(p.rows[1], 100);
