@@ -29,6 +29,7 @@ t_eq "kubectl is installed as it is" "fake kubectl" "$("$dest$libexec/kubectl")"
 
 core=$dest$libexec/minilaunch-core
 t_check "minilaunch-core is installed" test -x "$core"
+t_check "minilaunch-kube is installed beside it" test -x "$dest$libexec/minilaunch-kube"
 if [ -e "$libexec/kubectl" ] || [ -e "$data" ]; then
 	t_skip "installed binary" "a minilaunch is installed in '$libexec' or '$data' on this machine"
 else
