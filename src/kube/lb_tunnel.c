@@ -618,8 +618,8 @@ on_event(const struct ml_k8s_event *ev, void *ud)
 	default:
 		return;
 	}
-	if (changed && save_state(t) < 0)
-		line(t->out, "%s, ignoring", ml_err_msg());
+	if (changed)
+		remember(t);
 }
 
 int
@@ -683,8 +683,8 @@ retry_taken(struct ml_lb_tunnel *t)
 			owned_drop(t, o);
 		}
 	}
-	if (changed && save_state(t) < 0)
-		line(t->out, "%s, ignoring", ml_err_msg());
+	if (changed)
+		remember(t);
 }
 
 int

@@ -998,11 +998,11 @@ assert_each_once(const struct paged *p, const char *prefix, int n)
 }
 
 /* Creates n configmaps PREFIX-0.. labelled paged=LABEL, watches them as
- * a Table in pages of page_size and records into p until LIST_DONE; its
- * index. */
+ * a Table in pages of page_size and records into p until LIST_DONE, for
+ * at most timeout_ms; its index. */
 static int
 paged_watch(struct ml_k8s *c, struct paged *p, const char *prefix,
-	    const char *label, int n, long page_size)
+	    const char *label, int n, long page_size, long timeout_ms)
 {
 	ml_autofree char *path = ml_xasprintf("%s%s", PAGED_PATH, label);
 	struct ml_k8s_watch *w = NULL;
@@ -1012,7 +1012,7 @@ paged_watch(struct ml_k8s *c, struct paged *p, const char *prefix,
 	ml_k8s_set_page_size(c, page_size);
 	ck_assert_msg(ml_k8s_watch(c, path, true, record_paged, p, &w) == 0,
 		      "%s", ml_err_msg());
-	done = paged_await(c, p, 0, ML_K8S_LIST_DONE, 10000);
+	done = paged_await(c, p, 0, ML_K8S_LIST_DONE, timeout_ms);
 	ck_assert_msg(done >= 0, "no LIST_DONE (%d events)", p->n);
 	return done;
 }
@@ -1021,7 +1021,7 @@ START_TEST(test_k8s_watch_pages_then_events)
 {
 	struct ml_k8s *c = client();
 	struct paged p = { 0 };
-	int done = paged_watch(c, &p, "pg", "pages", 7, 3), i;
+	int done = paged_watch(c, &p, "pg", "pages", 7, 3, 5000), i;
 
 	/* 7 objects in pages of 3: CONNECTED, RELISTED, 2 LISTED_MORE */
 	ck_assert_int_eq(done, 4);
@@ -1049,7 +1049,7 @@ START_TEST(test_k8s_watch_first_page_is_short)
 {
 	struct ml_k8s *c = client();
 	struct paged p = { 0 };
-	int done = paged_watch(c, &p, "fp", "first", 130, 200);
+	int done = paged_watch(c, &p, "fp", "first", 130, 200, 10000);
 
 	ck_assert_int_eq(done, 3);
 	ck_assert_int_eq(p.type[1], ML_K8S_RELISTED);
